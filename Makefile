@@ -1,0 +1,52 @@
+# crossreg — the two commands a newcomer needs: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+SEED ?= 2021
+ENTITIES ?= 20000
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install demo test test-browser bench lint typecheck openapi messages check clean
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv sync --frozen --active --inexact
+	@touch $@
+
+install: $(VENV)/.synced
+
+demo: install  ## set up the synthetic Yancheng on SQLite and serve it at http://$(HOST)
+	$(BIN)/crossreg migrate --noinput
+	$(BIN)/crossreg seed --seed $(SEED) --entities $(ENTITIES) --if-empty
+	$(BIN)/crossreg runserver $(HOST)
+
+test: install  ## the whole test suite (SQLite unless DATABASE_URL is set); browser tests need /usr/bin/chromium
+	$(BIN)/pytest
+
+test-browser: install
+	$(BIN)/pytest -m browser
+
+bench: install  ## print benchmark figures (see benchmarks/README.md for sizes)
+	$(BIN)/python -m benchmarks
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy crossreg config verifiers benchmarks
+
+openapi: install  ## rewrite docs/openapi.json from the code
+	$(BIN)/crossreg openapi --output docs/openapi.json
+
+messages: install  ## compile the translation catalogues (.po -> .mo)
+	$(BIN)/crossreg compilemessages_py
+
+check: lint typecheck
+	$(BIN)/crossreg makemigrations --check --dry-run
+	$(BIN)/crossreg openapi --check docs/openapi.json
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""crossreg: cross-departmental comprehensive supervision platform."""

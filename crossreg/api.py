@@ -1,0 +1,73 @@
+"""The platform's API, ``/api/v1/``: one NinjaAPI, one router per app.
+
+People authenticate with their session (and CSRF); department systems with a bearer token
+(``Authorization: Bearer crg_…``) whose scopes name what it may do. The pydantic schemas of the
+routers are the platform's published data standard (docs/openapi.json).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import APIKeyCookie, HttpBearer
+
+from crossreg.core.errors import DomainError
+from crossreg.orgs.models import ApiToken
+
+
+class SessionAuth(APIKeyCookie):
+    """Django session login; CSRF is checked for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from crossreg.orgs.services import token_hash
+
+        found = (
+            ApiToken.objects.select_related("department")
+            .filter(secret_sha256=token_hash(token), revoked_at__isnull=True)
+            .first()
+        )
+        if found is None:
+            return None
+        now = timezone.now()
+        if found.expires_at is not None and found.expires_at <= now:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.api_token = found  # type: ignore[attr-defined]
+        return found
+
+
+api = NinjaAPI(
+    title="crossreg API",
+    version="1.0.0",
+    description="跨部门综合监管平台 — cross-department supervision platform. Schemas here are the data standard.",
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=[SessionAuth(), TokenAuth()],
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+def _register_routers() -> None:
+    from crossreg.entities.api import router as entities_router
+
+    api.add_router("/entities", entities_router)
+
+
+_register_routers()

@@ -1,0 +1,42 @@
+"""The one function through which every state change is recorded.
+
+Every service that writes calls :func:`audit_record` inside its own transaction, so the record and
+the action commit or roll back together. The record is an entry of the tamper-evident ledger
+(``crossreg.ledger``): audit events *are* ledger entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crossreg.ledger.models import Entry
+    from crossreg.orgs.models import User
+
+
+def audit_record(
+    *,
+    actor: User | str | None,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    payload: Mapping[str, Any] | None = None,
+    evidence: Sequence[str] = (),
+) -> Entry:
+    """Append one entry recording that ``actor`` did ``action`` to the subject.
+
+    ``actor`` is a user, or a string naming a system actor (``"system:seed"``); ``evidence`` is a
+    list of SHA-256 hex digests of evidence files (the files stay in storage). Must be called
+    inside the transaction of the action it records.
+    """
+    from crossreg.ledger.services import ledger_append
+
+    return ledger_append(
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        payload=dict(payload or {}),
+        evidence=list(evidence),
+    )

@@ -1,0 +1,69 @@
+"""Writes to organisations. Every function is keyword-only, atomic and audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from crossreg.core.audit import audit_record
+from crossreg.core.errors import Invalid
+from crossreg.orgs.models import ApiToken, Department, User
+
+KNOWN_SCOPES = frozenset({"entities:read", "entities:write", "ledger:read"})
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(
+    *, actor: User, name: str, department: Department, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a token; returns it with the secret, which is never stored and cannot be shown again."""
+    unknown = sorted(set(scopes) - KNOWN_SCOPES)
+    if unknown:
+        raise Invalid(
+            f"unknown scope(s): {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_SCOPES))}",
+            field="scopes",
+        )
+    if not name.strip():
+        raise Invalid("a token needs a name", field="name")
+    secret = "crg_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name.strip(),
+        department=department,
+        prefix=secret[:12],
+        secret_sha256=token_hash(secret),
+        scopes=sorted(set(scopes)),
+        created_by=actor,
+        expires_at=expires_at,
+    )
+    audit_record(
+        actor=actor,
+        action="api_token.issue",
+        subject_type="api_token",
+        subject_id=token.pk,
+        payload={"name": token.name, "department": department.code, "scopes": token.scopes},
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="api_token.revoke",
+            subject_type="api_token",
+            subject_id=token.pk,
+            payload={"name": token.name},
+        )
+    return token
