@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ledger/", include("crossreg.ledger.urls")),
     path("", include("crossreg.web.urls")),
 ]
