@@ -151,3 +151,7 @@ def markdown_table() -> str:
             default = "`var/` in the checkout"
         lines.append(f"| `{var.name}` | {default} | {var.doc} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m config.env  → the table in docs/configuration.md
+    print(markdown_table(), end="")
