@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def _run_check(**overrides: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("CROSSREG_", "DATABASE_URL"))}
     environ.update(overrides)
-    return subprocess.run([sys.executable, "-m", "crossreg.cli", "check"], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "crossreg.cli", "check"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize(
@@ -41,8 +47,12 @@ def test_bad_settings_refuse_to_start(overrides: dict[str, str], needle: str, tm
 
 
 def test_good_production_settings_start(tmp_path: Path) -> None:
-    result = _run_check(CROSSREG_VAR_DIR=str(tmp_path), CROSSREG_DEBUG="false",
-                        CROSSREG_SECRET_KEY="x" * 50, CROSSREG_ALLOWED_HOSTS="crossreg.example.gov.cn")
+    result = _run_check(
+        CROSSREG_VAR_DIR=str(tmp_path),
+        CROSSREG_DEBUG="false",
+        CROSSREG_SECRET_KEY="x" * 50,
+        CROSSREG_ALLOWED_HOSTS="crossreg.example.gov.cn",
+    )
     assert result.returncode == 0, result.stderr
 
 
