@@ -7,7 +7,7 @@ SEED ?= 2021
 ENTITIES ?= 20000
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install demo test test-browser bench lint typecheck openapi messages check clean
+.PHONY: install demo test test-browser bench bench-quick lint typecheck openapi messages check clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +30,9 @@ test-browser: install
 
 bench: install  ## print benchmark figures (see benchmarks/README.md for sizes)
 	$(BIN)/python -m benchmarks
+
+bench-quick: install  ## the same benchmarks at small sizes
+	$(BIN)/python -m benchmarks --quick
 
 lint: install
 	$(BIN)/ruff check .
