@@ -1,22 +1,252 @@
-"""Reads of the entity registry, scoped to the user (first version; the entities work refines it)."""
+"""Reads of the market-entity registry, scoped to the caller.
+
+Who sees what: a logged-in user of a department (or one who sees all departments) sees the whole
+registry; an API token needs the scope ``entities:read``; anyone else sees nothing. Personal data
+(the operator of an individual business) is masked unless the caller is a logged-in department user.
+
+Search: by USCC or registration number (normalised), by exact name (on ``name_norm``) and by fuzzy
+name — pg_trgm similarity with a GIN index on PostgreSQL, candidates by trade name and bigrams
+ranked with difflib elsewhere (SQLite).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from django.db.models import QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection
+from django.db.models import F, Lookup, Q, QuerySet, Value
+from django.db.models.fields import CharField
 
+from crossreg.core.errors import NotFound
 from crossreg.entities.models import Entity
+from crossreg.entities.names import normalize_name, parse_name
+from crossreg.entities.uscc import uscc_normalize
+from crossreg.orgs.models import ApiToken, User
+
+SearchMode = Literal["auto", "uscc", "exact", "fuzzy"]
+SEARCH_MODES: tuple[str, ...] = ("auto", "uscc", "exact", "fuzzy")
+FUZZY_MIN_SCORE = 0.3
+"""Least similarity a fuzzy hit needs (pg_trgm's default ``similarity_threshold``)."""
+_SQLITE_CANDIDATES = 2000
 
 
-def entity_list(*, user: Any, q: str = "", division: str | None = None) -> QuerySet[Entity]:
-    qs = Entity.objects.select_related("division", "industry")
-    if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(uscc=q.upper())
+class EntityNotFound(NotFound, ObjectDoesNotExist):
+    """No such entity, or not visible to the caller (the API answers 404, views Http404)."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entity: Entity
+    score: float
+    match: str  # "uscc", "registration_no", "exact" or "fuzzy"
+
+
+def can_read(user: Any) -> bool:
+    """Whether the caller may read the registry at all."""
+    if isinstance(user, ApiToken):
+        return "entities:read" in (user.scopes or []) and user.revoked_at is None
+    if isinstance(user, User) and user.is_authenticated and user.is_active:
+        return user.department_id is not None or user.sees_all_departments
+    return False
+
+
+def can_see_personal(user: Any) -> bool:
+    """Personal data is shown to logged-in department users, never to tokens or anyone else."""
+    return isinstance(user, User) and can_read(user)
+
+
+def mask_person(name: str) -> str:
+    """张三丰 → 张**: keep the family name's first character."""
+    name = name.strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def legal_rep_for(entity: Entity, *, user: Any) -> str:
+    """The legal representative / operator as the caller may see it."""
+    if entity.entity_type == Entity.Type.INDIVIDUAL and not can_see_personal(user):
+        return mask_person(entity.legal_rep)
+    return entity.legal_rep
+
+
+def entity_queryset(*, user: Any) -> QuerySet[Entity]:
+    """Every entity the caller may see, with division and industry joined (no N+1)."""
+    if not can_read(user):
+        return Entity.objects.none()
+    return Entity.objects.select_related("division", "industry")
+
+
+def entity_list(
+    *,
+    user: Any,
+    q: str = "",
+    division: str | None = None,
+    entity_type: str | None = None,
+    industry: str | None = None,
+    section: str | None = None,
+    status: str | None = None,
+    credit_class: str | None = None,
+    uscc_missing: bool | None = None,
+    key_domain: str | None = None,
+) -> QuerySet[Entity]:
+    """Filtered list, ordered by id. ``division`` is a code prefix (3209 = all of Yancheng);
+    ``q`` matches a USCC/registration number, or a substring of the normalised name."""
+    qs = entity_queryset(user=user)
     if division:
-        qs = qs.filter(division__code__startswith=division)
+        qs = qs.filter(division_id__startswith=division.strip())
+    if entity_type:
+        qs = qs.filter(entity_type=entity_type)
+    if industry:
+        qs = qs.filter(industry_id=industry)
+    if section:
+        qs = qs.filter(industry__section=section.upper())
+    if status:
+        qs = qs.filter(status=status)
+    if credit_class:
+        qs = qs.filter(credit_class=credit_class)
+    if uscc_missing is not None:
+        qs = qs.filter(Q(uscc__isnull=True) | Q(uscc="")) if uscc_missing else qs.exclude(uscc__isnull=True)
+    if key_domain:
+        qs = qs.filter(key_domains__code=key_domain)
+    if q.strip():
+        code = uscc_normalize(q)
+        cond = Q(name_norm__contains=normalize_name(q))
+        if len(code) in (15, 18):
+            cond |= Q(uscc=code) | Q(registration_no=code)
+        qs = qs.filter(cond)
     return qs.order_by("id")
 
 
 def entity_get(*, user: Any, pk: int) -> Entity:
-    return Entity.objects.select_related("division", "industry").prefetch_related("key_domains").get(pk=pk)
+    """One entity with its division, industry and key domains; EntityNotFound if not visible."""
+    entity = entity_queryset(user=user).prefetch_related("key_domains").filter(pk=pk).first()
+    if entity is None:
+        raise EntityNotFound(f"no entity #{pk}", code="not_found")
+    return entity
+
+
+def _looks_like_code(q: str) -> bool:
+    code = uscc_normalize(q)
+    return code.isascii() and code.isalnum() and len(code) in (15, 18)
+
+
+def resolve_mode(q: str, mode: str) -> str:
+    if mode != "auto":
+        return mode
+    return "uscc" if _looks_like_code(q) else "auto"
+
+
+class _TrigramSimilar(Lookup):
+    """``lhs % rhs`` (pg_trgm): uses the GIN trigram index."""
+
+    lookup_name = "trgm_similar"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} %% {rhs}", (*lhs_params, *rhs_params)
+
+
+def _fuzzy_postgres(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchHit]:
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    found = (
+        qs.filter(_TrigramSimilar(F("name_norm"), Value(norm, output_field=CharField())))
+        .annotate(score=TrigramSimilarity("name_norm", norm))
+        .order_by("-score", "id")[:limit]
+    )
+    return [SearchHit(e, round(float(e.score), 4), "fuzzy") for e in found]
+
+
+def _bigrams(text: str) -> list[str]:
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+def _fuzzy_fallback(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchHit]:
+    """Without pg_trgm: candidates sharing the trade name or a bigram of the name's distinctive
+    part (region and form left out), ranked by difflib's ratio on the normalised name."""
+    parts = parse_name(norm)
+    core = (parts.trade_name + parts.industry_words) or norm
+    grams = _bigrams(parts.trade_name) or _bigrams(core) or [core]
+    cond = Q(name_norm__contains=core)
+    if parts.trade_name:
+        cond |= Q(trade_name=parts.trade_name)
+    for gram in grams[:4]:
+        cond |= Q(name_norm__contains=gram)
+    candidates = list(qs.filter(cond).values_list("id", "name_norm")[:_SQLITE_CANDIDATES])
+    scored = []
+    for pk, cand in candidates:
+        score = difflib.SequenceMatcher(None, norm, cand, autojunk=False).ratio()
+        if score >= FUZZY_MIN_SCORE:
+            scored.append((score, pk))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    top = scored[:limit]
+    by_id = qs.in_bulk([pk for _, pk in top])
+    return [SearchHit(by_id[pk], round(score, 4), "fuzzy") for score, pk in top if pk in by_id]
+
+
+def entity_search(
+    *,
+    user: Any,
+    q: str,
+    mode: str = "auto",
+    limit: int = 20,
+    division: str | None = None,
+    entity_type: str | None = None,
+    industry: str | None = None,
+    status: str | None = None,
+) -> list[SearchHit]:
+    """Scored search. ``auto``: a USCC-looking query searches codes, anything else exact name
+    hits first (score 1.0), then fuzzy ones. ``uscc``, ``exact``, ``fuzzy`` do only that."""
+    if mode not in SEARCH_MODES:
+        raise ValueError(f"unknown search mode {mode!r}")
+    limit = max(1, min(limit, 100))
+    qs = entity_list(
+        user=user, division=division, entity_type=entity_type, industry=industry, status=status
+    ).order_by()
+    q = q.strip()
+    if not q or not can_read(user):
+        return []
+    mode = resolve_mode(q, mode)
+
+    if mode == "uscc":
+        code = uscc_normalize(q)
+        hits = []
+        for e in qs.filter(Q(uscc=code) | Q(registration_no=code)).order_by("id")[:limit]:
+            hits.append(SearchHit(e, 1.0, "uscc" if e.uscc == code else "registration_no"))
+        return hits
+
+    norm = normalize_name(q)
+    hits = [SearchHit(e, 1.0, "exact") for e in qs.filter(name_norm=norm).order_by("id")[:limit]]
+    if mode == "exact" or (mode == "auto" and len(hits) >= limit):
+        return hits
+    fuzzy = (
+        _fuzzy_postgres(qs, norm, limit)
+        if connection.vendor == "postgresql"
+        else _fuzzy_fallback(qs, norm, limit)
+    )
+    seen = {h.entity.pk for h in hits}
+    if mode == "fuzzy":
+        return fuzzy
+    for hit in fuzzy:
+        if hit.entity.pk not in seen and len(hits) < limit:
+            hits.append(hit)
+            seen.add(hit.entity.pk)
+    return hits
+
+
+__all__ = [
+    "SEARCH_MODES",
+    "EntityNotFound",
+    "SearchHit",
+    "can_read",
+    "can_see_personal",
+    "entity_get",
+    "entity_list",
+    "entity_queryset",
+    "entity_search",
+    "legal_rep_for",
+    "mask_person",
+]
