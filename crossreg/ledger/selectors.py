@@ -1,0 +1,141 @@
+"""Reads of the ledger: tree head, proofs, a subject's entries, proof bundles.
+
+Every proof is planned first (``crossreg.ledger.merkle``), then the O(log n) perfect-subtree hashes it
+needs are fetched with one query on ``Node`` and at most one on ``Entry`` (leaf hashes).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Max, QuerySet
+
+from crossreg.core.errors import Invalid, NotFound
+from crossreg.ledger import merkle
+from crossreg.ledger.merkle import NodeKey
+from crossreg.ledger.models import Checkpoint, Entry, Node
+
+BUNDLE_FORMAT = "crossreg-ledger-bundle/1"
+CHECKPOINT_FORMAT = "crossreg-ledger-checkpoint/1"
+CONSISTENCY_FORMAT = "crossreg-ledger-consistency/1"
+
+
+def tree_size() -> int:
+    top = Entry.objects.aggregate(m=Max("seq"))["m"]
+    return 0 if top is None else int(top) + 1
+
+
+def nodes_fetch(keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+    """Hashes of the given perfect subtrees: leaves from ``Entry``, the rest from ``Node``."""
+    wanted = set(keys)
+    leaves = [index for level, index in wanted if level == 0]
+    inner = [key for key in wanted if key[0] > 0]
+    found: dict[NodeKey, bytes] = {}
+    if leaves:
+        for seq, h in Entry.objects.filter(seq__in=leaves).values_list("seq", "leaf_hash"):
+            found[(0, seq)] = bytes(h)
+    if inner:
+        for level, index, h in Node.objects.filter(pk__in=inner).values_list("level", "index", "hash"):
+            found[(level, index)] = bytes(h)
+    missing = wanted - found.keys()
+    if missing:
+        raise NotFound(f"ledger tree nodes missing: {sorted(missing)[:5]} — run `crossreg ledger verify`")
+    return found
+
+
+def tree_root(size: int) -> bytes:
+    keys = merkle.root_plan(size)
+    nodes = nodes_fetch(keys)
+    return merkle.fold([nodes[k] for k in keys])
+
+
+def _check_size(size: int, current: int | None = None) -> int:
+    current = tree_size() if current is None else current
+    if size < 0 or size > current:
+        raise Invalid(f"tree size {size} is outside 0..{current}", field="size")
+    return current
+
+
+def inclusion_proof(*, seq: int, size: int) -> list[bytes]:
+    _check_size(size)
+    if not 0 <= seq < size:
+        raise Invalid(f"entry {seq} is not in a tree of size {size}", field="seq")
+    ranges = merkle.inclusion_plan(seq, size)
+    return merkle.hashes_for(ranges, nodes_fetch(merkle.keys_for(ranges)))
+
+
+def consistency_proof(*, old: int, new: int) -> list[bytes]:
+    _check_size(new)
+    if not 0 <= old <= new:
+        raise Invalid(f"no consistency proof from size {old} to size {new}", field="old")
+    ranges = merkle.consistency_plan(old, new)
+    return merkle.hashes_for(ranges, nodes_fetch(merkle.keys_for(ranges)))
+
+
+def checkpoint_latest() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-tree_size", "-id").first()
+
+
+def checkpoint_at_size(size: int) -> Checkpoint | None:
+    return Checkpoint.objects.filter(tree_size=size).order_by("-id").first()
+
+
+def subject_entries(*, subject_type: str, subject_id: str) -> QuerySet[Entry]:
+    return Entry.objects.filter(subject_type=subject_type, subject_id=str(subject_id)).order_by("seq")
+
+
+def b64(data: bytes | memoryview | None) -> str | None:
+    return None if data is None else base64.b64encode(bytes(data)).decode("ascii")
+
+
+def checkpoint_as_dict(cp: Checkpoint) -> dict[str, Any]:
+    from crossreg.ledger.signing import signed_note
+
+    public = bytes(cp.public_key)
+    signature = bytes(cp.signature)
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "origin": cp.origin,
+        "size": cp.tree_size,
+        "root": bytes(cp.root_hash).hex(),
+        "time": cp.note.split("\n")[3][5:],
+        "text": cp.note,
+        "signature": b64(signature),
+        "public_key": b64(public),
+        "signed_note": signed_note(origin=cp.origin, text=cp.note, signature=signature, public=public),
+        "timestamp_token": b64(cp.tsa_token),
+        "timestamp_url": cp.tsa_url or None,
+    }
+
+
+def consistency_as_dict(*, old: int, new: int) -> dict[str, Any]:
+    return {
+        "format": CONSISTENCY_FORMAT,
+        "old_size": old,
+        "new_size": new,
+        "proof": [h.hex() for h in consistency_proof(old=old, new=new)],
+    }
+
+
+def bundle_build(*, subject_type: str, subject_id: str, checkpoint: Checkpoint) -> dict[str, Any]:
+    """One subject's entries, each with its inclusion proof against ``checkpoint`` (docs/ledger.md)."""
+    size = checkpoint.tree_size
+    entries = list(subject_entries(subject_type=subject_type, subject_id=subject_id).filter(seq__lt=size))
+    plans = {e.seq: merkle.inclusion_plan(e.seq, size) for e in entries}
+    nodes = nodes_fetch(set().union(*(merkle.keys_for(p) for p in plans.values())) if plans else set())
+    return {
+        "format": BUNDLE_FORMAT,
+        "subject": {"type": subject_type, "id": str(subject_id)},
+        "checkpoint": checkpoint_as_dict(checkpoint),
+        "entries": [
+            {
+                "seq": e.seq,
+                "entry": bytes(e.canonical).decode("utf-8"),
+                "leaf_hash": bytes(e.leaf_hash).hex(),
+                "proof": [h.hex() for h in merkle.hashes_for(plans[e.seq], nodes)],
+            }
+            for e in entries
+        ],
+    }
