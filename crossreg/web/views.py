@@ -1,30 +1,130 @@
+"""Pages of the web UI. Views parse input, call selectors and render; they hold no business logic.
+
+Everything but the public home page and login requires a signed-in user (``login_required``): an
+anonymous visitor is redirected to the login page before any internal data is read.
+"""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
-from crossreg.entities import selectors
+from crossreg.entities import selectors as entity_selectors
+from crossreg.entities.models import Entity
+from crossreg.entities.uscc import uscc_check
+from crossreg.web import selectors
+from crossreg.web.forms import EntitySearchForm
+
+SEARCH_LIMIT = 50
+
+USCC_PART_LABELS = {
+    "authority": _("登记管理部门"),
+    "type": _("机构类别"),
+    "division": _("登记机关所在区划"),
+    "orgcode": _("主体标识码(组织机构代码)"),
+}
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
 
 
 @login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html")
+    figures = selectors.dashboard_figures(user=request.user)
+    return render(request, "web/dashboard.html", {"fig": figures})
+
+
+@dataclass
+class Hit:
+    entity: Entity
+    score: float | None
+    match: str
+    legal_rep: str
+
+
+def _run_search(*, user: Any, q: str, mode: str, division: str | None) -> list[Hit]:
+    """Scored search when there is a query; a region filter alone lists the region's entities."""
+    found: list[tuple[Entity, float | None, str]]
+    if q:
+        found = [
+            (h.entity, h.score, h.match)
+            for h in entity_selectors.entity_search(
+                user=user, q=q, mode=mode, division=division, limit=SEARCH_LIMIT
+            )
+        ]
+    elif division:
+        found = [
+            (e, None, "") for e in entity_selectors.entity_list(user=user, division=division)[:SEARCH_LIMIT]
+        ]
+    else:
+        return []
+    # Lists show the operator's name masked whoever looks; the entity page shows what the caller may see.
+    return [
+        Hit(entity=e, score=score, match=match, legal_rep=entity_selectors.mask_person(e.legal_rep))
+        for e, score, match in found
+    ]
 
 
 @login_required
+@require_GET
 def entity_search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
-    results = selectors.entity_list(user=request.user, q=q)[:50] if q else []
-    return render(request, "web/entity_search.html", {"q": q, "results": results})
+    form = EntitySearchForm(request.GET or None)
+    hits: list[Hit] = []
+    searched = False
+    if form.is_bound and form.is_valid():
+        q = form.cleaned_data["q"]
+        division = form.cleaned_data["division"] or None
+        searched = bool(q or division)
+        hits = _run_search(user=request.user, q=q, mode=form.cleaned_data["mode"], division=division)
+    context = {"form": form, "hits": hits, "searched": searched, "limit": SEARCH_LIMIT}
+    # htmx asks for the results only (live search); a history restore or a plain GET gets the page.
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        return render(request, "web/partials/entity_results.html", context)
+    return render(request, "web/entity_search.html", context)
+
+
+def _ledger_timeline_url(entity: Entity) -> str | None:
+    """The entity's timeline in the ledger app, once that app serves one."""
+    for name, kwargs in (
+        ("ledger:subject", {"subject_type": "entity", "subject_id": str(entity.pk)}),
+        ("ledger:timeline", {"subject_type": "entity", "subject_id": str(entity.pk)}),
+        ("ledger:entity", {"pk": entity.pk}),
+    ):
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
 
 
 @login_required
+@require_GET
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(
-        request, "web/entity_detail.html", {"entity": selectors.entity_get(user=request.user, pk=pk)}
-    )
+    try:
+        entity = entity_selectors.entity_get(user=request.user, pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404("no such entity") from None
+    verdict = uscc_check(entity.uscc) if entity.uscc else None
+    context = {
+        "entity": entity,
+        "verdict": verdict,
+        "legal_rep": entity_selectors.legal_rep_for(entity, user=request.user),
+        "uscc_parts": [
+            (USCC_PART_LABELS.get(k, k), v) for k, v in (verdict.parts if verdict else {}).items()
+        ],
+        "key_domains": list(entity.key_domains.all()),
+        "ledger_count": selectors.entity_ledger_count(entity=entity),
+        "ledger_url": _ledger_timeline_url(entity),
+    }
+    return render(request, "web/entity_detail.html", context)

@@ -1,0 +1,131 @@
+"""Reads for the web pages: the dashboard's key numbers, the search page's choices, masking.
+
+Every figure is an ORM aggregate; the dashboard costs a fixed, small number of queries whatever the
+size of the city (asserted in ``tests/test_views.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from crossreg.entities.models import Entity
+from crossreg.ledger.models import Entry
+from crossreg.orgs.models import Department, Division, Officer
+
+ACTIVE_STATUSES = (Entity.Status.ACTIVE, Entity.Status.OPERATING)
+COUNTY_LEVELS = (Division.Level.COUNTY, Division.Level.ZONE)
+
+
+@dataclass
+class Bar:
+    key: str
+    label: str
+    value: int
+    percent: float = 0.0
+
+
+@dataclass
+class DashboardFigures:
+    entities_total: int = 0
+    entities_active: int = 0
+    entities_by_type: list[Bar] = field(default_factory=list)
+    entities_by_county: list[Bar] = field(default_factory=list)
+    departments: int = 0
+    departments_supervising: int = 0
+    officers_total: int = 0
+    officers_active: int = 0
+    officers_suspended: int = 0
+    officers_expired: int = 0
+    officers_own_department: int | None = None
+    ledger_entries: int = 0
+
+
+def _with_percent(bars: list[Bar]) -> list[Bar]:
+    top = max((b.value for b in bars), default=0)
+    for b in bars:
+        b.percent = round(100.0 * b.value / top, 1) if top else 0.0
+    return bars
+
+
+def county_choices() -> list[tuple[str, str]]:
+    """County-level divisions (and functional zones) as ``(code6, name)``, for the region filter."""
+    return [
+        (code[:6], name)
+        for code, name in Division.objects.filter(level__in=COUNTY_LEVELS)
+        .order_by("code")
+        .values_list("code", "name")
+    ]
+
+
+def dashboard_figures(*, user: Any, today: dt.date | None = None) -> DashboardFigures:
+    """The city's key numbers, in six queries.
+
+    Entities by type and status (one grouped query), by county (grouped on the first six digits of
+    the division code, plus one query for the county names), departments, officers (one query with
+    filtered counts: active, suspended, certificate expired, own department) and ledger entries.
+    """
+    today = today or timezone.localdate()
+    fig = DashboardFigures()
+
+    by_type: dict[str, int] = {}
+    for row in Entity.objects.order_by().values("entity_type", "status").annotate(n=Count("id")):
+        by_type[row["entity_type"]] = by_type.get(row["entity_type"], 0) + row["n"]
+        fig.entities_total += row["n"]
+        if row["status"] in ACTIVE_STATUSES:
+            fig.entities_active += row["n"]
+    labels = dict(Entity.Type.choices)
+    fig.entities_by_type = _with_percent(
+        [
+            Bar(key=t, label=str(labels.get(t, t)), value=by_type[t])
+            for t in sorted(by_type, key=lambda t: (-by_type[t], t))
+        ]
+    )
+
+    county_rows = list(
+        Entity.objects.order_by()
+        .annotate(county=Substr("division_id", 1, 6))
+        .values("county")
+        .annotate(n=Count("id"))
+        .order_by("county")
+    )
+    names = dict(
+        Division.objects.filter(code__in=[r["county"] for r in county_rows]).values_list("code", "name")
+    )
+    fig.entities_by_county = _with_percent(
+        [Bar(key=r["county"], label=names.get(r["county"], r["county"]), value=r["n"]) for r in county_rows]
+    )
+
+    dept = Department.objects.aggregate(
+        total=Count("code"), supervising=Count("code", filter=Q(role=Department.Role.SUPERVISING))
+    )
+    fig.departments = dept["total"]
+    fig.departments_supervising = dept["supervising"]
+
+    own_dept = getattr(user, "department_id", None)
+    officer_counts: dict[str, Any] = {
+        "total": Count("id"),
+        "active": Count("id", filter=Q(status=Officer.Status.ACTIVE, valid_until__gte=today)),
+        "suspended": Count("id", filter=Q(status=Officer.Status.SUSPENDED)),
+        "expired": Count("id", filter=Q(status=Officer.Status.ACTIVE, valid_until__lt=today)),
+    }
+    if own_dept:
+        officer_counts["own"] = Count("id", filter=Q(department_id=own_dept))
+    off = Officer.objects.aggregate(**officer_counts)
+    fig.officers_total = off["total"]
+    fig.officers_active = off["active"]
+    fig.officers_suspended = off["suspended"]
+    fig.officers_expired = off["expired"]
+    fig.officers_own_department = off.get("own")
+
+    fig.ledger_entries = Entry.objects.count()
+    return fig
+
+
+def entity_ledger_count(*, entity: Entity) -> int:
+    return Entry.objects.filter(subject_type="entity", subject_id=str(entity.pk)).count()
