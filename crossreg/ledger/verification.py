@@ -16,6 +16,7 @@ problem with the lowest one, i.e. the first entry that diverges.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -150,23 +151,33 @@ def ledger_verify(*, strict: bool = False, max_problems: int = 1000) -> VerifyRe
     report.size = expected_seq
     tree = _Levels(leaves)
 
+    # A node that disagrees is reported only if nothing below it already explains it: an altered
+    # entry makes every node above it disagree, and only the entry is worth naming.
+    explained = sorted(p.seq for p in report.problems if p.seq is not None)
     seen: dict[int, int] = {}
-    for level, index, stored in (
+    rows = (
         Node.objects.order_by("level", "index")
         .values_list("level", "index", "hash")
         .iterator(chunk_size=CHUNK)
-    ):
+    )
+    for level, index, stored in rows:
         report.nodes_checked += 1
         seen[level] = seen.get(level, 0) + 1
-        first_leaf = index << level
+        first_leaf, end = index << level, (index + 1) << level
+        pos = bisect.bisect_left(explained, first_leaf)
+        if pos < len(explained) and explained[pos] < end:
+            continue
         if index >= tree.count(level):
             add(first_leaf, f"tree node ({level}, {index}) exists but the entries do not complete it")
         elif bytes(stored) != tree.get(level, index):
             add(
                 first_leaf,
-                f"tree node ({level}, {index}) over entries {first_leaf}–{first_leaf + (1 << level) - 1} "
+                f"tree node ({level}, {index}) over entries {first_leaf}–{end - 1} "
                 "does not match the entries (entry or node altered)",
             )
+        else:
+            continue
+        bisect.insort(explained, first_leaf)
     for level in range(1, len(tree.levels)):
         if seen.get(level, 0) < tree.count(level):
             add(None, f"{tree.count(level) - seen.get(level, 0)} tree node(s) missing at level {level}")
@@ -188,8 +199,9 @@ def ledger_verify(*, strict: bool = False, max_problems: int = 1000) -> VerifyRe
         if cp.tree_size > report.size:
             add(report.size, f"{label}: the log is now shorter than this signed size (entries removed)")
         elif tree.root(cp.tree_size) != bytes(cp.root_hash):
+            unexplained = not explained or explained[0] >= cp.tree_size
             add(
-                previous,
+                previous if unexplained else None,
                 f"{label}: the recomputed root differs from the signed root — an entry between "
                 f"{previous} and {cp.tree_size - 1} was rewritten",
             )
