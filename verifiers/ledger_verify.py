@@ -196,8 +196,9 @@ def parse_key(spec: str) -> bytes:
         if not isinstance(key, Ed25519PublicKey):
             raise InputError(f"--key: {spec} is not an Ed25519 key")
         return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    if "+" in spec and spec.count("+") >= 2:  # C2SP verifier key: name+hexid+base64(0x01 ‖ key)
-        raw = b64(spec.rsplit("+", 1)[1], "--key")
+    parts = spec.split("+", 2)  # C2SP verifier key: name+hexid+base64(0x01 ‖ key); names have no "+"
+    if len(parts) == 3 and len(parts[1]) == 8 and all(c in "0123456789abcdef" for c in parts[1]):
+        raw = b64(parts[2], "--key")
         if len(raw) != 33 or raw[0] != 1:
             raise InputError("--key: not an Ed25519 note verifier key")
         return raw[1:]

@@ -107,8 +107,9 @@ def token_tstinfo(token: bytes) -> TstInfo:
     encap = children(signed_data[2][1])
     if encap[0][1] != TSTINFO_OID:
         raise TimestampError("token does not hold a TSTInfo")
-    _, tst_der, _ = read_tlv(children(encap[1][1])[0][2])
-    fields = children(tst_der)
+    _, tst_der, _ = read_tlv(children(encap[1][1])[0][2])  # OCTET STRING → TSTInfo DER
+    _, tst_body, _ = read_tlv(tst_der)
+    fields = children(tst_body)
     imprint = children(fields[2][1])
     gen_time = fields[4][1].decode("ascii")
     nonce = next(
