@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "crossreg.entities",
     "crossreg.ledger",
     "crossreg.web",
+    "crossreg.synth",
 ]
 
 MIDDLEWARE = [

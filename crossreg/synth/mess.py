@@ -1,0 +1,200 @@
+"""The ways real departmental lists get entity data wrong: each function takes a clean value and
+returns a messy one. The kinds are named (``MESS_KINDS``) and recorded per row in the ground truth,
+so record linkage (REQUIREMENTS M2) can be evaluated kind by kind.
+"""
+
+from __future__ import annotations
+
+import random
+
+import zhconv
+
+from crossreg.orgs.data.divisions import COUNTY_BY_CODE
+from crossreg.synth.codes import ALPHABET
+from crossreg.synth.pools import SIMILAR
+
+MESS_KINDS: dict[str, str] = {
+    "uscc_missing": "USCC left empty",
+    "uscc_typo": "one character of the USCC changed",
+    "uscc_transposed": "two adjacent characters of the USCC swapped",
+    "uscc_format": "USCC written with spaces, hyphens or in lower case",
+    "regno_instead": "old 15-digit registration number given instead of the USCC",
+    "no_uscc": "the entity has no USCC: the registration number (or nothing) is given",
+    "name_form_variant": "有限公司 written as 有限责任公司 or the reverse",
+    "name_brackets": "full-width brackets （） written half-width (), or the reverse",
+    "name_region_dropped": "region prefix left out of the name",
+    "name_region_added": "region prefix added to the name",
+    "name_traditional": "name written (partly) in traditional characters",
+    "name_spaces": "extra spaces in the name",
+    "name_trade_typo": "one character of the trade name mistyped (a similar-sounding character)",
+    "name_suffix": "（个体工商户） appended to an individual business's name",
+    "address_county_abbrev": "county written short (亭湖区 → 亭湖) or 盐城市 dropped",
+    "address_no_township": "township/street left out of the address",
+    "address_number_chinese": "house number in Chinese numerals (88号 → 八十八号)",
+    "address_number_format": "house number written 88# or 88 号",
+    "address_province_added": "江苏省 added in front",
+    "legal_rep_missing": "legal representative left empty",
+    "phone_missing": "phone left empty",
+    "duplicate": "the same entity listed a second time",
+    "stale": "the entity was cancelled or revoked but is still on the list",
+    "orgcode_instead": "identified by the old 9-character organisation code, not the USCC",
+    "foreign_id_format": "the list's record IDs follow another department's format",
+}
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1–9999 in Chinese numerals as written in addresses: 88 → 八十八, 105 → 一百零五."""
+    if n <= 0:
+        return _DIGITS[0]
+    units = ("", "十", "百", "千")
+    digits = [int(d) for d in str(n)]
+    out: list[str] = []
+    zero = False
+    for pos, d in enumerate(digits):
+        unit = units[len(digits) - pos - 1]
+        if d == 0:
+            zero = True
+            continue
+        if zero and out:
+            out.append("零")
+        zero = False
+        out.append(_DIGITS[d] + unit)
+    text = "".join(out)
+    return text[1:] if text.startswith("一十") else text
+
+
+def uscc_typo(rng: random.Random, code: str) -> str:
+    pos = rng.randrange(len(code))
+    choices = [c for c in ALPHABET if c != code[pos]]
+    return code[:pos] + rng.choice(choices) + code[pos + 1 :]
+
+
+def uscc_transpose(rng: random.Random, code: str) -> str | None:
+    positions = [i for i in range(len(code) - 1) if code[i] != code[i + 1]]
+    if not positions:
+        return None
+    i = rng.choice(positions)
+    return code[:i] + code[i + 1] + code[i] + code[i + 2 :]
+
+
+def uscc_format(rng: random.Random, code: str) -> str:
+    r = rng.random()
+    if r < 0.4:
+        return code.lower()
+    if r < 0.7:
+        return f"{code[:2]} {code[2:8]} {code[8:17]} {code[17]}"
+    return f"{code[:8]}-{code[8:17]}-{code[17]}"
+
+
+def form_variant(name: str) -> str | None:
+    if "有限责任公司" in name:
+        return name.replace("有限责任公司", "有限公司", 1)
+    if "股份有限公司" in name:
+        return None
+    if "有限公司" in name:
+        return name.replace("有限公司", "有限责任公司", 1)
+    return None
+
+
+def brackets(name: str) -> str | None:
+    if "（" in name:
+        return name.replace("（", "(").replace("）", ")")
+    if "(" in name:
+        return name.replace("(", "（").replace(")", "）")
+    return None
+
+
+def region_dropped(name: str, region: str) -> str | None:
+    if region and name.startswith(region) and len(name) > len(region) + 2:
+        return name[len(region) :]
+    return None
+
+
+def region_added(name: str, region: str, county_code: str) -> str | None:
+    county = COUNTY_BY_CODE[county_code]
+    if name.startswith(("盐城", "江苏")):
+        return None
+    if region.startswith(county.name):
+        return "盐城市" + name
+    return county.name + name
+
+
+def traditional(name: str) -> str | None:
+    converted = zhconv.convert(name, "zh-hant")
+    return converted if converted != name else None
+
+
+def spaces(rng: random.Random, name: str) -> str:
+    r = rng.random()
+    if r < 0.3:
+        return " " + name + " "
+    if r < 0.5:
+        return name + "\u3000"
+    pos = rng.randrange(1, len(name))
+    return name[:pos] + rng.choice((" ", "  ", "\u3000")) + name[pos:]
+
+
+def trade_typo(rng: random.Random, name: str, trade: str) -> str | None:
+    positions = [i for i, c in enumerate(trade) if c in SIMILAR]
+    if not trade or not positions or trade not in name:
+        return None
+    i = rng.choice(positions)
+    typo = trade[:i] + SIMILAR[trade[i]] + trade[i + 1 :]
+    return name.replace(trade, typo, 1)
+
+
+def address_county_abbrev(address: str, county_code: str) -> str | None:
+    county = COUNTY_BY_CODE[county_code]
+    if address.startswith("盐城市" + county.name):
+        return address.replace(
+            "盐城市" + county.name, county.short if county.level != "zone" else "盐城" + county.short, 1
+        )
+    if address.startswith(county.name):
+        short = county.short if county.level != "zone" else "盐城" + county.short
+        return address.replace(county.name, short, 1)
+    return None
+
+
+def address_no_township(address: str, township: str) -> str | None:
+    return address.replace(township, "", 1) if township in address else None
+
+
+def address_number_chinese(address: str, number: int) -> str | None:
+    token = f"{number}号"
+    return address.replace(token, chinese_number(number) + "号", 1) if token in address else None
+
+
+def address_number_format(rng: random.Random, address: str, number: int) -> str | None:
+    token = f"{number}号"
+    if token not in address:
+        return None
+    return address.replace(token, rng.choice((f"{number}#", f"{number} 号", f"{number}號")), 1)
+
+
+def address_province_added(address: str) -> str:
+    return "江苏省" + address if address.startswith("盐城市") else "江苏省盐城市" + address
+
+
+def phone_format(rng: random.Random, phone: str, style: str) -> str:
+    """Reformat a canonical phone (``13812345678`` or ``0515-88123456``) in a department's style."""
+    landline = phone.startswith("0515-")
+    if landline:
+        local = phone[5:]
+        return {
+            "plain": "0515" + local,
+            "dashed": phone,
+            "paren": f"(0515){local}",
+            "intl": f"+86-515-{local}",
+            "spaced": f"0515 {local}",
+            "local": local,
+        }[style]
+    return {
+        "plain": phone,
+        "dashed": f"{phone[:3]}-{phone[3:7]}-{phone[7:]}",
+        "paren": phone,
+        "intl": f"+86 {phone}",
+        "spaced": f"{phone[:3]} {phone[3:7]} {phone[7:]}",
+        "local": phone,
+    }[style]

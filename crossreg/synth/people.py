@@ -1,0 +1,188 @@
+"""Enforcement officers for every department and team, and the demo users (one for every role).
+
+Certificate numbers follow the common provincial pattern: issuing division (6 digits) + year of
+issue + a 4-digit sequence, e.g. ``32090020210001``. About 3% of certificates have expired and 2%
+of officers are suspended, so that assignment code meets both. All demo users share one password,
+:data:`DEMO_PASSWORD`; its hash is computed once (PBKDF2 per user would cost seconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+
+from crossreg.orgs.data import departments as dep_data
+from crossreg.orgs.data.divisions import CITY_CODE, COUNTIES, TOWNSHIPS
+from crossreg.orgs.models import Department, Officer, Team, User
+from crossreg.synth.generate import person_name
+
+DEMO_PASSWORD = "crossreg-demo"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: str
+    department: str | None
+    officer: bool = False
+    superuser: bool = False
+    note: str = ""
+
+
+def demo_users() -> list[DemoUser]:
+    """Every demo login, in the order documented in docs/demo-logins.md."""
+    users = [
+        DemoUser(
+            "admin", "系统管理员", User.Role.ADMIN, None, superuser=True, note="superuser, Django admin"
+        ),
+        DemoUser("leader", "市政府领导", User.Role.LEADER, "szf", note="sees every department"),
+        DemoUser("spj_approval", "市行政审批局", User.Role.APPROVAL, "spj", note="owns the catalog"),
+        DemoUser("sfj_justice", "市司法局", User.Role.JUSTICE, "sfj", note="legality review"),
+        DemoUser("dsj_bigdata", "市大数据管理局", User.Role.BIGDATA, "dsj", note="data standards, sees all"),
+    ]
+    for d in dep_data.SUPERVISING:
+        users.append(DemoUser(f"{d.code}_staff", f"{d.short_name}工作人员", User.Role.STAFF, d.code))
+        users.append(DemoUser(f"{d.code}_admin", f"{d.short_name}管理员", User.Role.DEPT_ADMIN, d.code))
+        users.append(
+            DemoUser(f"{d.code}_officer", f"{d.short_name}执法人员", User.Role.OFFICER, d.code, officer=True)
+        )
+    for c in COUNTIES:
+        users.append(
+            DemoUser(
+                f"spj{c.code}_approval",
+                f"{c.name}行政审批局",
+                User.Role.APPROVAL,
+                f"spj-{c.code}",
+                note="county",
+            )
+        )
+    first = TOWNSHIPS[0]
+    users.append(
+        DemoUser(
+            "town_officer",
+            f"{first.name}综合执法队员",
+            User.Role.OFFICER,
+            f"gov-{first.county}",
+            officer=True,
+            note=f"{first.name}综合行政执法队 (mobile enforcement)",
+        )
+    )
+    return users
+
+
+@dataclass
+class PeopleCounts:
+    officers: int
+    users: int
+
+
+def _validity(rng: random.Random) -> tuple[dt.date, dt.date]:
+    start = dt.date(2017, 1, 1) + dt.timedelta(days=rng.randrange(8 * 365))
+    if rng.random() < 0.03:
+        end = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(700))  # expired
+        start = min(start, end - dt.timedelta(days=365 * 5))
+        return start, end
+    return start, start + dt.timedelta(days=6 * 365)
+
+
+def people_seed(seed: int) -> PeopleCounts:
+    """Create every department's officers and the demo users (replacing earlier synthetic ones)."""
+    rng = random.Random(f"crossreg-synth:{seed}:officers")
+    usernames = [u.username for u in demo_users()]
+    Officer.objects.filter(user__username__in=usernames).update(user=None)
+    User.objects.filter(username__in=usernames).delete()
+    Officer.domains.through.objects.all().delete()
+    Officer.objects.all().delete()
+
+    teams = {(t.department_id, t.name): t for t in Team.objects.all()}
+    seqs: dict[tuple[str, int], int] = defaultdict(int)
+    officers: list[Officer] = []
+    domains: list[tuple[int, tuple[str, ...]]] = []
+
+    def add(dept: str, team: Team | None, division: str, qualified: tuple[str, ...]) -> None:
+        start, end = _validity(rng)
+        issuer = division[:6] if division[:6] != CITY_CODE else CITY_CODE
+        seqs[(issuer, start.year)] += 1
+        cert = f"{issuer}{start.year}{seqs[(issuer, start.year)]:04d}"
+        status = Officer.Status.SUSPENDED if rng.random() < 0.02 else Officer.Status.ACTIVE
+        officers.append(
+            Officer(
+                certificate_no=cert,
+                name=person_name(rng),
+                department_id=dept,
+                team=team,
+                division_id=division,
+                valid_from=start,
+                valid_until=end,
+                status=status,
+            )
+        )
+        domains.append((len(officers) - 1, qualified))
+
+    for d in dep_data.SUPERVISING:
+        city_team = teams.get((d.code, d.team))
+        for _ in range(d.officers):
+            qualified = tuple(x for x in d.domains if rng.random() < 0.8) or d.domains[:1]
+            if d.comprehensive and rng.random() < 0.7:
+                county = rng.choice(COUNTIES)
+                add(d.code, teams.get((d.code, f"{d.team}{county.short}大队")), county.code, qualified)
+            else:
+                add(d.code, city_team, CITY_CODE, qualified)
+    for t in TOWNSHIPS:
+        team = teams.get((f"gov-{t.county}", f"{t.name}综合行政执法队"))
+        for _ in range(dep_data.TOWNSHIP_OFFICERS):
+            qualified = tuple(x for x in dep_data.TOWNSHIP_TEAM_DOMAINS if rng.random() < 0.6) or ("food",)
+            add(f"gov-{t.county}", team, t.code, qualified)
+
+    Officer.objects.bulk_create(officers, batch_size=1000)
+    by_cert = dict(Officer.objects.values_list("certificate_no", "pk"))
+    through = Officer.domains.through
+    through.objects.bulk_create(
+        [
+            through(officer_id=by_cert[officers[i].certificate_no], domain_id=code)
+            for i, codes in domains
+            for code in codes
+        ],
+        batch_size=2000,
+    )
+
+    password = make_password(DEMO_PASSWORD)
+    known_depts = set(Department.objects.values_list("code", flat=True))
+    created: list[User] = []
+    for u in demo_users():
+        user = User(
+            username=u.username,
+            display_name=u.display_name,
+            role=u.role,
+            department_id=u.department if u.department in known_depts else None,
+            is_staff=u.superuser,
+            is_superuser=u.superuser,
+            password=password,
+        )
+        created.append(user)
+    User.objects.bulk_create(created)
+    today = dt.date(2025, 6, 30)
+    for u in demo_users():
+        if not u.officer:
+            continue
+        officer = (
+            Officer.objects.filter(
+                department_id=u.department,
+                status=Officer.Status.ACTIVE,
+                valid_from__lte=today,
+                valid_until__gte=dt.date(2028, 1, 1),
+                user__isnull=True,
+            )
+            .order_by("certificate_no")
+            .first()
+        )
+        if officer is not None:
+            officer.user = User.objects.get(username=u.username)
+            officer.save(update_fields=["user"])
+            User.objects.filter(username=u.username).update(display_name=f"{officer.name}({u.display_name})")
+    return PeopleCounts(officers=len(officers), users=len(created))

@@ -1,0 +1,321 @@
+"""``city_seed``: build the synthetic Yancheng in the database and write the departments' lists.
+
+One run = reference data (idempotent) + officers and demo users + ``N`` entities (bulk: PostgreSQL
+``COPY`` or SQLite ``executemany``, in chunks, inside one transaction) + the departments' messy
+lists, their ground truth and a manifest. The run is recorded in the ledger with **one** summary
+audit entry (``city.seed``) carrying the seed, the counts and the SHA-256 of every list file: an
+entry per entity would put a million meaningless entries into the ledger for what is a single act
+of loading a synthetic city, and the manifest hashes already pin down every row.
+
+Entities are generated, and list rows derived, in worker processes (chunks are independent, see
+:mod:`crossreg.synth.generate`); the main process writes the database and the files in chunk order,
+so the output does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from crossreg.core.audit import audit_record
+from crossreg.entities.models import Entity
+from crossreg.orgs.models import Department, Officer, User
+from crossreg.synth.generate import CHUNK, GenEntity, generate_chunk, new_state
+from crossreg.synth.lists import (
+    SPECS,
+    TRUTH_COLUMNS,
+    PendingRow,
+    csv_header,
+    csv_values,
+    list_rows_for_chunk,
+)
+from crossreg.synth.load import EntityLoader
+from crossreg.synth.people import people_seed
+from crossreg.synth.reference import orgs_reference_load
+
+GENERATOR_VERSION = 1
+"""Bumped whenever the same seed would give a different city."""
+
+
+class SeedRefused(Exception):
+    """The database already holds entities and neither ``--if-empty`` nor ``--reset`` was given."""
+
+
+@dataclass
+class SeedReport:
+    seed: int
+    entities: int
+    skipped: bool = False
+    seconds: float = 0.0
+    counts: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    lists_dir: Path | None = None
+    name_norm_fallback: bool = False
+
+
+def default_lists_dir() -> Path:
+    return Path(settings.VAR_DIR) / "lists"
+
+
+def city_summary() -> dict[str, int]:
+    """What the database holds now."""
+    return {
+        "entities": Entity.objects.count(),
+        "departments": Department.objects.count(),
+        "officers": Officer.objects.count(),
+        "users": User.objects.count(),
+    }
+
+
+def _chunk_job(args: tuple[int, int, int]) -> tuple[int, list[GenEntity], dict[str, list[PendingRow]]]:
+    seed, k, n = args
+    entities = generate_chunk(new_state(seed), k, n)
+    return k, entities, list_rows_for_chunk(seed, k, entities)
+
+
+def _chunks(
+    seed: int, n: int, workers: int
+) -> Iterator[tuple[int, list[GenEntity], dict[str, list[PendingRow]]]]:
+    jobs = [(seed, k, n) for k in range((n + CHUNK - 1) // CHUNK)]
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield _chunk_job(job)
+        return
+    # "spawn": the workers import only the pure generator modules, never the database connection.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        # map() keeps chunk order; at most ``2 * workers`` chunks are in flight (memory stays flat).
+        window = 2 * workers
+        pending = [pool.submit(_chunk_job, job) for job in jobs[:window]]
+        next_job = window
+        while pending:
+            result = pending.pop(0).result()
+            if next_job < len(jobs):
+                pending.append(pool.submit(_chunk_job, jobs[next_job]))
+                next_job += 1
+            yield result
+
+
+def _reset() -> None:
+    """Delete the synthetic entities (officers and demo users are replaced by ``people_seed``)."""
+    through = Entity.key_domains.through
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {qn(through._meta.db_table)}")
+        cursor.execute(f"DELETE FROM {qn(Entity._meta.db_table)}")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class _ListWriter:
+    """Writes every department's list, numbering record IDs in file order, and the ground truth."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        (directory / "_truth").mkdir(parents=True, exist_ok=True)
+        self.handles: dict[str, TextIO] = {}
+        self.writers: dict[str, Any] = {}
+        self.seq: Counter[str] = Counter()
+        for spec in SPECS:
+            handle = (directory / spec.filename).open("w", encoding=spec.encoding, newline="")
+            self.handles[spec.department] = handle
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(csv_header(spec))
+            self.writers[spec.department] = writer
+        self.truth_handle = (directory / "_truth" / "truth.csv").open("w", encoding="utf-8", newline="")
+        self.truth = csv.writer(self.truth_handle, lineterminator="\n")
+        self.truth.writerow(TRUTH_COLUMNS)
+        self.mess: Counter[str] = Counter()
+
+    def write(self, rows: dict[str, list[PendingRow]], on_lists: bytearray) -> None:
+        for spec in SPECS:
+            writer = self.writers[spec.department]
+            seen: set[int] = set()
+            for row in rows[spec.department]:
+                self.seq[spec.department] += 1
+                row_id = spec.row_id(self.seq[spec.department], row.entity)
+                writer.writerow(csv_values(spec, row_id, row))
+                self.truth.writerow(
+                    (
+                        spec.department,
+                        spec.filename,
+                        row_id,
+                        row.entity.id,
+                        row.entity.uscc or "",
+                        ";".join(row.mess),
+                    )
+                )
+                self.mess.update(row.mess)
+                if row.entity.id not in seen:
+                    seen.add(row.entity.id)
+                    if on_lists[row.entity.id] < 255:
+                        on_lists[row.entity.id] += 1
+
+    def close(self) -> None:
+        for handle in self.handles.values():
+            handle.close()
+        self.truth_handle.close()
+
+
+def city_seed(
+    *,
+    seed: int,
+    entities: int,
+    lists_dir: Path | None = None,
+    if_empty: bool = False,
+    reset: bool = False,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SeedReport:
+    """Seed the synthetic city (see the module docstring). Deterministic in ``seed`` and ``entities``."""
+    if entities < 0:
+        raise ValueError("--entities must be 0 or more")
+    say = progress or (lambda _msg: None)
+    lists_dir = Path(lists_dir) if lists_dir else default_lists_dir()
+    existing = Entity.objects.count()
+    if existing:
+        if if_empty:
+            return SeedReport(seed=seed, entities=existing, skipped=True, counts=city_summary())
+        if not reset:
+            raise SeedRefused(
+                f"the database already holds {existing:,} entities; use --if-empty to keep them "
+                "or --reset to delete the synthetic city and seed again"
+            )
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if entities >= 4 * CHUNK else 1
+    started = time.perf_counter()
+    lists_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".seed-", dir=lists_dir))
+    report = SeedReport(seed=seed, entities=entities, lists_dir=lists_dir)
+    try:
+        with transaction.atomic():
+            if existing:
+                say(f"deleting {existing:,} existing entities (--reset)")
+                _reset()
+            ref = orgs_reference_load()
+            people = people_seed(seed)
+            say(
+                f"reference data: {ref.divisions} divisions, {ref.grid_cells} grid cells, {ref.domains} domains, "
+                f"{ref.departments} departments, {ref.teams} teams; {people.officers} officers, {people.users} users"
+            )
+            loader = EntityLoader()
+            writer = _ListWriter(tmp)
+            on_lists = bytearray(entities + 1)
+            by_type: Counter[str] = Counter()
+            by_status: Counter[str] = Counter()
+            by_county: Counter[str] = Counter()
+            no_uscc = 0
+            try:
+                for k, chunk, rows in _chunks(seed, entities, workers):
+                    loader.load(chunk)
+                    writer.write(rows, on_lists)
+                    for e in chunk:
+                        by_type[e.entity_type] += 1
+                        by_status[e.status] += 1
+                        by_county[e.county] += 1
+                        no_uscc += e.uscc is None
+                    done = min((k + 1) * CHUNK, entities)
+                    if done % (10 * CHUNK) == 0 or done == entities:
+                        rate = done / max(time.perf_counter() - started, 1e-9)
+                        say(f"{done:,} / {entities:,} entities ({rate:,.0f}/s)")
+            finally:
+                writer.close()
+            loader.finish()
+            histogram = Counter(on_lists[1:])
+            counts: dict[str, Any] = {
+                "entities": entities,
+                "by_type": dict(sorted(by_type.items())),
+                "by_status": dict(sorted(by_status.items())),
+                "by_county": dict(sorted(by_county.items())),
+                "without_uscc": no_uscc,
+                "key_domain_links": loader.links,
+                "list_rows": {s.department: writer.seq[s.department] for s in SPECS},
+                "list_rows_total": sum(writer.seq.values()),
+                "entities_on_lists": entities - histogram.get(0, 0),
+                "entities_on_2plus_lists": sum(v for n, v in histogram.items() if n >= 2),
+                "mess": dict(sorted(writer.mess.items())),
+                "divisions": ref.divisions,
+                "departments": ref.departments,
+                "teams": ref.teams,
+                "officers": people.officers,
+                "users": people.users,
+            }
+            files: dict[str, str] = {}
+            for spec in SPECS:
+                files[spec.filename] = _sha256(tmp / spec.filename)
+            files["_truth/truth.csv"] = _sha256(tmp / "_truth" / "truth.csv")
+            manifest = {
+                "generator": "crossreg.synth",
+                "version": GENERATOR_VERSION,
+                "seed": seed,
+                "entities": entities,
+                "chunk": CHUNK,
+                "counts": counts,
+                "lists": [
+                    {
+                        "department": s.department,
+                        "file": s.filename,
+                        "encoding": s.encoding,
+                        "columns": csv_header(s),
+                        "rows": writer.seq[s.department],
+                        "sha256": files[s.filename],
+                    }
+                    for s in SPECS
+                ],
+                "truth": {
+                    "file": "_truth/truth.csv",
+                    "columns": list(TRUTH_COLUMNS),
+                    "sha256": files["_truth/truth.csv"],
+                },
+            }
+            (tmp / "manifest.json").write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
+            files["manifest.json"] = _sha256(tmp / "manifest.json")
+            audit_record(
+                actor="system:seed",
+                action="city.seed",
+                subject_type="city",
+                subject_id="yancheng",
+                payload={
+                    "seed": seed,
+                    "entities": entities,
+                    "generator_version": GENERATOR_VERSION,
+                    "counts": counts,
+                    "lists": files,
+                    "name_norm_fallback": loader.normaliser.fallback,
+                },
+            )
+        # Committed: move the lists into place, replacing an earlier city's.
+        for spec in SPECS:
+            os.replace(tmp / spec.filename, lists_dir / spec.filename)
+        (lists_dir / "_truth").mkdir(exist_ok=True)
+        os.replace(tmp / "_truth" / "truth.csv", lists_dir / "_truth" / "truth.csv")
+        os.replace(tmp / "manifest.json", lists_dir / "manifest.json")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    report.seconds = time.perf_counter() - started
+    report.counts = counts
+    report.files = files
+    report.name_norm_fallback = loader.normaliser.fallback
+    return report
