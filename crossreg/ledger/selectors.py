@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Max, QuerySet
@@ -139,3 +140,64 @@ def bundle_build(*, subject_type: str, subject_id: str, checkpoint: Checkpoint) 
             for e in entries
         ],
     }
+
+
+# --- checking a subject's record on the server (the timeline page) ------------------------------
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    entry: Entry
+    ok: bool | None  # None: not yet covered by a checkpoint
+    message: str
+
+
+@dataclass(frozen=True)
+class SubjectCheck:
+    checkpoint: Checkpoint | None
+    checkpoint_ok: bool
+    checkpoint_message: str
+    entries: list[EntryCheck]
+
+    @property
+    def ok(self) -> bool:
+        return self.checkpoint_ok and all(e.ok is not False for e in self.entries)
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for e in self.entries if e.ok is None)
+
+
+def subject_check(*, subject_type: str, subject_id: str) -> SubjectCheck:
+    """Verify a subject's entries as an outside verifier would: entry bytes → leaf hash → inclusion
+    proof → the root signed in the latest checkpoint, signed by this log's configured key."""
+    from crossreg.ledger import signing
+
+    entries = list(subject_entries(subject_type=subject_type, subject_id=subject_id))
+    cp = checkpoint_latest()
+    if cp is None:
+        return SubjectCheck(None, False, "no checkpoint yet", [EntryCheck(e, None, "") for e in entries])
+    public = signing.raw_public_key(signing.signing_key().public_key())
+    cp_ok, cp_message = True, "signature valid"
+    if bytes(cp.public_key) != public:
+        cp_ok, cp_message = False, "signed by a key other than this log's configured key"
+    elif not signing.verify_signature(cp.note, bytes(cp.signature), public):
+        cp_ok, cp_message = False, "bad signature"
+    root, size = bytes(cp.root_hash), cp.tree_size
+    covered = [e for e in entries if e.seq < size]
+    plans = {e.seq: merkle.inclusion_plan(e.seq, size) for e in covered}
+    nodes = nodes_fetch(set().union(*(merkle.keys_for(p) for p in plans.values())) if plans else set())
+    checks: list[EntryCheck] = []
+    for e in entries:
+        if e.seq >= size:
+            checks.append(EntryCheck(e, None, "recorded after the latest checkpoint"))
+            continue
+        leaf = merkle.leaf_hash(bytes(e.canonical))
+        try:
+            if leaf != bytes(e.leaf_hash):
+                raise merkle.ProofError("entry bytes do not match the stored leaf hash")
+            merkle.verify_inclusion(e.seq, size, leaf, merkle.hashes_for(plans[e.seq], nodes), root)
+            checks.append(EntryCheck(e, True, f"included in the tree of {size} entries"))
+        except merkle.ProofError as exc:
+            checks.append(EntryCheck(e, False, str(exc)))
+    return SubjectCheck(cp, cp_ok, cp_message, checks)

@@ -66,7 +66,7 @@ class _Levels:
             prev = self.levels[-1]
             out = bytearray()
             for i in range(0, len(prev) - 63, 64):
-                out += merkle.node_hash(prev[i : i + 32], prev[i + 32 : i + 64])
+                out += merkle.node_hash(bytes(prev[i : i + 32]), bytes(prev[i + 32 : i + 64]))
             self.levels.append(out)
 
     def get(self, level: int, index: int) -> bytes:

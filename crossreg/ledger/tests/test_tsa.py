@@ -59,7 +59,7 @@ class FakeTsa:
                     return
                 reply = fake_response(
                     digest,
-                    (nonce + 1 if outer.mode == "bad-nonce" else nonce),
+                    ((nonce or 0) + 1 if outer.mode == "bad-nonce" else nonce),
                     status=2 if outer.mode == "refuse" else 0,
                     wrong_digest=outer.mode == "wrong-digest",
                 )

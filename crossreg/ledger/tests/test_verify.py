@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -35,7 +36,7 @@ def _fill(n: int = 20) -> None:
     )
 
 
-def _as_dba(sql: str, params: list[object]) -> None:
+def _as_dba(sql: str, params: list[Any]) -> None:
     """Run raw SQL the way a database administrator would: on PostgreSQL, trigger disabled first."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -1,0 +1,104 @@
+"""``/api/v1/ledger/``: the latest signed checkpoint, proof bundles and consistency proofs.
+
+Formats are those of docs/ledger.md; anything returned here can be checked offline with
+``verifiers/ledger_verify.py``. Systems need the ``ledger:read`` token scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from crossreg.core.errors import Forbidden, Invalid, NotFound
+from crossreg.ledger import selectors, services
+
+router = Router(tags=["ledger"])
+
+
+class CheckpointOut(Schema):
+    format: str
+    origin: str
+    size: int
+    root: str
+    time: str
+    text: str
+    signature: str
+    public_key: str
+    signed_note: str
+    timestamp_token: str | None
+    timestamp_url: str | None
+
+
+class BundleSubject(Schema):
+    type: str
+    id: str
+
+
+class BundleEntry(Schema):
+    seq: int
+    entry: str
+    leaf_hash: str
+    proof: list[str]
+
+
+class BundleOut(Schema):
+    format: str
+    subject: BundleSubject
+    checkpoint: CheckpointOut
+    entries: list[BundleEntry]
+
+
+class ConsistencyOut(Schema):
+    format: str
+    old_size: int
+    new_size: int
+    proof: list[str]
+
+
+def _require_scope(request: HttpRequest) -> None:
+    from crossreg.orgs.models import ApiToken
+
+    auth: Any = getattr(request, "auth", None)
+    if isinstance(auth, ApiToken) and "ledger:read" not in (auth.scopes or []):
+        raise Forbidden("this token lacks the ledger:read scope", code="scope")
+
+
+@router.get("/checkpoint/latest", response=CheckpointOut, summary="The latest signed checkpoint")
+def checkpoint_latest(request: HttpRequest) -> dict[str, Any]:
+    _require_scope(request)
+    cp = selectors.checkpoint_latest()
+    if cp is None:
+        raise NotFound("no checkpoint has been made yet")
+    return selectors.checkpoint_as_dict(cp)
+
+
+@router.get("/bundle", response=BundleOut, summary="Proof bundle for one subject")
+def bundle(request: HttpRequest, subject_type: str, subject_id: str) -> dict[str, Any]:
+    """The subject's entries with inclusion proofs against a signed checkpoint (made now if needed)."""
+    _require_scope(request)
+    last = (
+        selectors.subject_entries(subject_type=subject_type, subject_id=subject_id)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if last is None:
+        raise NotFound(f"no ledger entries for {subject_type}:{subject_id}")
+    cp = services.checkpoint_ensure(min_size=last + 1)
+    return selectors.bundle_build(subject_type=subject_type, subject_id=subject_id, checkpoint=cp)
+
+
+@router.get("/consistency", response=ConsistencyOut, summary="Consistency proof between two tree sizes")
+def consistency(request: HttpRequest, old: int, new: int | None = None) -> dict[str, Any]:
+    """``new`` defaults to the latest checkpoint's size; both sizes should be those of checkpoints."""
+    _require_scope(request)
+    if new is None:
+        cp = selectors.checkpoint_latest()
+        if cp is None:
+            raise NotFound("no checkpoint has been made yet")
+        new = cp.tree_size
+    if old < 0 or old > new:
+        raise Invalid(f"old must be between 0 and {new}", field="old")
+    return selectors.consistency_as_dict(old=old, new=new)

@@ -1,0 +1,79 @@
+"""Pages of the full-process record: find a subject, see its record as a timeline with a verify result."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from crossreg.ledger import selectors, services, signing
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    subject_type = request.GET.get("subject_type", "").strip()
+    subject_id = request.GET.get("subject_id", "").strip()
+    if subject_type and subject_id:
+        return redirect("ledger:subject", subject_type=subject_type, subject_id=subject_id)
+    recent = selectors.Entry.objects.order_by("-seq")[:30]
+    return render(
+        request,
+        "ledger/index.html",
+        {
+            "recent": recent,
+            "size": selectors.tree_size(),
+            "checkpoint": selectors.checkpoint_latest(),
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+        },
+    )
+
+
+@login_required
+def subject_timeline(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    check = selectors.subject_check(subject_type=subject_type, subject_id=subject_id)
+    rows = [
+        {
+            "check": c,
+            "body": c.entry.body,
+            "payload_json": json.dumps(c.entry.payload, ensure_ascii=False, indent=2),
+            "leaf_hash": bytes(c.entry.leaf_hash).hex(),
+        }
+        for c in check.entries
+    ]
+    public = signing.raw_public_key(signing.signing_key().public_key())
+    return render(
+        request,
+        "ledger/subject.html",
+        {
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "check": check,
+            "rows": rows,
+            "root_hex": bytes(check.checkpoint.root_hash).hex() if check.checkpoint else "",
+            "public_key_hex": public.hex(),
+        },
+    )
+
+
+@login_required
+def subject_bundle(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    """The proof bundle as a download; makes a checkpoint on demand if the latest does not cover it."""
+    last = (
+        selectors.subject_entries(subject_type=subject_type, subject_id=subject_id)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if last is None:
+        raise Http404("no ledger entries for this subject")
+    checkpoint = services.checkpoint_ensure(min_size=last + 1)
+    bundle = selectors.bundle_build(subject_type=subject_type, subject_id=subject_id, checkpoint=checkpoint)
+    response = HttpResponse(
+        json.dumps(bundle, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{subject_type}-{subject_id}")
+    response["Content-Disposition"] = f'attachment; filename="ledger-{safe}.json"'
+    return response
