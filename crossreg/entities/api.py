@@ -12,7 +12,7 @@ import math
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from crossreg.core.errors import Forbidden
 from crossreg.entities import selectors, services
@@ -254,7 +254,7 @@ def get_entity(request: HttpRequest, entity_id: int) -> dict[str, Any]:
 
 
 @router.post("/", response={201: EntityDetail}, summary="Register an entity", operation_id="entities_create")
-def create_entity(request: HttpRequest, payload: EntityIn) -> tuple[int, dict[str, Any]]:
+def create_entity(request: HttpRequest, payload: EntityIn) -> Status[dict[str, Any]]:
     """Register a market entity. 400 with field-named problems if invalid; 409 with a link to the
     existing entity if the USCC is already registered; nothing is written in either case."""
     actor = getattr(request, "auth", None)
@@ -284,4 +284,4 @@ def create_entity(request: HttpRequest, payload: EntityIn) -> tuple[int, dict[st
         .prefetch_related("key_domains")
         .get(pk=entity.pk)
     )
-    return 201, _detail(fresh, user=reader)
+    return Status(201, _detail(fresh, user=reader))

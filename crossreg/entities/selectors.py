@@ -95,7 +95,7 @@ def entity_list(
     ``q`` matches a USCC/registration number, or a substring of the normalised name."""
     qs = entity_queryset(user=user)
     if division:
-        qs = qs.filter(division_id__startswith=division.strip())
+        qs = qs.filter(division__code__startswith=division.strip())
     if entity_type:
         qs = qs.filter(entity_type=entity_type)
     if industry:
@@ -165,19 +165,37 @@ def _bigrams(text: str) -> list[str]:
 
 
 def _fuzzy_fallback(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchHit]:
-    """Without pg_trgm: candidates sharing the trade name or a bigram of the name's distinctive
-    part (region and form left out), ranked by difflib's ratio on the normalised name."""
+    """Without pg_trgm: candidates that share the trade name, a character of it or a bigram of the
+    name's distinctive part (region and form left out), ranked by difflib's ratio on the normalised
+    name. Industry-word bigrams are tried only if that finds too few (they match many entities)."""
     parts = parse_name(norm)
-    core = (parts.trade_name + parts.industry_words) or norm
-    grams = _bigrams(parts.trade_name) or _bigrams(core) or [core]
-    cond = Q(name_norm__contains=core)
-    if parts.trade_name:
-        cond |= Q(trade_name=parts.trade_name)
-    for gram in grams[:4]:
-        cond |= Q(name_norm__contains=gram)
-    candidates = list(qs.filter(cond).values_list("id", "name_norm")[:_SQLITE_CANDIDATES])
+    trade = parts.trade_name
+    core = (trade + parts.industry_words) or norm
+    tiers: list[Q] = []
+    first = Q(name_norm__contains=core)
+    if trade:
+        first |= Q(trade_name=trade)
+        for gram in _bigrams(trade):
+            first |= Q(name_norm__contains=gram)
+        if len(trade) >= 2:
+            for ch in trade:
+                first |= Q(trade_name__contains=ch)
+    tiers.append(first)
+    industry_grams = _bigrams(parts.industry_words) or ([] if trade else _bigrams(norm))
+    if industry_grams:
+        second = Q()
+        for gram in industry_grams[:4]:
+            second |= Q(name_norm__contains=gram)
+        tiers.append(second)
+
+    candidates: dict[int, str] = {}
+    for cond in tiers:
+        rows = qs.filter(cond).values_list("id", "name_norm")[:_SQLITE_CANDIDATES]
+        candidates.update(dict(rows))
+        if len(candidates) >= limit:
+            break
     scored = []
-    for pk, cand in candidates:
+    for pk, cand in candidates.items():
         score = difflib.SequenceMatcher(None, norm, cand, autojunk=False).ratio()
         if score >= FUZZY_MIN_SCORE:
             scored.append((score, pk))

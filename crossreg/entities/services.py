@@ -238,7 +238,7 @@ def _resolve(data: Mapping[str, Any], problems: ProblemList, *, current: Entity 
             out["entity_type"] = implied
         elif uscc_type is not None:
             out["entity_type"] = Entity.Type.OTHER
-        elif "entity_type" not in problems_fields(problems):
+        elif not {"entity_type", "uscc"} & problems_fields(problems):
             problems.add("an entity type is required (or a USCC to infer it from)", field="entity_type")
     return out
 

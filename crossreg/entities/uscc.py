@@ -79,8 +79,12 @@ def uscc_normalize(raw: str) -> str:
 
     Anything else is kept as it is, so that a stray character can be reported, not silently lost.
     """
-    text = unicodedata.normalize("NFKC", raw)
-    return "".join(ch for ch in text if not _dropped(ch)).upper()
+    text = raw
+    while True:  # dropping a separator can let characters compose anew: repeat until stable
+        folded = "".join(ch for ch in unicodedata.normalize("NFKC", text) if not _dropped(ch)).upper()
+        if folded == text:
+            return folded
+        text = folded
 
 
 def _orgcode_value(ch: str) -> int:

@@ -28,6 +28,8 @@ def _codes(args: Iterable[str], stdin: TextIO) -> Iterator[str]:
 
 class Command(BaseCommand):
     help = "Unified social credit codes (GB 32100-2015) and 15-digit registration numbers."
+    stealth_options = ("stdin",)
+    requires_system_checks: list[str] = []  # pure: no database, no checks needed
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="{check}")

@@ -1,0 +1,123 @@
+"""Name parsing (table) and normalisation (properties)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crossreg.entities.names import INDUSTRY_WORDS, ORG_FORMS, normalize_name, parse_name
+
+# name, region, trade name, industry words, organisation form, branch
+TABLE = [
+    ("盐城市鹤鸣餐饮管理有限公司", "盐城市", "鹤鸣", "餐饮管理", "有限公司", ""),
+    ("盐城市鹤鸣餐饮管理有限公司亭湖分公司", "盐城市", "鹤鸣", "餐饮管理", "有限公司", "亭湖分公司"),
+    ("亭湖区张三小吃店", "亭湖区", "张三", "小吃店", "", ""),
+    ("鹤鸣（盐城）餐饮管理有限公司", "盐城", "鹤鸣", "餐饮管理", "有限公司", ""),
+    ("江苏恒达建设工程有限公司盐都分公司", "江苏", "恒达", "建设工程", "有限公司", "盐都分公司"),
+    ("盐城恒通投资合伙企业（有限合伙）", "盐城", "恒通", "投资", "合伙企业(有限合伙)", ""),
+    ("射阳县丰收水稻种植专业合作社", "射阳县", "丰收", "水稻种植", "专业合作社", ""),
+    ("东台市李四五金经营部", "东台市", "李四", "五金经营部", "", ""),
+    ("江苏省盐城市华盛纺织有限责任公司", "江苏省盐城市", "华盛", "纺织", "有限责任公司", ""),
+    ("盐城金达化工股份有限公司", "盐城", "金达", "化工", "股份有限公司", ""),
+    ("张三小吃店亭湖分店", "", "张三", "小吃店", "", "亭湖分店"),
+    ("苏宁易购集团股份有限公司盐城分公司", "", "苏宁易购", "", "集团股份有限公司", "盐城分公司"),
+    ("盐城市东方市场管理有限公司", "盐城市", "东方", "市场管理", "有限公司", ""),
+    ("盐城天衡会计师事务所（特殊普通合伙）", "盐城", "天衡", "会计师事务所", "(特殊普通合伙)", ""),
+    ("响水县陈氏个人独资企业", "响水县", "陈氏", "", "个人独资企业", ""),
+    ("盐城市亭湖区南洋镇刘家超市", "盐城市亭湖区南洋镇", "刘家", "超市", "", ""),
+    ("鹽城市亭湖區張三小吃店", "盐城市亭湖区", "张三", "小吃店", "", ""),
+    ("北京字节跳动科技有限公司", "北京", "字节跳动", "科技", "有限公司", ""),
+    (
+        "华泰证券股份有限公司盐城解放南路证券营业部",
+        "",
+        "华泰证券",
+        "",
+        "股份有限公司",
+        "盐城解放南路证券营业部",
+    ),
+    ("盐城市老李家小吃店", "盐城市", "老李家", "小吃店", "", ""),
+    ("阜宁县益林镇小明快餐店", "阜宁县益林镇", "小明", "快餐店", "", ""),
+]
+
+
+@pytest.mark.parametrize(("name", "region", "trade", "industry", "form", "branch"), TABLE)
+def test_parse_table(name: str, region: str, trade: str, industry: str, form: str, branch: str) -> None:
+    p = parse_name(name)
+    assert (p.region, p.trade_name, p.industry_words, p.org_form, p.branch) == (
+        region,
+        trade,
+        industry,
+        form,
+        branch,
+    )
+
+
+def test_parts_recompose_the_cleaned_name() -> None:
+    for name, *_ in TABLE:
+        p = parse_name(name)
+        if p.bracket_region:
+            continue
+        assert p.region + p.trade_name + p.industry_words + p.org_form + p.branch == p.name
+
+
+def test_industry_code_from_words() -> None:
+    assert parse_name("亭湖区张三小吃店").industry_code == "62"
+    assert parse_name("射阳县丰收水稻种植专业合作社").industry_code == "01"
+    assert parse_name("响水县陈氏个人独资企业").industry_code is None
+
+
+def test_extra_regions() -> None:
+    p = parse_name("新洋港鹤鸣餐饮管理有限公司", extra_regions=["新洋港"])
+    assert (p.region, p.trade_name) == ("新洋港", "鹤鸣")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("盐城市鹤鸣餐饮管理有限责任公司", "盐城市鹤鸣餐饮管理有限公司"),
+        ("鹤鸣（盐城）餐饮管理有限公司", "鹤鸣(盐城)餐饮管理有限公司"),
+        ("鹤鸣【盐城】餐饮管理有限公司", "鹤鸣(盐城)餐饮管理有限公司"),
+        ("鹽城市亭湖區張三小吃店", "盐城市亭湖区张三小吃店"),
+        ("盐城市 ＡＢＣ 科技有限公司", "盐城市abc科技有限公司"),
+        ("盐城金达化工股份有限公司", "盐城金达化工股份公司"),
+    ],
+)
+def test_variants_normalise_alike(a: str, b: str) -> None:
+    assert normalize_name(a) == normalize_name(b)
+
+
+def test_different_names_stay_different() -> None:
+    assert normalize_name("盐城市鹤鸣餐饮管理有限公司") != normalize_name("盐城市鹤明餐饮管理有限公司")
+    assert normalize_name("有限公司") != normalize_name("股份公司")
+
+
+_NAME_CHARS = st.sampled_from(
+    list("盐城市亭湖区鹤鸣餐饮管理有限责任公司股份合作社分店（）()【】[] 　ＡａBb１2鹽區張後髮·-")
+)
+
+
+@given(st.text())
+def test_normalize_is_idempotent_on_any_text(text: str) -> None:
+    once = normalize_name(text)
+    assert normalize_name(once) == once
+
+
+@given(st.lists(_NAME_CHARS, max_size=40).map("".join))
+def test_normalize_is_idempotent_on_name_like_text(text: str) -> None:
+    once = normalize_name(text)
+    assert normalize_name(once) == once
+    assert " " not in once and "（" not in once
+
+
+@given(
+    region=st.sampled_from(["盐城市", "亭湖区", "东台市", "江苏", "射阳县", ""]),
+    trade=st.sampled_from(["鹤鸣", "恒达", "金达", "华盛", "老李家", "丰收", "新元"]),
+    industry=st.sampled_from(sorted(w for w in INDUSTRY_WORDS if len(w) >= 2)),
+    form=st.sampled_from(["有限公司", "有限责任公司", "股份有限公司", "专业合作社", "合伙企业(有限合伙)"]),
+)
+def test_composed_names_parse_back(region: str, trade: str, industry: str, form: str) -> None:
+    """Names composed the way the synthetic city composes them parse back into their parts."""
+    assert form in ORG_FORMS
+    p = parse_name(region + trade + industry + form)
+    assert (p.region, p.trade_name, p.industry_words, p.org_form) == (region, trade, industry, form)
