@@ -1,0 +1,224 @@
+"""The verifiable draw (摇号), as pure functions: no Django, no database.
+
+Everything a citizen needs to recompute a published draw is here, and ``verifiers/draw_verify.py``
+re-implements it with the standard library only (the two are tested against each other).
+
+* **Entity key**: the entity's USCC, or ``id:<registry id>`` when it has none.
+* **Pool root**: RFC 9162 Merkle tree head over the pool's leaves, sorted by key (UTF-8 bytes);
+  a leaf is ``lp(stratum) ‖ lp(key)``, so a changed credit class changes the root too.
+* **Rank**: ``HMAC-SHA256(key = seed, msg = lp(algorithm) ‖ lp(plan) ‖ lp(stratum) ‖ lp(entity key))``;
+  ``lp(s)`` is the 4-byte big-endian length of the UTF-8 bytes of ``s`` followed by those bytes.
+* **Selection**: within each stratum, ascending by (rank, key); the first
+  ``min(N, max(minimum, ceil(ratio% × N / 100)))`` are drawn. The ratio is an exact decimal string.
+
+See docs/draw-verification.md for the bundle format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+ALGORITHM_VERSION = "crossreg-draw/1"
+BUNDLE_FORMAT = "crossreg-draw-bundle/1"
+EMPTY_ROOT = hashlib.sha256(b"").hexdigest()
+
+
+class DrawInputError(ValueError):
+    """An input to the draw is unusable; the message names the field."""
+
+
+def lp(text: str) -> bytes:
+    """Length-prefixed UTF-8: 4-byte big-endian length, then the bytes."""
+    raw = text.encode("utf-8")
+    return len(raw).to_bytes(4, "big") + raw
+
+
+def entity_key(uscc: str | None, entity_id: int) -> str:
+    """The key an entity is drawn under: its USCC, else ``id:<id>``."""
+    return uscc if uscc else f"id:{entity_id}"
+
+
+def seed_bytes(seed: str) -> bytes:
+    """The HMAC key: the seed as published, NFC-normalised, surrounding whitespace removed, UTF-8."""
+    s = unicodedata.normalize("NFC", seed).strip()
+    if not s:
+        raise DrawInputError("seed: the seed is empty")
+    return s.encode("utf-8")
+
+
+def ratio_fraction(ratio_percent: str | int | Decimal) -> Fraction:
+    """An exact ratio (0–1) from a percentage written as a decimal string, e.g. ``"12.5"``."""
+    try:
+        d = Decimal(str(ratio_percent))
+    except InvalidOperation as exc:
+        raise DrawInputError(f"ratio: {ratio_percent!r} is not a number") from exc
+    if not d.is_finite() or d < 0 or d > 100:
+        raise DrawInputError(f"ratio: {ratio_percent} is outside 0–100%")
+    return Fraction(d) / 100
+
+
+def quota(n: int, ratio_percent: str | int | Decimal, minimum: int) -> int:
+    """How many of ``n`` entities are drawn: ``min(n, max(minimum, ceil(ratio × n)))``."""
+    if n < 0 or minimum < 0:
+        raise DrawInputError("minimum: must not be negative")
+    if n == 0:
+        return 0
+    want = math.ceil(ratio_fraction(ratio_percent) * n)
+    return min(n, max(minimum, want))
+
+
+def rank(seed: bytes, algorithm: str, plan: str, stratum: str, key: str) -> bytes:
+    msg = lp(algorithm) + lp(plan) + lp(stratum) + lp(key)
+    return hmac.digest(seed, msg, "sha256")
+
+
+# --- Merkle root of the pool (RFC 9162 MTH) -------------------------------------------------------
+
+
+def leaf_data(stratum: str, key: str) -> bytes:
+    return lp(stratum) + lp(key)
+
+
+def _leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def merkle_root_of_hashes(hashes: Sequence[bytes]) -> bytes:
+    """RFC 9162 Merkle tree head, bottom-up over leaf hashes (equal to the recursive definition)."""
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    # The RFC splits at the largest power of two < n; folding level by level with an odd last
+    # node carried up unchanged gives the same tree.
+    level = list(hashes)
+    while len(level) > 1:
+        nxt = [
+            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+def sorted_pool(pool: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(stratum, key)`` pairs sorted by key bytes; a key twice is an error."""
+    items = sorted(pool, key=lambda sk: sk[1].encode("utf-8"))
+    for a, b in itertools.pairwise(items):
+        if a[1] == b[1]:
+            raise DrawInputError(f"pool: entity key {a[1]} appears twice")
+    return items
+
+
+def pool_root(pool: Iterable[tuple[str, str]]) -> str:
+    """Hex Merkle root of the pool given as ``(stratum, key)`` pairs (any order)."""
+    items = sorted_pool(pool)
+    return merkle_root_of_hashes([_leaf_hash(leaf_data(s, k)) for s, k in items]).hex()
+
+
+# --- Selection ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StratumRule:
+    ratio_percent: str
+    minimum: int = 0
+
+
+@dataclass(frozen=True)
+class Picked:
+    stratum: str
+    key: str
+    position: int  # 1-based rank within the stratum
+    rank_hex: str
+
+
+def select(
+    *,
+    seed: str,
+    plan: str,
+    pool: Iterable[tuple[str, str]],
+    rules: Mapping[str, StratumRule],
+    algorithm: str = ALGORITHM_VERSION,
+) -> list[Picked]:
+    """Draw from ``pool`` (``(stratum, key)`` pairs). Returns the picks, stratum by stratum (sorted
+    stratum names), each in rank order. A stratum without a rule is not drawn from."""
+    if algorithm != ALGORITHM_VERSION:
+        raise DrawInputError(f"algorithm: unknown algorithm {algorithm!r}")
+    key_bytes = seed_bytes(seed)
+    by_stratum: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for stratum, key in pool:
+        if key in seen:
+            raise DrawInputError(f"pool: entity key {key} appears twice")
+        seen.add(key)
+        by_stratum.setdefault(stratum, []).append(key)
+    out: list[Picked] = []
+    prefix = lp(algorithm) + lp(plan)
+    for stratum in sorted(by_stratum):
+        rule = rules.get(stratum)
+        if rule is None:
+            continue
+        keys = by_stratum[stratum]
+        take = quota(len(keys), rule.ratio_percent, rule.minimum)
+        if take == 0:
+            continue
+        sp = prefix + lp(stratum)
+        ranked = sorted(
+            ((hmac.digest(key_bytes, sp + lp(k), "sha256"), k.encode("utf-8"), k) for k in keys),
+        )
+        for pos, (digest, _kb, k) in enumerate(ranked[:take], start=1):
+            out.append(Picked(stratum=stratum, key=k, position=pos, rank_hex=digest.hex()))
+    return out
+
+
+def bundle_make(
+    *,
+    plan: str,
+    plan_name: str,
+    department: str,
+    period: str,
+    seed_source: str,
+    seed: str | None,
+    pool: Iterable[tuple[str, str]],
+    rules: Mapping[str, StratumRule],
+    selected: Sequence[Picked] | None,
+    published_at: str = "",
+    drawn_at: str = "",
+) -> dict[str, object]:
+    """The public verification bundle (docs/draw-verification.md). Before the draw ``seed`` and
+    ``selected`` are None: the bundle then pins the pool, the rules and the seed source."""
+    items = sorted_pool(pool)
+    strata: dict[str, dict[str, object]] = {}
+    for s in sorted({s for s, _ in items} | set(rules)):
+        rule = rules.get(s)
+        strata[s] = {
+            "ratio_percent": rule.ratio_percent if rule else None,
+            "minimum": rule.minimum if rule else None,
+            "pool_size": sum(1 for st, _ in items if st == s),
+        }
+        if selected is not None:
+            strata[s]["selected"] = [p.key for p in selected if p.stratum == s]
+    return {
+        "format": BUNDLE_FORMAT,
+        "algorithm": ALGORITHM_VERSION,
+        "plan": plan,
+        "plan_name": plan_name,
+        "department": department,
+        "period": period,
+        "seed_source": seed_source,
+        "seed": seed,
+        "published_at": published_at,
+        "drawn_at": drawn_at,
+        "pool_size": len(items),
+        "pool_root": merkle_root_of_hashes([_leaf_hash(leaf_data(s, k)) for s, k in items]).hex(),
+        "pool": [[s, k] for s, k in items],
+        "strata": strata,
+    }
