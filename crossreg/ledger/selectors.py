@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 
 from crossreg.core.errors import Invalid, NotFound
-from crossreg.ledger import merkle
+from crossreg.ledger import merkle, store
 from crossreg.ledger.merkle import NodeKey
-from crossreg.ledger.models import Checkpoint, Entry, Node
+from crossreg.ledger.models import Checkpoint, Entry
 
 BUNDLE_FORMAT = "crossreg-ledger-bundle/1"
 CHECKPOINT_FORMAT = "crossreg-ledger-checkpoint/1"
@@ -24,22 +24,13 @@ CONSISTENCY_FORMAT = "crossreg-ledger-consistency/1"
 
 
 def tree_size() -> int:
-    top = Entry.objects.aggregate(m=Max("seq"))["m"]
-    return 0 if top is None else int(top) + 1
+    return store.tree_size()
 
 
 def nodes_fetch(keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
     """Hashes of the given perfect subtrees: leaves from ``Entry``, the rest from ``Node``."""
     wanted = set(keys)
-    leaves = [index for level, index in wanted if level == 0]
-    inner = [key for key in wanted if key[0] > 0]
-    found: dict[NodeKey, bytes] = {}
-    if leaves:
-        for seq, h in Entry.objects.filter(seq__in=leaves).values_list("seq", "leaf_hash"):
-            found[(0, seq)] = bytes(h)
-    if inner:
-        for level, index, h in Node.objects.filter(pk__in=inner).values_list("level", "index", "hash"):
-            found[(level, index)] = bytes(h)
+    found = store.fetch(wanted)
     missing = wanted - found.keys()
     if missing:
         raise NotFound(f"ledger tree nodes missing: {sorted(missing)[:5]} — run `crossreg ledger verify`")

@@ -26,8 +26,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from crossreg.core.errors import Invalid
-from crossreg.ledger import merkle, signing, tsa
-from crossreg.ledger.models import Checkpoint, Entry, Node
+from crossreg.ledger import merkle, signing, store, tsa
+from crossreg.ledger.models import Checkpoint, Entry
 from crossreg.ledger.selectors import nodes_fetch, tree_size
 
 if TYPE_CHECKING:
@@ -108,8 +108,42 @@ def _canonical(
         "payload": payload,
         "evidence": evidence,
     }
+    return canonical_json(body)
+
+
+_MAX_SAFE_INT = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:
+    """True if ``value`` holds only what ``json.dumps`` already writes exactly as RFC 8785 does:
+    strings, safe integers, booleans, null, lists, and objects whose keys sort the same by UTF-16
+    code unit as by code point (no key character above U+D7FF)."""
+    if value is None or isinstance(value, bool | str):
+        return True
+    if isinstance(value, int):
+        return -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(
+            isinstance(k, str) and max(k, default="\0") < "\ud800" and _plain(v) for k, v in value.items()
+        )
+    return False  # floats (ECMAScript number formatting) and anything else: the full implementation
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 (JCS) bytes of ``value``. Plain data takes a fast path through ``json.dumps`` that
+    gives identical bytes (a property test checks this against the ``rfc8785`` package); everything
+    else, floats in particular, goes through ``rfc8785``."""
+    if _plain(value):
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode(
+                "utf-8"
+            )
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: let rfc8785 refuse it
     try:
-        return rfc8785.dumps(body)
+        return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
         raise Invalid(f"payload cannot be canonicalised (RFC 8785): {exc}", field="payload") from exc
 
@@ -121,15 +155,22 @@ def _frontier(size: int) -> list[tuple[int, bytes]]:
     return [(level, nodes[(level, index)]) for level, index in keys]
 
 
-def _bulk_insert(entries: list[Entry], nodes: list[Node]) -> None:
-    Entry.objects.bulk_create(entries, batch_size=2000)
-    if nodes:
-        Node.objects.bulk_create(nodes, batch_size=4000)
+def _entry(row: store.EntryRow) -> Entry:
+    entry = Entry(**dict(zip(store.ENTRY_COLUMNS, row, strict=True)))
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
 
 
 @transaction.atomic
-def ledger_append_many(*, records: Iterable[LedgerRecord]) -> list[Entry]:
-    """Append several entries under one lock and one round of inserts (bulk jobs, imports, seeds)."""
+def ledger_append_many(*, records: Iterable[LedgerRecord]) -> list[int]:
+    """Append several entries under one lock and one round of inserts (bulk jobs, imports, seeds).
+
+    Returns their sequence numbers, in the order of ``records``."""
+    return [row[0] for row in _append_rows(records)]
+
+
+def _append_rows(records: Iterable[LedgerRecord]) -> list[store.EntryRow]:
     prepared = [_prepare(r) for r in records]
     if not prepared:
         return []
@@ -138,8 +179,8 @@ def ledger_append_many(*, records: Iterable[LedgerRecord]) -> list[Entry]:
     stack = _frontier(size)
     now = timezone.now()
     when = signing.format_time(now)
-    entries: list[Entry] = []
-    nodes: list[Node] = []
+    rows: list[store.EntryRow] = []
+    nodes: list[store.NodeRow] = []
     for offset, (actor, action, subject_type, subject_id, payload, evidence) in enumerate(prepared):
         seq = size + offset
         canonical = _canonical(
@@ -153,28 +194,17 @@ def ledger_append_many(*, records: Iterable[LedgerRecord]) -> list[Entry]:
             evidence=evidence,
         )
         leaf = merkle.leaf_hash(canonical)
-        entries.append(
-            Entry(
-                seq=seq,
-                created_at=now,
-                actor=actor,
-                action=action,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                canonical=canonical,
-                leaf_hash=leaf,
-            )
-        )
+        rows.append((seq, now, actor, action, subject_type, subject_id, canonical, leaf))
         # fold the new leaf into the right edge, recording every subtree it completes
         level, h = 0, leaf
         while stack and stack[-1][0] == level:
             _, left = stack.pop()
             h = merkle.node_hash(left, h)
             level += 1
-            nodes.append(Node(level=level, index=seq >> level, hash=h))
+            nodes.append((level, seq >> level, h))
         stack.append((level, h))
-    _bulk_insert(entries, nodes)
-    return entries
+    store.insert(rows, nodes)
+    return rows
 
 
 @transaction.atomic
@@ -196,7 +226,7 @@ def ledger_append(
         payload=payload,
         evidence=evidence,
     )
-    return ledger_append_many(records=[record])[0]
+    return _entry(_append_rows([record])[0])
 
 
 def tree_head() -> tuple[int, bytes]:

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Invalid
@@ -16,7 +18,7 @@ from crossreg.ledger.services import LedgerRecord, ledger_append, ledger_append_
 pytestmark = pytest.mark.django_db
 
 
-def _append(n: int, subject_id: str | None = None) -> list[Entry]:
+def _append(n: int, subject_id: str | None = None) -> list[int]:
     return ledger_append_many(
         records=[
             LedgerRecord(
@@ -248,3 +250,48 @@ def test_pem_key_file_is_accepted_and_bad_values_are_named(settings: Any, tmp_pa
     settings.CROSSREG = {**settings.CROSSREG, "LEDGER_SIGNING_KEY": "nonsense"}
     with pytest.raises(ImproperlyConfigured, match="CROSSREG_LEDGER_SIGNING_KEY"):
         signing.signing_key()
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=json_values)
+def test_canonical_json_fast_path_gives_exactly_the_rfc8785_bytes(value: Any) -> None:
+    import rfc8785
+
+    try:
+        expected = rfc8785.dumps(value)
+    except Exception:
+        with pytest.raises(Invalid):
+            services.canonical_json(value)
+        return
+    assert services.canonical_json(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {
+            "\U0001f600": 1,
+            "\ufb01": 2,
+        },  # astral vs. high-BMP key order differs between UTF-16 and code points
+        {"s": '\u2028\u007f\x00\x1f"\\/'},
+        {"n": -(2**53) + 1, "f": 1e21, "g": 0.1, "z": -0.0},
+        ["\U0001f600", "é"],
+    ],
+)
+def test_canonical_json_edge_cases(value: Any) -> None:
+    import rfc8785
+
+    assert services.canonical_json(value) == rfc8785.dumps(value)
