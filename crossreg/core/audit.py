@@ -2,7 +2,12 @@
 
 Every service that writes calls :func:`audit_record` inside its own transaction, so the record and
 the action commit or roll back together. The record is an entry of the tamper-evident ledger
-(``crossreg.ledger``): audit events *are* ledger entries.
+(``crossreg.ledger``): audit events *are* ledger entries, hashed into an RFC 9162 Merkle tree whose
+signed checkpoints let anyone verify a subject's record offline (docs/ledger.md).
+
+Bulk jobs that record thousands of actions at once use
+``crossreg.ledger.services.ledger_append_many(records=[LedgerRecord(...), ...])`` instead: one lock,
+one round of inserts.
 """
 
 from __future__ import annotations
