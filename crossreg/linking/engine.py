@@ -1,0 +1,560 @@
+"""The linking engine: pure functions over columns (polars in, polars out), Splink on DuckDB.
+
+No Django here. The services feed it frames of standardised records and apply what it returns.
+
+A *node* is one row to link: a department's source record, or a registry entity (``source`` =
+:data:`REGISTRY`), which carries the entity id as its *anchor*. The steps:
+
+1. **Deterministic edges**: equal valid USCCs; equal valid registration numbers (注册号).
+2. **Probabilistic edges**: Splink (Fellegi–Sunter, DuckDB backend) over the candidate pairs of
+   :func:`blocking_rules`, scored with a saved, versioned model (:func:`model_train`).
+3. **Human decisions**: pairs decided ``match`` are forced edges; ``non_match`` pairs may never end
+   in one cluster.
+4. **Conservative clustering** (:func:`cluster`): edges are taken strongest first and a merge is
+   refused when it would put two anchors (registry entities), two different valid USCCs, two
+   different branch names, or a forbidden pair into one cluster. Model edges must also agree on the
+   county. The trade name (字号) is compared, never the whole name, so that common industry words
+   (商贸, 科技) carry no weight; its term frequency down-weights common trade names.
+
+The same model links incrementally (:func:`link_incremental`): Splink's ``predict_between`` scores
+new rows against the existing ones, ``predict_within`` scores the new rows among themselves, and
+existing rows keep their entity (their anchor), so the city is not relinked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import polars as pl
+
+REGISTRY = "__registry__"
+
+NODE_COLUMNS: dict[str, pl.DataType] = {
+    "rid": pl.Int64(),
+    "source": pl.Utf8(),
+    "anchor": pl.Int64(),
+    "uscc": pl.Utf8(),
+    "uscc_norm": pl.Utf8(),
+    "registration_no": pl.Utf8(),
+    "orgcode": pl.Utf8(),
+    "name_norm": pl.Utf8(),
+    "trade_name": pl.Utf8(),
+    "industry_words": pl.Utf8(),
+    "branch": pl.Utf8(),
+    "county": pl.Utf8(),
+    "address_norm": pl.Utf8(),
+    "legal_rep_norm": pl.Utf8(),
+    "phone_norm": pl.Utf8(),
+}
+
+DEFAULT_THRESHOLD_MATCH = 0.95
+DEFAULT_THRESHOLD_REVIEW = 0.5
+
+logger = logging.getLogger(__name__)
+
+
+def nodes_frame(df: pl.DataFrame) -> pl.DataFrame:
+    """Select and type the node columns; empty strings become nulls (Splink's null level)."""
+    cols = []
+    for name, dtype in NODE_COLUMNS.items():
+        expr = pl.col(name).cast(dtype) if name in df.columns else pl.lit(None, dtype=dtype).alias(name)
+        if dtype == pl.Utf8() and name not in ("source",):
+            expr = pl.when(expr.str.len_chars() > 0).then(expr).otherwise(None).alias(name)
+        cols.append(expr)
+    out = df.select(cols)
+    return out.with_columns(
+        pl.when(pl.col("uscc_norm").str.len_chars() == 18)
+        .then(pl.lit("uscc"))
+        .when(pl.col("uscc_norm").str.len_chars() == 15)
+        .then(pl.lit("regno"))
+        .when(pl.col("uscc_norm").str.len_chars() == 9)
+        .then(pl.lit("org"))
+        .otherwise(pl.lit(None, dtype=pl.Utf8))
+        .alias("code_kind"),
+        pl.col("uscc_norm").str.slice(8, 10).alias("code_b1"),
+        (pl.col("uscc_norm").str.slice(0, 8) + pl.col("uscc_norm").str.slice(13, 5)).alias("code_b2"),
+        pl.col("uscc_norm").str.slice(0, 13).alias("code_b3"),
+        pl.col("branch").fill_null("").alias("branch_key"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The Splink model
+# ---------------------------------------------------------------------------------------------
+
+
+def _code_comparison() -> Any:
+    import splink.comparison_library as cl
+
+    null = (
+        "uscc_norm_l IS NULL OR uscc_norm_r IS NULL OR "
+        "(code_kind_l IS DISTINCT FROM code_kind_r AND (orgcode_l IS NULL OR orgcode_r IS NULL))"
+    )
+    return cl.CustomComparison(
+        output_column_name="code",
+        comparison_levels=[
+            {"sql_condition": null, "label_for_charts": "no comparable code", "is_null_level": True},
+            {"sql_condition": "uscc_norm_l = uscc_norm_r", "label_for_charts": "same code"},
+            {"sql_condition": "orgcode_l = orgcode_r", "label_for_charts": "same organisation code"},
+            {
+                "sql_condition": "code_kind_l = code_kind_r AND levenshtein(uscc_norm_l, uscc_norm_r) <= 2",
+                "label_for_charts": "code differs by a typo or a transposition",
+            },
+            {"sql_condition": "ELSE", "label_for_charts": "different codes"},
+        ],
+    )
+
+
+def _text_comparison(
+    col: str, *, tf: bool = False, lev: int | None = 1, jw: Sequence[float] = (0.88,)
+) -> Any:
+    """Levels: null, exact (optionally term-frequency adjusted), edit distance, Jaro–Winkler, else.
+
+    DuckDB's edit distances count characters, not bytes (tests/test_duckdb_text.py), but cost about
+    3 µs (Levenshtein) to 14 µs (Damerau) a pair on Chinese text, so they are used on short columns
+    only; long ones (addresses) use Jaro–Winkler.
+    """
+    import splink.comparison_library as cl
+
+    levels: list[dict[str, Any]] = [
+        {
+            "sql_condition": f"{col}_l IS NULL OR {col}_r IS NULL",
+            "label_for_charts": "null",
+            "is_null_level": True,
+        },
+        {
+            "sql_condition": f"{col}_l = {col}_r",
+            "label_for_charts": "exact",
+            **({"tf_adjustment_column": col, "tf_adjustment_weight": 1.0} if tf else {}),
+        },
+    ]
+    if lev is not None:
+        levels.append(
+            {
+                "sql_condition": f"levenshtein({col}_l, {col}_r) <= {lev}",
+                "label_for_charts": f"edit distance <= {lev}",
+            }
+        )
+    for threshold in jw:
+        levels.append(
+            {
+                "sql_condition": f"jaro_winkler_similarity({col}_l, {col}_r) >= {threshold}",
+                "label_for_charts": f"jaro-winkler >= {threshold}",
+            }
+        )
+    levels.append({"sql_condition": "ELSE", "label_for_charts": "different"})
+    return cl.CustomComparison(output_column_name=col, comparison_levels=levels)
+
+
+def blocking_rules() -> list[Any]:
+    """Candidate pairs. Each rule is an equality on a distinctive key, so that blocks stay small at
+    millions of records (see docs/linking.md for the measured pair counts)."""
+    from splink import block_on
+
+    return [
+        block_on("uscc_norm"),
+        block_on("orgcode"),
+        # A one-character typo in a code lies in one of three segments; each rule ignores one.
+        block_on("code_b1"),
+        block_on("code_b2"),
+        block_on("code_b3"),
+        block_on("name_norm"),
+        block_on("trade_name", "county"),
+        block_on("phone_norm"),
+        block_on("address_norm"),
+        block_on("legal_rep_norm", "county", "industry_words"),
+    ]
+
+
+def settings_creator() -> Any:
+    import splink.comparison_library as cl
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="rid",
+        comparisons=[
+            _code_comparison(),
+            _text_comparison("trade_name", tf=True, lev=1, jw=(0.88,)),
+            _text_comparison("industry_words", lev=None, jw=(0.9,)),
+            cl.ExactMatch("county"),
+            _text_comparison("address_norm", lev=None, jw=(0.95, 0.88)),
+            _text_comparison("legal_rep_norm", lev=1, jw=()),
+            cl.ExactMatch("phone_norm"),
+        ],
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["source", "anchor", "branch_key", "uscc"],
+        max_iterations=20,
+    )
+
+
+def _db() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _linker(nodes: pl.DataFrame, settings: Any, con: duckdb.DuckDBPyConnection | None = None) -> Any:
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(con if con is not None else _db())
+    sdf = db_api.register(nodes.to_arrow(), dataset_display_name="nodes")
+    return Linker(sdf, settings, log_level=logging.WARNING)
+
+
+@dataclass
+class TrainedModel:
+    settings: dict[str, Any]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(self.settings, ensure_ascii=False, sort_keys=True, indent=1)
+
+
+def model_train(nodes: pl.DataFrame, *, max_pairs: float = 1e6) -> TrainedModel:
+    """Train the model without labels: u by random sampling, the prior from equal valid USCCs,
+    m by expectation maximisation in two sessions blocked on different columns (each session
+    estimates the columns it does not block on)."""
+    from splink import block_on
+
+    nodes = nodes_frame(nodes) if "code_kind" not in nodes.columns else nodes
+    linker = _linker(nodes, settings_creator())
+    linker.training.estimate_probability_two_random_records_match([block_on("uscc")], recall=0.7)
+    # No seed: DuckDB's seeded sampling is many times slower; u estimates from 1e6 pairs are stable enough.
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("trade_name", "county"), estimate_without_term_frequencies=True
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("phone_norm"), estimate_without_term_frequencies=True
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("code_b1"), estimate_without_term_frequencies=True
+    )
+    settings = linker.misc.save_model_to_json()
+    return TrainedModel(settings=settings, summary={"nodes": nodes.height, "max_pairs": max_pairs})
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+# ---------------------------------------------------------------------------------------------
+
+EDGE_COLUMNS = ["rid_l", "rid_r", "match_probability", "match_weight"]
+
+
+def _predictions_frame(sdf: Any) -> pl.DataFrame:
+    arrow = sdf.as_duckdbpyrelation().arrow() if hasattr(sdf, "as_duckdbpyrelation") else None
+    if arrow is None:
+        return pl.DataFrame(sdf.as_record_dict())
+    frame = pl.from_arrow(arrow)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _filter_edges(pred: pl.DataFrame) -> pl.DataFrame:
+    """Hard rules on model pairs: the same branch name (a branch is its own object) and an agreeing
+    county (or an unknown one)."""
+    if pred.height == 0:
+        return pred
+    return pred.filter(
+        (pl.col("branch_key_l") == pl.col("branch_key_r"))
+        & (
+            pl.col("county_l").is_null()
+            | pl.col("county_r").is_null()
+            | (pl.col("county_l") == pl.col("county_r"))
+        )
+    )
+
+
+def predict(nodes: pl.DataFrame, model: dict[str, Any], *, threshold: float) -> pl.DataFrame:
+    """Score the candidate pairs of ``nodes`` among themselves; pairs at or above ``threshold``."""
+    linker = _linker(nodes, model)
+    linker.table_management.compute_tf_table("trade_name")
+    sdf = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    return _predictions_frame(sdf)
+
+
+def predict_between(
+    new: pl.DataFrame, existing: pl.DataFrame, model: dict[str, Any], *, threshold: float
+) -> pl.DataFrame:
+    """Score new rows against existing rows (``predict_between``) and among themselves
+    (``predict_within``), with term frequencies from both."""
+    from splink import DuckDBAPI, Linker
+
+    con = _db()
+    db_api = DuckDBAPI(con)
+    both = pl.concat([existing, new], how="vertical_relaxed")
+    all_sdf = db_api.register(both.to_arrow(), dataset_display_name="all_nodes")
+    new_sdf = db_api.register(new.to_arrow(), dataset_display_name="new_nodes")
+    old_sdf = db_api.register(existing.to_arrow(), dataset_display_name="old_nodes")
+    linker = Linker(all_sdf, model, log_level=logging.WARNING)
+    linker.table_management.compute_tf_table("trade_name")
+    frames = []
+    if existing.height:
+        between = linker.inference.predict_between(
+            new_sdf, old_sdf, threshold_match_probability=threshold, warning_mode="never"
+        )
+        frames.append(_predictions_frame(between))
+    within = linker.inference.predict_within(
+        new_sdf, threshold_match_probability=threshold, warning_mode="never"
+    )
+    frames.append(_predictions_frame(within))
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return pl.DataFrame()
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def deterministic_edges(nodes: pl.DataFrame) -> pl.DataFrame:
+    """Edges between rows sharing a valid USCC or a valid registration number (a star per value)."""
+    out = []
+    for col in ("uscc", "registration_no"):
+        sub = nodes.filter(pl.col(col).is_not_null()).select("rid", col)
+        if sub.height == 0:
+            continue
+        first = sub.group_by(col).agg(pl.col("rid").min().alias("root"))
+        edges = sub.join(first, on=col).filter(pl.col("rid") != pl.col("root"))
+        out.append(
+            edges.select(pl.col("root").alias("rid_l"), pl.col("rid").alias("rid_r")).with_columns(
+                pl.lit(col).alias("kind")
+            )
+        )
+    if not out:
+        return pl.DataFrame(schema={"rid_l": pl.Int64, "rid_r": pl.Int64, "kind": pl.Utf8})
+    return pl.concat(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Clustering
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClusterResult:
+    cluster_of: dict[int, int]
+    """rid → cluster root rid."""
+    accepted: int
+    refused: int
+    model_edge_of: dict[int, float]
+    """rid → best accepted model probability that joined it (for display)."""
+
+
+def cluster(
+    nodes: pl.DataFrame,
+    *,
+    forced: Iterable[tuple[int, int]] = (),
+    deterministic: pl.DataFrame | None = None,
+    model_edges: pl.DataFrame | None = None,
+    threshold: float = DEFAULT_THRESHOLD_MATCH,
+    forbidden: Iterable[tuple[int, int]] = (),
+    same_anchor_united: bool = True,
+) -> ClusterResult:
+    """Constrained union–find, strongest edges first (see module docstring)."""
+    rids = nodes.get_column("rid").to_list()
+    anchors = nodes.get_column("anchor").to_list()
+    usccs = nodes.get_column("uscc").to_list()
+    branches = nodes.get_column("branch_key").to_list() if "branch_key" in nodes.columns else [""] * len(rids)
+    parent: dict[int, int] = {r: r for r in rids}
+    size: dict[int, int] = dict.fromkeys(rids, 1)
+    anchor_of: dict[int, int | None] = dict(zip(rids, anchors, strict=True))
+    uscc_of: dict[int, str | None] = dict(zip(rids, usccs, strict=True))
+    branch_of: dict[int, str] = {r: (b or "") for r, b in zip(rids, branches, strict=True)}
+    cannot: dict[int, set[int]] = {}
+    for a, b in forbidden:
+        cannot.setdefault(a, set()).add(b)
+        cannot.setdefault(b, set()).add(a)
+    members_with_cannot: dict[int, list[int]] = {r: [r] for r in cannot if r in parent}
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(a: int, b: int, *, check: bool) -> bool:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            return True
+        if check:
+            aa, ab = anchor_of[ra], anchor_of[rb]
+            if aa is not None and ab is not None and aa != ab:
+                return False
+            ua, ub = uscc_of[ra], uscc_of[rb]
+            if ua is not None and ub is not None and ua != ub:
+                return False
+            if branch_of[ra] != branch_of[rb]:
+                return False
+        small, big = (ra, rb) if size[ra] <= size[rb] else (rb, ra)
+        for m in members_with_cannot.get(small, ()):
+            for other in cannot[m]:
+                if other in parent and find(other) == big:
+                    return False
+        parent[small] = big
+        size[big] += size[small]
+        if anchor_of[big] is None:
+            anchor_of[big] = anchor_of[small]
+        if uscc_of[big] is None:
+            uscc_of[big] = uscc_of[small]
+        if small in members_with_cannot:
+            members_with_cannot.setdefault(big, []).extend(members_with_cannot.pop(small))
+        return True
+
+    accepted = refused = 0
+    if same_anchor_united:
+        first_of_anchor: dict[int, int] = {}
+        for r, a in zip(rids, anchors, strict=True):
+            if a is None:
+                continue
+            if a in first_of_anchor:
+                union(first_of_anchor[a], r, check=False)
+            else:
+                first_of_anchor[a] = r
+    for a, b in forced:
+        if a in parent and b in parent:
+            union(a, b, check=False)
+    if deterministic is not None and deterministic.height:
+        for a, b in deterministic.select("rid_l", "rid_r").iter_rows():
+            if union(a, b, check=True):
+                accepted += 1
+            else:
+                refused += 1
+    best: dict[int, float] = {}
+    if model_edges is not None and model_edges.height:
+        strong = model_edges.filter(pl.col("match_probability") >= threshold).sort(
+            "match_probability", descending=True
+        )
+        for a, b, p in strong.select("rid_l", "rid_r", "match_probability").iter_rows():
+            if a not in parent or b not in parent:
+                continue
+            if union(a, b, check=True):
+                accepted += 1
+                best[a] = max(best.get(a, 0.0), p)
+                best[b] = max(best.get(b, 0.0), p)
+            else:
+                refused += 1
+    return ClusterResult(
+        cluster_of={r: find(r) for r in rids}, accepted=accepted, refused=refused, model_edge_of=best
+    )
+
+
+def review_candidates(
+    model_edges: pl.DataFrame,
+    result: ClusterResult,
+    *,
+    low: float,
+    high: float,
+    decided: set[tuple[int, int]],
+) -> pl.DataFrame:
+    """Pairs scored between the thresholds whose records ended in different clusters, undecided."""
+    if model_edges.height == 0:
+        return model_edges
+    mid = model_edges.filter((pl.col("match_probability") >= low) & (pl.col("match_probability") < high))
+    keep = []
+    for a, b in mid.select("rid_l", "rid_r").iter_rows():
+        key = (min(a, b), max(a, b))
+        keep.append(result.cluster_of.get(a) != result.cluster_of.get(b) and key not in decided)
+    return mid.filter(pl.Series(keep, dtype=pl.Boolean))
+
+
+def evidence(row: dict[str, Any], model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per comparison: the level reached and its match weight (positive = for, negative = against)."""
+    out = []
+    for comp in model.get("comparisons", []):
+        name = comp.get("output_column_name")
+        gamma = row.get(f"gamma_{name}")
+        weight = row.get(f"mw_{name}")
+        tf_weight = row.get(f"mw_tf_adj_{name}")
+        label = ""
+        levels = [lv for lv in comp.get("comparison_levels", [])]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        if gamma is not None and gamma >= 0:
+            idx = len(non_null) - 1 - int(gamma)
+            if 0 <= idx < len(non_null):
+                label = str(non_null[idx].get("label_for_charts", ""))
+        elif gamma == -1:
+            label = "null"
+        total = (weight or 0.0) + (tf_weight or 0.0)
+        out.append(
+            {
+                "comparison": name,
+                "level": label,
+                "weight": None if weight is None or math.isnan(total) else round(total, 2),
+                "left": row.get(f"{name}_l"),
+                "right": row.get(f"{name}_r"),
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scores:
+    pairs_true: int
+    pairs_predicted: int
+    pairs_correct: int
+    precision: float
+    recall: float
+    f1: float
+    cluster_precision: float
+    cluster_recall: float
+    records: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return dict(self.__dict__)
+
+
+def _pairs(groups: Sequence[int]) -> int:
+    return sum(n * (n - 1) // 2 for n in groups)
+
+
+def evaluate(predicted: pl.DataFrame, truth: pl.DataFrame) -> Scores:
+    """Pairwise precision/recall/F1 and cluster precision/recall.
+
+    Both frames have ``key`` (a record) and ``cluster``. Cluster precision: the share of predicted
+    clusters that are exactly a true cluster; cluster recall: the share of true clusters predicted
+    exactly.
+    """
+    j = predicted.select("key", pl.col("cluster").alias("p")).join(
+        truth.select("key", pl.col("cluster").alias("t")), on="key", how="inner"
+    )
+    p_sizes = j.group_by("p").len().get_column("len").to_list()
+    t_sizes = j.group_by("t").len().get_column("len").to_list()
+    both = j.group_by(["p", "t"]).len().get_column("len").to_list()
+    tp, npred, ntrue = _pairs(both), _pairs(p_sizes), _pairs(t_sizes)
+    precision = tp / npred if npred else 1.0
+    recall = tp / ntrue if ntrue else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    # exact clusters: a (p, t) cell that is the whole of p and the whole of t
+    cells = j.group_by(["p", "t"]).len().rename({"len": "n"})
+    cells = cells.join(j.group_by("p").len().rename({"len": "np"}), on="p").join(
+        j.group_by("t").len().rename({"len": "nt"}), on="t"
+    )
+    exact = cells.filter((pl.col("n") == pl.col("np")) & (pl.col("n") == pl.col("nt"))).height
+    n_p = len(p_sizes)
+    n_t = len(t_sizes)
+    return Scores(
+        pairs_true=ntrue,
+        pairs_predicted=npred,
+        pairs_correct=tp,
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        cluster_precision=exact / n_p if n_p else 1.0,
+        cluster_recall=exact / n_t if n_t else 1.0,
+        records=j.height,
+    )

@@ -1,0 +1,56 @@
+"""Evaluation of the linked records against the synthetic city's ground truth.
+
+The truth file (``<lists-dir>/_truth/truth.csv``) maps each list row ``(department, row_id)`` to the
+entity it describes. A record's predicted cluster is the entity it is linked to. Scores are computed
+over records only (the registry entries are the anchors, not scored).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from crossreg.linking import engine
+from crossreg.linking.models import SourceRecord
+
+
+def truth_frame(path: Path) -> pl.DataFrame:
+    df = pl.read_csv(path, infer_schema=False)
+    required = {"department", "row_id", "entity_id"}
+    missing = required - set(df.columns)
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    return df.select(
+        (pl.col("department") + pl.lit("|") + pl.col("row_id")).alias("key"),
+        pl.col("entity_id").cast(pl.Int64).alias("cluster"),
+    )
+
+
+def predicted_frame(*, current_only: bool = False) -> pl.DataFrame:
+    qs = SourceRecord.objects.all()
+    if current_only:
+        qs = qs.filter(state=SourceRecord.State.CURRENT)
+    rows = list(qs.values_list("department_id", "local_id", "entity_id", "pk"))
+    df = pl.DataFrame(rows, schema=["department", "local_id", "entity_id", "pk"], orient="row")
+    return df.select(
+        (pl.col("department") + pl.lit("|") + pl.col("local_id")).alias("key"),
+        # An unlinked record is its own cluster (negative ids cannot collide with entity ids).
+        pl.coalesce(pl.col("entity_id"), -pl.col("pk")).cast(pl.Int64).alias("cluster"),
+    )
+
+
+def evaluate_against(path: Path) -> engine.Scores:
+    return engine.evaluate(predicted_frame(), truth_frame(path))
+
+
+def errors_sample(path: Path, n: int = 20) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Records wrongly merged (precision errors) and wrongly apart (recall errors), for diagnosis."""
+    pred = predicted_frame()
+    truth = truth_frame(path)
+    j = pred.rename({"cluster": "p"}).join(truth.rename({"cluster": "t"}), on="key")
+    p_multi = j.group_by("p").agg(pl.col("t").n_unique().alias("nt")).filter(pl.col("nt") > 1)
+    t_multi = j.group_by("t").agg(pl.col("p").n_unique().alias("np")).filter(pl.col("np") > 1)
+    merged = j.join(p_multi, on="p").sort("p").head(n * 3)
+    split = j.join(t_multi, on="t").sort("t").head(n * 3)
+    return merged, split
