@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "crossreg.ledger",
     "crossreg.web",
     "crossreg.synth",
+    "crossreg.linking",
 ]
 
 MIDDLEWARE = [
