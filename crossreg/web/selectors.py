@@ -1,4 +1,4 @@
-"""Reads for the web pages: the dashboard's key numbers, the search page's choices, masking.
+"""Reads for the web pages: the dashboard's key numbers, the search page's hits and choices.
 
 Every figure is an ORM aggregate; the dashboard costs a fixed, small number of queries whatever the
 size of the city (asserted in ``tests/test_views.py``).
@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from crossreg.entities import selectors as entity_selectors
 from crossreg.entities.models import Entity
 from crossreg.ledger.models import Entry
 from crossreg.orgs.models import Department, Division, Officer
@@ -129,3 +130,47 @@ def dashboard_figures(*, user: Any, today: dt.date | None = None) -> DashboardFi
 
 def entity_ledger_count(*, entity: Entity) -> int:
     return Entry.objects.filter(subject_type="entity", subject_id=str(entity.pk)).count()
+
+
+@dataclass
+class Hit:
+    entity: Entity
+    score: float | None
+    match: str  # "uscc", "registration_no", "exact", "contains", "fuzzy" or "" (region list)
+    legal_rep: str
+
+
+def entity_search_page(
+    *, user: Any, q: str, mode: str = "auto", division: str | None = None, limit: int = 50
+) -> list[Hit]:
+    """What the search page lists, best first, at most ``limit``.
+
+    A query goes to the registry's scored search (``entities.selectors.entity_search``). In
+    ``auto`` mode, names that *contain* the folded query (a trade name, a fragment of a name) are
+    added after the exact hits and before the merely similar ones: a clerk who types 恒达建材 expects
+    盐城市恒达建材有限公司, whose trigram similarity to so short a query is low. A region alone lists
+    the region's entities. Operators' names are masked in lists whoever looks; the entity page shows
+    what the caller may see.
+    """
+    found: list[tuple[Entity, float | None, str]] = []
+    if q:
+        hits = entity_selectors.entity_search(user=user, q=q, mode=mode, division=division, limit=limit)
+        found = [(h.entity, h.score, h.match) for h in hits]
+        if mode == "auto" and entity_selectors.resolve_mode(q, mode) == "auto" and len(found) < limit:
+            exact = [f for f in found if f[2] == "exact"]
+            exact_pks = {e.pk for e, _, _ in exact}
+            scores = {e.pk: score for e, score, _ in found}
+            contains: list[tuple[Entity, float | None, str]] = [
+                (e, scores.get(e.pk), "contains")
+                for e in entity_selectors.entity_list(user=user, q=q, division=division)[:limit]
+                if e.pk not in exact_pks
+            ]
+            in_contains = {e.pk for e, _, _ in contains}
+            similar = [f for f in found if f[2] != "exact" and f[0].pk not in in_contains]
+            found = exact + contains + similar
+    elif division:
+        found = [(e, None, "") for e in entity_selectors.entity_list(user=user, division=division)[:limit]]
+    return [
+        Hit(entity=e, score=score, match=match, legal_rep=entity_selectors.mask_person(e.legal_rep))
+        for e, score, match in found[:limit]
+    ]

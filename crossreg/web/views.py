@@ -6,9 +6,6 @@ anonymous visitor is redirected to the login page before any internal data is re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
@@ -45,48 +42,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dashboard.html", {"fig": figures})
 
 
-@dataclass
-class Hit:
-    entity: Entity
-    score: float | None
-    match: str
-    legal_rep: str
-
-
-def _run_search(*, user: Any, q: str, mode: str, division: str | None) -> list[Hit]:
-    """Scored search when there is a query; a region filter alone lists the region's entities."""
-    found: list[tuple[Entity, float | None, str]]
-    if q:
-        found = [
-            (h.entity, h.score, h.match)
-            for h in entity_selectors.entity_search(
-                user=user, q=q, mode=mode, division=division, limit=SEARCH_LIMIT
-            )
-        ]
-    elif division:
-        found = [
-            (e, None, "") for e in entity_selectors.entity_list(user=user, division=division)[:SEARCH_LIMIT]
-        ]
-    else:
-        return []
-    # Lists show the operator's name masked whoever looks; the entity page shows what the caller may see.
-    return [
-        Hit(entity=e, score=score, match=match, legal_rep=entity_selectors.mask_person(e.legal_rep))
-        for e, score, match in found
-    ]
-
-
 @login_required
 @require_GET
 def entity_search(request: HttpRequest) -> HttpResponse:
     form = EntitySearchForm(request.GET or None)
-    hits: list[Hit] = []
+    hits: list[selectors.Hit] = []
     searched = False
     if form.is_bound and form.is_valid():
         q = form.cleaned_data["q"]
         division = form.cleaned_data["division"] or None
         searched = bool(q or division)
-        hits = _run_search(user=request.user, q=q, mode=form.cleaned_data["mode"], division=division)
+        hits = selectors.entity_search_page(
+            user=request.user, q=q, mode=form.cleaned_data["mode"], division=division, limit=SEARCH_LIMIT
+        )
     context = {"form": form, "hits": hits, "searched": searched, "limit": SEARCH_LIMIT}
     # htmx asks for the results only (live search); a history restore or a plain GET gets the page.
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
@@ -95,17 +63,11 @@ def entity_search(request: HttpRequest) -> HttpResponse:
 
 
 def _ledger_timeline_url(entity: Entity) -> str | None:
-    """The entity's timeline in the ledger app, once that app serves one."""
-    for name, kwargs in (
-        ("ledger:subject", {"subject_type": "entity", "subject_id": str(entity.pk)}),
-        ("ledger:timeline", {"subject_type": "entity", "subject_id": str(entity.pk)}),
-        ("ledger:entity", {"pk": entity.pk}),
-    ):
-        try:
-            return reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return None
+    """The entity's timeline in the ledger app (``/ledger/subject/entity/<pk>/``)."""
+    try:
+        return reverse("ledger:subject", kwargs={"subject_type": "entity", "subject_id": str(entity.pk)})
+    except NoReverseMatch:  # a deployment without the ledger pages
+        return None
 
 
 @login_required
