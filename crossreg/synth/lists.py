@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from crossreg.orgs.data.departments import SUPERVISING
 from crossreg.orgs.data.divisions import COUNTY_BY_CODE
 from crossreg.synth import mess
-from crossreg.synth.generate import GenEntity
+from crossreg.synth.generate import GenEntity, generate_chunk, new_state
 from crossreg.synth.pools import INDUSTRY_NAMES, STATUS_ZH
 
 LIVE = frozenset({"active", "operating", "moved_out"})
@@ -595,3 +595,10 @@ def csv_header(spec: ListSpec) -> list[str]:
 
 def csv_values(spec: ListSpec, row_id: str, row: PendingRow) -> list[str]:
     return [row_id if f == "row_id" else row.values.get(f, "") for _, f in spec.columns]
+
+
+def chunk_job(args: tuple[int, int, int]) -> tuple[int, list[GenEntity], dict[str, list[PendingRow]]]:
+    """Generate chunk ``k`` of a city of ``n`` and its list rows: pure, for worker processes."""
+    seed, k, n = args
+    entities = generate_chunk(new_state(seed), k, n)
+    return k, entities, list_rows_for_chunk(seed, k, entities)

@@ -35,14 +35,14 @@ from django.db import connection, transaction
 from crossreg.core.audit import audit_record
 from crossreg.entities.models import Entity
 from crossreg.orgs.models import Department, Officer, User
-from crossreg.synth.generate import CHUNK, GenEntity, generate_chunk, new_state
+from crossreg.synth.generate import CHUNK, GenEntity
 from crossreg.synth.lists import (
     SPECS,
     TRUTH_COLUMNS,
     PendingRow,
+    chunk_job,
     csv_header,
     csv_values,
-    list_rows_for_chunk,
 )
 from crossreg.synth.load import EntityLoader
 from crossreg.synth.people import people_seed
@@ -82,30 +82,24 @@ def city_summary() -> dict[str, int]:
     }
 
 
-def _chunk_job(args: tuple[int, int, int]) -> tuple[int, list[GenEntity], dict[str, list[PendingRow]]]:
-    seed, k, n = args
-    entities = generate_chunk(new_state(seed), k, n)
-    return k, entities, list_rows_for_chunk(seed, k, entities)
-
-
 def _chunks(
     seed: int, n: int, workers: int
 ) -> Iterator[tuple[int, list[GenEntity], dict[str, list[PendingRow]]]]:
     jobs = [(seed, k, n) for k in range((n + CHUNK - 1) // CHUNK)]
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
-            yield _chunk_job(job)
+            yield chunk_job(job)
         return
     # "spawn": the workers import only the pure generator modules, never the database connection.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         # map() keeps chunk order; at most ``2 * workers`` chunks are in flight (memory stays flat).
         window = 2 * workers
-        pending = [pool.submit(_chunk_job, job) for job in jobs[:window]]
+        pending = [pool.submit(chunk_job, job) for job in jobs[:window]]
         next_job = window
         while pending:
             result = pending.pop(0).result()
             if next_job < len(jobs):
-                pending.append(pool.submit(_chunk_job, jobs[next_job]))
+                pending.append(pool.submit(chunk_job, jobs[next_job]))
                 next_job += 1
             yield result
 

@@ -1,0 +1,94 @@
+"""Department lists without the database: who lists what, and every promised kind of mess."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from stdnum.cn import uscc as stdnum_uscc
+
+from crossreg.synth.generate import GenEntity, entities_generate
+from crossreg.synth.lists import DEPT_DOMAINS, SPECS, PendingRow, list_rows_for_chunk
+from crossreg.synth.mess import MESS_KINDS
+
+SEED = 2021
+
+
+@pytest.fixture(scope="module")
+def rows() -> tuple[list[GenEntity], dict[str, list[PendingRow]]]:
+    entities: list[GenEntity] = []
+    out: dict[str, list[PendingRow]] = {s.department: [] for s in SPECS}
+    for k, chunk in enumerate(entities_generate(SEED, 12_000)):
+        entities.extend(chunk)
+        for dept, dept_rows in list_rows_for_chunk(SEED, k, chunk).items():
+            out[dept].extend(dept_rows)
+    return entities, out
+
+
+def test_every_kind_of_mess_appears(rows: tuple[list[GenEntity], dict[str, list[PendingRow]]]) -> None:
+    _, lists = rows
+    seen = Counter(kind for dept_rows in lists.values() for r in dept_rows for kind in r.mess)
+    missing = sorted(set(MESS_KINDS) - set(seen))
+    assert not missing, f"mess kinds never produced: {missing}"
+
+
+def test_mess_is_really_in_the_values(rows: tuple[list[GenEntity], dict[str, list[PendingRow]]]) -> None:
+    _, lists = rows
+    for dept_rows in lists.values():
+        for r in dept_rows:
+            e, v = r.entity, r.values
+            name = "".join(v.get("name", "").split())
+            if "uscc" in v and e.uscc:
+                if "uscc_typo" in r.mess or "uscc_transposed" in r.mess:
+                    assert v["uscc"] != e.uscc and not stdnum_uscc.is_valid(v["uscc"])
+                if "regno_instead" in r.mess:
+                    assert v["uscc"] == e.registration_no and len(v["uscc"]) == 15
+                if "uscc_missing" in r.mess:
+                    assert v["uscc"] == ""
+            if "name_form_variant" in r.mess:
+                assert ("有限责任公司" in name) != ("有限责任公司" in e.name) or "name_traditional" in r.mess
+            if "name_region_dropped" in r.mess:
+                assert not name.startswith(e.name_region)
+            if "name_traditional" in r.mess:
+                assert v["name"] != e.name
+            if "address_number_chinese" in r.mess:
+                assert f"{e.number}号" not in v["address"]
+            if "legal_rep_missing" in r.mess:
+                assert v["legal_rep"] == ""
+            if not r.mess or r.mess == ["foreign_id_format"]:
+                assert v.get("name", e.name) == e.name
+
+
+def test_lists_follow_domains(rows: tuple[list[GenEntity], dict[str, list[PendingRow]]]) -> None:
+    entities, lists = rows
+    for dept, dept_rows in lists.items():
+        assert dept_rows, f"{dept} lists nobody"
+        for r in dept_rows:
+            assert DEPT_DOMAINS[dept] & set(r.entity.domains)
+    restaurants = {e.id for e in entities if e.kind == "i_restaurant" and e.status in ("active", "operating")}
+    on_scjg = {r.entity.id for r in lists["scjg"]}
+    assert len(restaurants & on_scjg) / len(restaurants) > 0.9
+
+
+def test_a_cross_department_base_forms(rows: tuple[list[GenEntity], dict[str, list[PendingRow]]]) -> None:
+    entities, lists = rows
+    per_entity: Counter[int] = Counter()
+    for dept_rows in lists.values():
+        for eid in {r.entity.id for r in dept_rows}:
+            per_entity[eid] += 1
+    two_plus = sum(1 for n in per_entity.values() if n >= 2)
+    assert 0.1 < two_plus / len(entities) < 0.5
+
+
+def test_duplicates_and_foreign_formats(rows: tuple[list[GenEntity], dict[str, list[PendingRow]]]) -> None:
+    _, lists = rows
+    for dept, dept_rows in lists.items():
+        ids = Counter(r.entity.id for r in dept_rows)
+        dups = sum(1 for r in dept_rows if "duplicate" in r.mess)
+        assert sum(n - 1 for n in ids.values()) == dups, dept
+    assert all("orgcode_instead" in r.mess for r in lists["gaj"])
+    assert all("foreign_id_format" in r.mess for r in lists["xf"])
+    xf = next(s for s in SPECS if s.department == "xf")
+    scjg = next(s for s in SPECS if s.department == "scjg")
+    sample = lists["xf"][0].entity
+    assert xf.row_id(1, sample)[:2] == scjg.row_id(1, sample)[:2]
