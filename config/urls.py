@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/", include("crossreg.ledger.urls")),
+    path("base/", include("crossreg.linking.urls")),
     path("", include("crossreg.web.urls")),
 ]

@@ -68,6 +68,7 @@ def _register_routers() -> None:
     from crossreg.entities.api import router as entities_router
 
     api.add_router("/entities", entities_router)
+    api.add_router("/linking", "crossreg.linking.api.router")
     api.add_router("/ledger", "crossreg.ledger.api.router")
 
 
