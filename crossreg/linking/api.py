@@ -1,0 +1,146 @@
+"""API of the supervision-object base: list push, source records by entity, base membership."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from crossreg.core.errors import Forbidden, NotFound
+from crossreg.entities.models import Entity
+from crossreg.linking import selectors, services
+from crossreg.orgs.models import ApiToken, Department, Domain
+
+router = Router(tags=["linking"])
+
+PUSH_SCOPE = "entities:write"
+
+
+class ListPushIn(Schema):
+    department: str
+    system: str
+    domain: str | None = None
+    mapping: dict[str, str] | None = None
+    rows: list[dict[str, str]]
+
+
+class ListOut(Schema):
+    id: int
+    department: str
+    snapshot: int
+    sha256: str
+    row_count: int
+    created: bool
+    counts: dict[str, int]
+
+
+class SourceRecordOut(Schema):
+    id: int
+    department: str
+    local_id: str
+    name: str
+    uscc: str
+    registration_no: str
+    address: str
+    state: str
+    link_method: str
+    link_score: float | None
+    snapshot: int
+
+
+class BaseMemberOut(Schema):
+    entity_id: int
+    name: str
+    uscc: str | None
+    departments: list[str]
+    department_count: int
+    base_since: dt.datetime | None
+    source_only: bool
+
+
+@router.post("/lists", response={201: ListOut, 200: ListOut})
+def push_list(request: HttpRequest, payload: ListPushIn) -> tuple[int, ListOut]:
+    """A department system pushes its whole current list (the rows as its own column names)."""
+    department = Department.objects.filter(pk=payload.department).first()
+    if department is None:
+        raise NotFound(f"no department {payload.department!r}", field="department")
+    auth = request.auth  # type: ignore[attr-defined]
+    actor: object
+    if isinstance(auth, ApiToken):
+        if auth.department_id != department.pk or PUSH_SCOPE not in (auth.scopes or []):
+            raise Forbidden(f"this token may not push lists for {department.code}", code="forbidden")
+        actor = f"token:{auth.prefix}"
+    else:
+        actor = auth
+    domain = Domain.objects.filter(pk=payload.domain).first() if payload.domain else None
+    result = services.source_list_push(
+        actor=actor,  # type: ignore[arg-type]
+        department=department,
+        rows=payload.rows,
+        system=payload.system,
+        domain=domain,
+        mapping=payload.mapping,
+    )
+    sl = result.source_list
+    out = ListOut(
+        id=sl.pk,
+        department=department.code,
+        snapshot=sl.snapshot,
+        sha256=sl.sha256,
+        row_count=sl.row_count,
+        created=result.created,
+        counts={k: int(v) for k, v in result.counts.items()},
+    )
+    return (201 if result.created else 200), out
+
+
+def _user(request: HttpRequest) -> object:
+    auth = request.auth  # type: ignore[attr-defined]
+    if isinstance(auth, ApiToken):
+        raise Forbidden("source records are read with a user session", code="forbidden")
+    return auth
+
+
+@router.get("/entities/{entity_id}/records", response=list[SourceRecordOut])
+def entity_records(request: HttpRequest, entity_id: int) -> list[SourceRecordOut]:
+    entity = get_object_or_404(Entity, pk=entity_id)
+    qs = selectors.source_record_list(user=_user(request), entity=entity)  # type: ignore[arg-type]
+    return [
+        SourceRecordOut(
+            id=r.pk,
+            department=r.department_id,
+            local_id=r.local_id,
+            name=r.name,
+            uscc=r.uscc or r.uscc_raw,
+            registration_no=r.registration_no,
+            address=r.address,
+            state=r.state,
+            link_method=r.link_method,
+            link_score=r.link_score,
+            snapshot=r.last_list.snapshot,
+        )
+        for r in qs
+    ]
+
+
+@router.get("/base", response=list[BaseMemberOut])
+@paginate(PageNumberPagination)
+def base_members(
+    request: HttpRequest, domain: str | None = None, department: str | None = None, q: str = ""
+) -> list[BaseMemberOut]:
+    qs = selectors.base_member_list(user=_user(request), domain=domain, department=department, q=q)  # type: ignore[arg-type]
+    return [
+        BaseMemberOut(
+            entity_id=s.entity_id,
+            name=s.entity.name,
+            uscc=s.entity.uscc,
+            departments=list(s.departments),
+            department_count=s.department_count,
+            base_since=s.base_since,
+            source_only=s.source_only,
+        )
+        for s in qs
+    ]
