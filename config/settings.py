@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "crossreg.web",
     "crossreg.synth",
     "crossreg.linking",
+    "crossreg.sampling",
+    "crossreg.inspections",
 ]
 
 MIDDLEWARE = [

@@ -61,6 +61,7 @@ class TaskNeed:
     start: dt.date
     end: dt.date
     slots: tuple[SlotNeed, ...]
+    seed: bytes | None = None  # this task's public seed; None: the ``seed`` given to assign_officers
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def assign_officers(
                 if eligible(o, t, s, recused):
                     tails.append(2 + oi)
                     heads.append(node)
-                    costs.append(cost(seed, namespace, t.id, o.id))
+                    costs.append(cost(t.seed or seed, namespace, t.id, o.id))
             slot_arcs.append((a0, len(tails)))
 
     n_assign = len(tails)

@@ -1,0 +1,854 @@
+"""Writes for sampling: create and publish a plan, draw it, pool a period's draws into tasks.
+
+Every service is keyword-only, runs in one transaction, locks the rows it changes, writes a ledger
+entry through :func:`crossreg.core.audit.audit_record` and sends notices on commit. A refused draw
+or pooling is rolled back but still recorded (its own row and ledger entry), so every attempt is
+on the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from crossreg.catalog.models import CheckPoint, ItemVersion
+from crossreg.core.audit import audit_record
+from crossreg.core.errors import Conflict, DomainError, Forbidden, Invalid, ProblemList
+from crossreg.entities.models import Entity
+from crossreg.inspections.models import (
+    InspectionTask,
+    OfficerRelation,
+    TaskDepartment,
+    TaskEvent,
+    TaskOfficer,
+    TaskPoint,
+    TaskSource,
+    TaskStatus,
+)
+from crossreg.notices.services import notice_send
+from crossreg.orgs.models import Department, Officer, User
+from crossreg.sampling import conf, draw
+from crossreg.sampling.assign import OfficerIn, SlotNeed, TaskNeed, assign_officers
+from crossreg.sampling.models import DrawAttempt, PoolingRun, PoolMember, SamplingPlan, Selection
+from crossreg.sampling.pooling import PointIn, checklist_merge, pool_selections
+from crossreg.sampling.selectors import pool_rows
+
+Actor = User | str
+
+PLANNING_ROLES = {User.Role.STAFF, User.Role.DEPT_ADMIN}
+COORDINATING_ROLES = {User.Role.ADMIN, User.Role.BIGDATA, User.Role.LEADER, User.Role.APPROVAL}
+
+
+def _user(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _label(actor: Actor) -> str:
+    return actor if isinstance(actor, str) else actor.username
+
+
+def can_plan(user: Any, department: Department) -> bool:
+    """Department staff plan and draw for their own department; administrators for any."""
+    if isinstance(user, str):
+        return user.startswith("system:")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser or user.role == User.Role.ADMIN:
+        return True
+    return user.role in PLANNING_ROLES and user.department_id == department.pk
+
+
+def can_pool(user: Any, period: str) -> bool:
+    """Coordinators pool any period; department staff a period in which their department drew."""
+    if isinstance(user, str):
+        return user.startswith("system:")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser or user.role in COORDINATING_ROLES:
+        return True
+    return (
+        user.role in PLANNING_ROLES
+        and SamplingPlan.objects.filter(period=period, department_id=user.department_id).exists()
+    )
+
+
+# --- Plans ----------------------------------------------------------------------------------------
+
+
+def _rules_validate(
+    rules: dict[str, Any] | None, *, triggered: bool, problems: ProblemList
+) -> dict[str, dict[str, Any]]:
+    defaults = conf.credit_rules()
+    out: dict[str, dict[str, Any]] = {}
+    given = rules or {}
+    for cls in conf.CREDIT_CLASSES:
+        d = defaults.get(cls, {})
+        r = dict(given.get(cls) or {})
+        ratio_raw = r.get("ratio", d.get("ratio", "0"))
+        minimum_raw = r.get("minimum", d.get("minimum", 0))
+        field = f"rules.{cls}.ratio"
+        try:
+            ratio = Decimal(str(ratio_raw).strip().rstrip("%"))
+            if not ratio.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.add(f"{ratio_raw!r} is not a number", field=field)
+            continue
+        if ratio < 0 or ratio > 100:
+            problems.add(f"ratio {ratio}% is outside 0–100%", field=field, code="out_of_range")
+            continue
+        if ratio.as_tuple().exponent < -2:  # type: ignore[operator]
+            problems.add("at most two decimals", field=field)
+            continue
+        lo, hi = conf.ratio_range(cls)
+        exempt = cls == "A" and conf.a_grade_exempt() and not triggered
+        if not exempt and cls in given and conf.enforce_class_ranges() and not lo <= ratio <= hi:
+            problems.add(
+                f"ratio {ratio}% is outside the configured range {lo}–{hi}% for class {cls}",
+                field=field,
+                code="out_of_class_range",
+            )
+        try:
+            minimum = int(minimum_raw)
+        except (TypeError, ValueError):
+            problems.add(f"{minimum_raw!r} is not a whole number", field=f"rules.{cls}.minimum")
+            continue
+        if minimum < 0:
+            problems.add("must not be negative", field=f"rules.{cls}.minimum")
+        if exempt:  # 无事不扰: A grade only when triggered
+            ratio, minimum = Decimal(0), 0
+        out[cls] = {"ratio": format(ratio.normalize(), "f"), "minimum": minimum}
+    return out
+
+
+def _plan_code(period: str, department: Department) -> str:
+    n = SamplingPlan.objects.filter(period=period, department=department).count() + 1
+    while True:
+        code = f"SP-{period}-{department.pk}-{n:03d}"
+        if not SamplingPlan.objects.filter(code=code).exists():
+            return code
+        n += 1
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    actor: Actor,
+    department: Department,
+    name: str,
+    item_versions: Sequence[ItemVersion],
+    period: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    seed_source: str,
+    seed_due: dt.date,
+    rules: dict[str, Any] | None = None,
+    source: str = SamplingPlan.Source.REGISTRY,
+    divisions: Sequence[str] = (),
+    entity_types: Sequence[str] = (),
+    industries: Sequence[str] = (),
+    key_domains: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    directed: bool = False,
+    directed_reason: str = "",
+    triggered: bool = False,
+    participants: Sequence[Department] = (),
+) -> SamplingPlan:
+    """Create a draft plan. Plans over key industries default to joint plans led by the authority."""
+    if not can_plan(actor, department):
+        raise Forbidden("you may not plan for this department", field="department", code="forbidden")
+    p = ProblemList()
+    if not name.strip():
+        p.add("a plan needs a name", field="name", code="required")
+    versions = list(item_versions)
+    if not versions:
+        p.add("a plan needs at least one supervision item", field="item_versions", code="required")
+    for v in versions:
+        if v.status != ItemVersion.Status.PUBLISHED:
+            p.add(f"{v} is not a published item version", field="item_versions", code="not_published")
+    if period_end < period_start:
+        p.add("the period ends before it starts", field="period_end")
+    if not period.strip():
+        p.add("a plan needs a period", field="period", code="required")
+    if not seed_source.strip():
+        p.add("name the future public source of the seed", field="seed_source", code="required")
+    if source not in SamplingPlan.Source.values:
+        p.add(f"unknown source {source!r}", field="source")
+    if directed and not directed_reason.strip():
+        p.add("a directed plan says what it is directed at", field="directed_reason", code="required")
+    clean_rules = _rules_validate(rules, triggered=triggered, problems=p)
+    p.raise_if_any()
+
+    lead = department
+    kind = SamplingPlan.Kind.JOINT if participants else SamplingPlan.Kind.SINGLE
+    extra: set[str] = {d.pk for d in participants}
+    authorities = {conf.key_industries().get(c) for c in industries if len(c) == 2}
+    if industries and len(authorities) == 1 and None not in authorities:
+        authority = Department.objects.filter(pk=next(iter(authorities))).first()
+        if authority is not None:
+            kind = SamplingPlan.Kind.JOINT
+            if authority.pk != department.pk:
+                extra.add(department.pk)
+                lead = authority
+    extra |= {v.item.department_id for v in versions}
+    extra.discard(lead.pk)
+    if extra:
+        kind = SamplingPlan.Kind.JOINT
+
+    plan = SamplingPlan.objects.create(
+        code=_plan_code(period.strip(), lead),
+        name=name.strip(),
+        department=lead,
+        kind=kind,
+        period=period.strip(),
+        period_start=period_start,
+        period_end=period_end,
+        source=source,
+        divisions=list(divisions),
+        entity_types=list(entity_types),
+        industries=list(industries),
+        key_domains=list(key_domains),
+        statuses=list(statuses),
+        directed=directed,
+        directed_reason=directed_reason.strip(),
+        triggered=triggered,
+        rules=clean_rules,
+        seed_source=seed_source.strip(),
+        seed_due=seed_due,
+        created_by=_user(actor),
+    )
+    plan.item_versions.set(versions)
+    if extra:
+        plan.participants.set(Department.objects.filter(pk__in=extra))
+    # An empty pool is refused now, not at publication time.
+    if not pool_rows(plan):
+        raise Invalid("the pool is empty: no entity matches the filter", field="pool", code="empty_pool")
+    audit_record(
+        actor=actor,
+        action="sampling.plan.create",
+        subject_type="sampling.plan",
+        subject_id=plan.code,
+        payload={
+            "department": lead.pk,
+            "kind": kind,
+            "participants": sorted(extra),
+            "item_versions": sorted(v.pk for v in versions),
+            "rules": clean_rules,
+            "period": plan.period,
+        },
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_publish(*, actor: Actor, plan: SamplingPlan) -> SamplingPlan:
+    """Publish the plan before the draw: freeze the pool, publish its Merkle root and the seed source."""
+    plan = SamplingPlan.objects.select_for_update().get(pk=plan.pk)
+    if not can_plan(actor, plan.department):
+        raise Forbidden("you may not publish this plan", code="forbidden")
+    if plan.status != SamplingPlan.Status.DRAFT:
+        raise Conflict(f"the plan is {plan.get_status_display()}, not a draft", field="status")
+    if not plan.item_versions.exists():
+        raise Invalid("a plan needs at least one supervision item", field="item_versions", code="required")
+    rows = pool_rows(plan)
+    if not rows:
+        raise Invalid("the pool is empty: no entity matches the filter", field="pool", code="empty_pool")
+    pool = [(cls, draw.entity_key(uscc, pk)) for pk, uscc, cls in rows]
+    PoolMember.objects.bulk_create(
+        [
+            PoolMember(plan=plan, entity_id=pk, key=key, stratum=cls)
+            for (pk, _u, _c), (cls, key) in zip(rows, pool, strict=True)
+        ],
+        batch_size=2000,
+    )
+    strata: dict[str, int] = defaultdict(int)
+    for cls, _ in pool:
+        strata[cls] += 1
+    plan.pool_root = draw.pool_root(pool)
+    plan.pool_size = len(pool)
+    plan.pool_strata = dict(sorted(strata.items()))
+    plan.status = SamplingPlan.Status.PUBLISHED
+    plan.published_at = timezone.now()
+    plan.save()
+    audit_record(
+        actor=actor,
+        action="sampling.plan.publish",
+        subject_type="sampling.plan",
+        subject_id=plan.code,
+        payload={
+            "pool_root": plan.pool_root,
+            "pool_size": plan.pool_size,
+            "strata": plan.pool_strata,
+            "rules": plan.rules,
+            "algorithm": plan.algorithm,
+            "seed_source": plan.seed_source,
+            "seed_due": plan.seed_due.isoformat(),
+        },
+    )
+    notice_send(
+        verb="sampling.plan.publish",
+        subject=f"抽查计划已公示：{plan.name}",
+        link=f"/sampling/plans/{plan.code}/",
+        departments=[plan.department, *plan.participants.all()],
+    )
+    return plan
+
+
+def plan_bundle(plan: SamplingPlan) -> dict[str, object]:
+    """The public verification bundle of a published or drawn plan (docs/draw-verification.md)."""
+    pool = list(plan.pool.values_list("stratum", "key"))
+    rules = {k: draw.StratumRule(str(v["ratio"]), int(v["minimum"])) for k, v in plan.rules.items()}
+    picked = None
+    if plan.status == SamplingPlan.Status.DRAWN:
+        picked = [
+            draw.Picked(stratum=s, key=k, position=pos, rank_hex=h)
+            for s, k, pos, h in plan.selections.order_by("stratum", "position").values_list(
+                "stratum", "key", "position", "rank_hex"
+            )
+        ]
+    return draw.bundle_make(
+        plan=plan.code,
+        plan_name=plan.name,
+        department=plan.department_id,
+        period=plan.period,
+        seed_source=plan.seed_source,
+        seed=plan.seed or None,
+        pool=pool,
+        rules=rules,
+        selected=picked,
+        published_at=plan.published_at.isoformat() if plan.published_at else "",
+        drawn_at=plan.drawn_at.isoformat() if plan.drawn_at else "",
+    )
+
+
+def bundle_bytes(bundle: dict[str, object]) -> bytes:
+    return json.dumps(bundle, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+
+
+def plan_draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
+    """Enter the seed and draw. Refused — and recorded — when the plan was drawn already, is not
+    published, the seed is empty or not yet due, or the pool changed since its root was published."""
+    try:
+        with transaction.atomic():
+            return _draw(actor=actor, plan=plan, seed=seed)
+    except DomainError as exc:
+        with transaction.atomic():
+            DrawAttempt.objects.create(
+                plan=plan,
+                actor=_user(actor),
+                actor_label=_label(actor),
+                seed=seed[:500],
+                outcome=DrawAttempt.Outcome.REFUSED,
+                reason=str(exc)[:300],
+            )
+            audit_record(
+                actor=actor,
+                action="sampling.draw.refuse",
+                subject_type="sampling.plan",
+                subject_id=plan.code,
+                payload={"reason": str(exc)[:300], "seed": seed[:500]},
+            )
+        raise
+
+
+def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
+    plan = SamplingPlan.objects.select_for_update().get(pk=plan.pk)
+    if not can_plan(actor, plan.department):
+        raise Forbidden("you may not draw this plan", code="forbidden")
+    if plan.status == SamplingPlan.Status.DRAWN:
+        raise Conflict("this plan has been drawn already: one draw per plan", field="plan", code="drawn")
+    if plan.status != SamplingPlan.Status.PUBLISHED:
+        raise Conflict("publish the plan before drawing", field="status", code="not_published")
+    if not seed.strip():
+        raise Invalid("enter the seed read from the named public source", field="seed", code="required")
+    if timezone.localdate() < plan.seed_due:
+        raise Invalid(
+            f"the seed source is due on {plan.seed_due.isoformat()}: draw on or after it",
+            field="seed",
+            code="too_early",
+        )
+    rows = pool_rows(plan)
+    pool = [(cls, draw.entity_key(uscc, pk)) for pk, uscc, cls in rows]
+    root = draw.pool_root(pool)
+    if root != plan.pool_root:
+        raise Conflict(
+            f"the pool has changed since its root was published ({len(pool)} entities now, "
+            f"{plan.pool_size} then): the draw does not run",
+            field="pool",
+            code="pool_changed",
+        )
+    rules = {k: draw.StratumRule(str(v["ratio"]), int(v["minimum"])) for k, v in plan.rules.items()}
+    picks = draw.select(seed=seed, plan=plan.code, pool=pool, rules=rules, algorithm=plan.algorithm)
+    by_key = {draw.entity_key(uscc, pk): pk for pk, uscc, _ in rows}
+    Selection.objects.bulk_create(
+        [
+            Selection(
+                plan=plan,
+                entity_id=by_key[p.key],
+                key=p.key,
+                stratum=p.stratum,
+                position=p.position,
+                rank_hex=p.rank_hex,
+            )
+            for p in picks
+        ],
+        batch_size=2000,
+    )
+    plan.seed = seed.strip()
+    plan.status = SamplingPlan.Status.DRAWN
+    plan.drawn_at = timezone.now()
+    plan.selected_count = len(picks)
+    plan.bundle_sha256 = hashlib.sha256(bundle_bytes(plan_bundle(plan))).hexdigest()
+    plan.save()
+    DrawAttempt.objects.create(
+        plan=plan,
+        actor=_user(actor),
+        actor_label=_label(actor),
+        seed=plan.seed,
+        outcome=DrawAttempt.Outcome.DRAWN,
+    )
+    audit_record(
+        actor=actor,
+        action="sampling.draw",
+        subject_type="sampling.plan",
+        subject_id=plan.code,
+        payload={
+            "seed": plan.seed,
+            "pool_root": plan.pool_root,
+            "selected": [p.key for p in picks],
+            "bundle_sha256": plan.bundle_sha256,
+        },
+    )
+    notice_send(
+        verb="sampling.draw",
+        subject=f"摇号完成：{plan.name}（抽中 {len(picks)} 户）",
+        link=f"/sampling/plans/{plan.code}/",
+        departments=[plan.department, *plan.participants.all()],
+    )
+    return plan
+
+
+# --- Pooling --------------------------------------------------------------------------------------
+
+
+def period_pool(*, actor: Actor, period: str, today: dt.date | None = None) -> PoolingRun:
+    """Pool the period's new draws into inspection tasks, one per distinct entity, with officers.
+
+    Entities drawn by several departments get one joint task. Entities already in a not-yet-started
+    task of the period are merged into it; a task already under way is not visited again (the draw
+    is reported as ``late``). If the officers cannot all be assigned nothing is written: the run is
+    recorded as refused with the shortages, and :class:`Invalid` names them.
+    """
+    if not can_pool(actor, period):
+        raise Forbidden("you may not pool this period", code="forbidden")
+    try:
+        with transaction.atomic():
+            return _pool(actor=actor, period=period, today=today or timezone.localdate())
+    except DomainError as exc:
+        shortages = [p.as_dict() for p in exc.problems]
+        with transaction.atomic():
+            run = PoolingRun.objects.create(
+                period=period,
+                actor=_user(actor),
+                actor_label=_label(actor),
+                outcome=PoolingRun.Outcome.REFUSED,
+                shortages=shortages,
+            )
+            audit_record(
+                actor=actor,
+                action="sampling.pool.refuse",
+                subject_type="sampling.period",
+                subject_id=period,
+                payload={"run": run.pk, "problems": shortages},
+            )
+        raise
+
+
+def _task_seed(plans: Sequence[SamplingPlan]) -> bytes:
+    return draw.seed_bytes(plans[0].seed)
+
+
+def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
+    plans = list(
+        SamplingPlan.objects.select_for_update()
+        .filter(period=period, status=SamplingPlan.Status.DRAWN, pooled_at__isnull=True)
+        .order_by("code")
+    )
+    if not plans:
+        raise Invalid("no new draws to pool in this period", field="period", code="nothing_to_pool")
+    plan_by_id = {p.pk: p for p in plans}
+    # Item versions per plan, per owning department.
+    pv = defaultdict(lambda: defaultdict(set))  # type: ignore[var-annotated]
+    version_ids: set[int] = set()
+    for plan_id, vid, dept in SamplingPlan.item_versions.through.objects.filter(
+        samplingplan_id__in=plan_by_id
+    ).values_list("samplingplan_id", "itemversion_id", "itemversion__item__department_id"):
+        pv[plan_id][dept].add(vid)
+        version_ids.add(vid)
+
+    selections = list(
+        Selection.objects.filter(plan_id__in=plan_by_id, task_source__isnull=True).select_related("entity")
+    )
+    existing = {
+        t.entity_id: t
+        for t in InspectionTask.objects.select_for_update()
+        .filter(period=period)
+        .exclude(status=TaskStatus.CANCELLED)
+    }
+    late = [
+        s
+        for s in selections
+        if s.entity_id in existing and existing[s.entity_id].status != TaskStatus.ASSIGNED
+    ]
+    fresh = [s for s in selections if s not in late]
+    merged_tasks = {s.entity_id: existing[s.entity_id] for s in fresh if s.entity_id in existing}
+
+    # Rows: (entity, department, version set) from new selections and from tasks being merged into.
+    dept_versions: dict[tuple[int, str], set[int]] = defaultdict(set)
+    sel_of_entity: dict[int, list[Selection]] = defaultdict(list)
+    for s in fresh:
+        sel_of_entity[s.entity_id].append(s)
+        for dept, vids in pv[s.plan_id].items():
+            dept_versions[(s.entity_id, dept)] |= vids
+    for td in TaskDepartment.objects.filter(task__in=list(merged_tasks.values())).select_related("task"):
+        dept_versions[(td.task.entity_id, td.department_id)] |= set(td.item_versions)
+        version_ids |= set(td.item_versions)
+    entities = {e.pk: e for e in Entity.objects.filter(pk__in={e for e, _ in dept_versions})}
+    dept_codes = sorted({d for _, d in dept_versions})
+    dix = {d: i for i, d in enumerate(dept_codes)}
+    authority = conf.key_industries()
+    keys = list(dept_versions)
+    result = pool_selections(
+        entity=[e for e, _ in keys],
+        department=[dix[d] for _, d in keys],
+        items=[len(dept_versions[k]) for k in keys],
+        authority=[dix.get(authority.get(entities[e].industry_id or "", ""), -1) for e, _ in keys],
+    )
+
+    # Check points and domains of every version involved.
+    points_by_version: dict[int, list[CheckPoint]] = defaultdict(list)
+    for cp in CheckPoint.objects.filter(version_id__in=version_ids).order_by("version_id", "seq"):
+        points_by_version[cp.version_id].append(cp)
+    domains_by_version: dict[int, set[str]] = defaultdict(set)
+    for vid, dom in ItemVersion.domains.through.objects.filter(itemversion_id__in=version_ids).values_list(
+        "itemversion_id", "domain_id"
+    ):
+        domains_by_version[vid].add(dom)
+
+    # Schedule: windows spread over the period; quiet period after the last visit.
+    period_start = min(p.period_start for p in plans)
+    period_end = max(p.period_end for p in plans)
+    wdays = conf.window_days()
+    quiet = dt.timedelta(days=conf.quiet_days())
+    last_visit: dict[int, dt.date] = {}
+    for eid, on, end in (
+        InspectionTask.objects.filter(entity_id__in=list(entities))
+        .exclude(period=period)
+        .exclude(status=TaskStatus.CANCELLED)
+        .values_list("entity_id", "inspected_on", "window_end")
+    ):
+        when = on or end
+        if eid not in last_visit or when > last_visit[eid]:
+            last_visit[eid] = when
+    first_day = max(period_start, today)
+    n_windows = max(1, ((period_end - first_day).days + 1) // wdays)
+
+    # Recusal: declared relations, and whoever inspected the entity last time.
+    recusals: set[tuple[int, str]] = set()
+    ekey = {pk: draw.entity_key(e.uscc, pk) for pk, e in entities.items()}
+    for oid, eid in OfficerRelation.objects.filter(entity_id__in=list(entities)).values_list(
+        "officer_id", "entity_id"
+    ):
+        recusals.add((oid, ekey[eid]))
+    last_task = (
+        InspectionTask.objects.filter(entity_id__in=list(entities))
+        .exclude(period=period)
+        .exclude(status=TaskStatus.CANCELLED)
+        .values("entity_id")
+        .annotate(last=Max("window_end"))
+    )
+    last_pairs = {(r["entity_id"], r["last"]) for r in last_task}
+    for oid, eid, end in (
+        TaskOfficer.objects.filter(task__entity_id__in=list(entities))
+        .exclude(task__period=period)
+        .values_list("officer_id", "task__entity_id", "task__window_end")
+    ):
+        if (eid, end) in last_pairs:
+            recusals.add((oid, ekey[eid]))
+
+    # Build the task needs.
+    n_lead, n_part = conf.lead_officers(), conf.participant_officers()
+    needs: list[TaskNeed] = []
+    task_meta: list[dict[str, Any]] = []
+    for t in range(result.tasks):
+        eid = int(result.task_entity[t])
+        ent = entities[eid]
+        lead = dept_codes[int(result.task_lead[t])]
+        mask = result.pair_task == t
+        depts = [dept_codes[int(i)] for i in result.pair_department[mask]]
+        sels = sorted(sel_of_entity.get(eid, []), key=lambda s: plan_by_id[s.plan_id].code)
+        seed_plans = [plan_by_id[s.plan_id] for s in sels if plan_by_id[s.plan_id].department_id == lead] or [
+            plan_by_id[s.plan_id] for s in sels
+        ]
+        if not seed_plans:  # only merged rows: keep the task's own seed plan
+            seed_plans = [merged_tasks[eid].seed_plan]
+        rank_int = int(
+            draw.rank(_task_seed(seed_plans), "crossreg-window/1", period, "", ekey[eid])[:4].hex(), 16
+        )
+        start = first_day + dt.timedelta(days=(rank_int % n_windows) * wdays)
+        if eid in last_visit:
+            start = max(start, last_visit[eid] + quiet)
+        end = (
+            min(start + dt.timedelta(days=wdays - 1), period_end)
+            if start <= period_end
+            else start + dt.timedelta(days=wdays - 1)
+        )
+        slots = []
+        for d in [lead, *[x for x in depts if x != lead]]:
+            doms = frozenset().union(*(domains_by_version[v] for v in dept_versions[(eid, d)]))
+            slots.append(SlotNeed(department=d, count=n_lead if d == lead else n_part, domains=doms))
+        county = ent.division_id[:6]
+        task_id = merged_tasks[eid].code if eid in merged_tasks else f"IT-{period}-{eid:07d}"
+        needs.append(
+            TaskNeed(
+                id=task_id,
+                entity_key=ekey[eid],
+                county=county,
+                start=start,
+                end=end,
+                slots=tuple(slots),
+                seed=_task_seed(seed_plans),
+            )
+        )
+        task_meta.append(
+            {
+                "entity": ent,
+                "lead": lead,
+                "depts": depts,
+                "sels": sels,
+                "seed_plan": seed_plans[0],
+                "deferred": start > period_end,
+            }
+        )
+
+    # Officers and their remaining workload in the period.
+    cap = conf.workload_cap()
+    rebuilding = [t.pk for t in merged_tasks.values()]
+    load = dict(
+        TaskOfficer.objects.filter(task__period=period)
+        .exclude(task__status=TaskStatus.CANCELLED)
+        .exclude(task_id__in=rebuilding)
+        .values("officer_id")
+        .annotate(n=Count("id"))
+        .values_list("officer_id", "n")
+    )
+    off_domains: dict[int, set[str]] = defaultdict(set)
+    for oid, dom in Officer.domains.through.objects.filter(officer__department_id__in=dept_codes).values_list(
+        "officer_id", "domain_id"
+    ):
+        off_domains[oid].add(dom)
+    officers = [
+        OfficerIn(
+            id=o.pk,
+            department=o.department_id,
+            county=None if o.division.level == "city" else o.division_id[:6],
+            domains=frozenset(off_domains[o.pk]),
+            valid_from=o.valid_from,
+            valid_until=o.valid_until,
+            active=o.status == Officer.Status.ACTIVE,
+            capacity=cap - load.get(o.pk, 0),
+        )
+        for o in Officer.objects.filter(department_id__in=dept_codes).select_related("division")
+    ]
+    assigned = assign_officers(
+        tasks=needs, officers=officers, recusals=recusals, seed=b"", namespace=period, workload_cap=cap
+    )
+    if not assigned.ok:
+        names = dict(Department.objects.filter(pk__in=dept_codes).values_list("pk", "name"))
+        raise Invalid(*[_shortage_problem(s, names) for s in assigned.shortages])
+
+    # Write.
+    if rebuilding:
+        TaskOfficer.objects.filter(task_id__in=rebuilding).delete()
+        TaskPoint.objects.filter(task_id__in=rebuilding).delete()
+        TaskDepartment.objects.filter(task_id__in=rebuilding).delete()
+    now = timezone.now()
+    tasks_out: list[InspectionTask] = []
+    for need, meta in zip(needs, task_meta, strict=True):
+        ent = meta["entity"]
+        task = merged_tasks.get(ent.pk)
+        if task is None:
+            task = InspectionTask.objects.create(
+                code=need.id,
+                period=period,
+                entity=ent,
+                joint=len(meta["depts"]) > 1,
+                lead_department_id=meta["lead"],
+                window_start=need.start,
+                window_end=need.end,
+                deferred=meta["deferred"],
+                seed_plan=meta["seed_plan"],
+            )
+            TaskEvent.objects.create(
+                task=task,
+                transition="create",
+                to_state=TaskStatus.ASSIGNED,
+                actor=_user(actor),
+                actor_label=_label(actor),
+            )
+        else:
+            task.joint = len(meta["depts"]) > 1
+            task.lead_department_id = meta["lead"]
+            task.window_start, task.window_end, task.deferred = need.start, need.end, meta["deferred"]
+            task.save()
+            TaskEvent.objects.create(
+                task=task,
+                transition="merge",
+                from_state=task.status,
+                to_state=task.status,
+                actor=_user(actor),
+                actor_label=_label(actor),
+            )
+        TaskDepartment.objects.bulk_create(
+            [
+                TaskDepartment(
+                    task=task,
+                    department_id=d,
+                    role=TaskDepartment.Role.LEAD if d == meta["lead"] else TaskDepartment.Role.PARTICIPANT,
+                    item_versions=sorted(dept_versions[(ent.pk, d)]),
+                )
+                for d in meta["depts"]
+            ]
+        )
+        TaskSource.objects.bulk_create([TaskSource(task=task, selection=s) for s in meta["sels"]])
+        rows = assigned.assignment[need.id]
+        lead_officer = min((c, o) for o, d, c in rows if d == meta["lead"])[1]
+        TaskOfficer.objects.bulk_create(
+            [
+                TaskOfficer(task=task, officer_id=o, department_id=d, cost=c, lead=o == lead_officer)
+                for o, d, c in rows
+            ]
+        )
+        order = [meta["lead"], *sorted(x for x in meta["depts"] if x != meta["lead"])]
+        pts = [
+            PointIn(
+                version_id=cp.version_id,
+                seq=cp.seq,
+                department=d,
+                content=cp.content,
+                legal_basis=cp.legal_basis,
+                finding=cp.finding,
+            )
+            for d in meta["depts"]
+            for v in sorted(dept_versions[(ent.pk, d)])
+            for cp in points_by_version[v]
+        ]
+        merged = checklist_merge(pts, department_order=order)
+        TaskPoint.objects.bulk_create(
+            [
+                TaskPoint(
+                    task=task,
+                    seq=i,
+                    content=m.content,
+                    legal_basis="；".join(m.legal_basis),
+                    finding_rule="；".join(m.finding),
+                    departments=m.departments,
+                    sources=[list(s) for s in m.sources],
+                )
+                for i, m in enumerate(merged, start=1)
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="inspection.task.assign",
+            subject_type="inspection.task",
+            subject_id=task.code,
+            payload={
+                "entity": ekey[ent.pk],
+                "lead": meta["lead"],
+                "departments": meta["depts"],
+                "officers": [o for o, _, _ in rows],
+                "window": [need.start.isoformat(), need.end.isoformat()],
+                "plans": [plan_by_id[s.plan_id].code for s in meta["sels"]],
+                "check_points": len(merged),
+            },
+        )
+        tasks_out.append(task)
+
+    SamplingPlan.objects.filter(pk__in=plan_by_id).update(pooled_at=now)
+    report = period_report(period=period)
+    report["late"] = len(late)
+    report["new_tasks"] = len(tasks_out) - len(merged_tasks)
+    report["merged_tasks"] = len(merged_tasks)
+    run = PoolingRun.objects.create(
+        period=period,
+        actor=_user(actor),
+        actor_label=_label(actor),
+        outcome=PoolingRun.Outcome.DONE,
+        report=report,
+    )
+    audit_record(
+        actor=actor,
+        action="sampling.pool",
+        subject_type="sampling.period",
+        subject_id=period,
+        payload={"run": run.pk, "plans": [p.code for p in plans], "report": report},
+    )
+    user_ids = set(
+        TaskOfficer.objects.filter(task__in=tasks_out, officer__user__isnull=False).values_list(
+            "officer__user_id", flat=True
+        )
+    )
+    notice_send(
+        verb="inspection.task.assign",
+        subject=f"{period} 双随机检查任务已派发（{len(tasks_out)} 项）",
+        link="/inspections/",
+        users=list(User.objects.filter(pk__in=user_ids)),
+        departments=list(Department.objects.filter(pk__in=dept_codes)),
+    )
+    return run
+
+
+def _shortage_problem(s: Any, names: dict[str, str]) -> Any:
+    from crossreg.core.errors import Problem
+
+    dom = "、".join(s.domains) if s.domains else "—"
+    return Problem(
+        message=(
+            f"{names.get(s.department, s.department)}（{s.department}）在区域 {s.region}、领域 {dom} "
+            f"缺少执法人员：{s.tasks} 项任务的 {s.slots_short} 个名额无法安排，至少还需 {s.officers_short} 名"
+            f"（可选 {s.eligible} 名）"
+        ),
+        field=f"officers.{s.department}.{s.region}",
+        code="officers_short",
+    )
+
+
+def period_report(*, period: str) -> dict[str, Any]:
+    """Draws, selections, distinct entities, visits, joint tasks, visits saved — from the database."""
+    draws = SamplingPlan.objects.filter(period=period, status=SamplingPlan.Status.DRAWN).count()
+    sels = Selection.objects.filter(plan__period=period)
+    selections = sels.count()
+    distinct = sels.values("entity_id").distinct().count()
+    tasks = InspectionTask.objects.filter(period=period).exclude(status=TaskStatus.CANCELLED)
+    visits = tasks.count()
+    joint = tasks.filter(joint=True).count()
+    return {
+        "period": period,
+        "draws": draws,
+        "selections": selections,
+        "distinct_entities": distinct,
+        "visits": visits,
+        "joint_tasks": joint,
+        "visits_saved": selections - visits,
+        "at_limit": visits == distinct,
+    }
