@@ -72,7 +72,7 @@ def test_seed_builds_the_city(tmp_path: Path) -> None:
     assert Officer.objects.filter(status=Officer.Status.SUSPENDED).exists()
     # Entities: valid codes, real divisions, key domains.
     for e in Entity.objects.exclude(uscc=None)[:200]:
-        assert stdnum_uscc.is_valid(e.uscc)
+        assert e.uscc is not None and stdnum_uscc.is_valid(e.uscc)
         assert e.division.code.startswith(e.uscc[2:8])
     assert Entity.objects.filter(key_domains__code="food").exists()
     assert "Demo logins" in output and "scjg_staff" in output
