@@ -276,3 +276,11 @@ def test_english_is_switchable(staff_client: Client) -> None:
 def test_chinese_is_the_default(staff_client: Client) -> None:
     html = staff_client.get(reverse("dashboard")).content.decode()
     assert '<html lang="zh-Hans">' in html and "工作台" in html
+
+
+def test_not_found_page_uses_the_layout(staff_client: Client, settings) -> None:
+    settings.DEBUG = False
+    r = staff_client.get("/no-such-page/")
+    assert r.status_code == 404
+    html = r.content.decode()
+    assert "页面不存在" in html and 'class="site-header"' in html

@@ -36,6 +36,8 @@ def compile_po(po_path: Path) -> bytes:
 class Command(BaseCommand):
     help = "Compile every .po file under the LOCALE_PATHS to .mo with polib (no gettext needed)."
 
+    requires_system_checks: list[str] = []  # a file check: independent of the apps' own checks
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--check", action="store_true", help="write nothing; fail if a .mo is missing or stale"
