@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "crossreg.ledger",
     "crossreg.web",
     "crossreg.synth",
+    "crossreg.catalog",
+    "crossreg.notices",
     "crossreg.linking",
     "crossreg.sampling",
     "crossreg.inspections",

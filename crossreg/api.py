@@ -69,7 +69,10 @@ def _register_routers() -> None:
 
     api.add_router("/entities", entities_router)
     api.add_router("/linking", "crossreg.linking.api.router")
+    api.add_router("/catalog", "crossreg.catalog.api.router")
     api.add_router("/ledger", "crossreg.ledger.api.router")
+    api.add_router("/sampling", "crossreg.sampling.api.router")
+    api.add_router("/inspections", "crossreg.inspections.api.router")
 
 
 _register_routers()

@@ -1,0 +1,210 @@
+"""Catalog reads. Public selectors return published things only; internal ones are scoped to the user."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from crossreg.catalog import conf, workflow
+from crossreg.catalog.models import (
+    ChangeRequest,
+    CheckPoint,
+    CrossDepartmentItem,
+    ItemVersion,
+    Opinion,
+    SupervisionItem,
+)
+from crossreg.core.errors import NotFound
+
+V = ItemVersion.Status
+C = ChangeRequest.Status
+
+
+# --- public -----------------------------------------------------------------------------------
+
+
+def catalog_public_list(
+    *, q: str = "", department: str = "", domain: str = "", method: str = ""
+) -> QuerySet[ItemVersion]:
+    """Published versions, searchable by text, department, key domain and method."""
+    qs = ItemVersion.objects.filter(status=V.PUBLISHED)
+    if q:
+        q = q.strip()
+        qs = qs.filter(Q(name__icontains=q) | Q(item__code__icontains=q) | Q(legal_basis__icontains=q))
+    if department:
+        qs = qs.filter(item__department_id=department)
+    if domain:
+        qs = qs.filter(domains__code=domain)
+    if method:
+        qs = qs.filter(methods__contains=f",{method},")
+    return (
+        qs.select_related("item", "item__department")
+        .prefetch_related("domains")
+        .annotate(point_count=Count("check_points", distinct=True))
+        .order_by("item__code")
+    )
+
+
+def _full(qs: QuerySet[ItemVersion]) -> QuerySet[ItemVersion]:
+    return qs.select_related("item", "item__department").prefetch_related(
+        "domains",
+        "power_items",
+        "involved_departments",
+        Prefetch("check_points", queryset=CheckPoint.objects.order_by("seq")),
+    )
+
+
+def catalog_public_item(*, code: str) -> tuple[SupervisionItem, ItemVersion | None, list[ItemVersion]]:
+    """An item, its version in force (None if withdrawn) and its public history (newest first)."""
+    item = SupervisionItem.objects.select_related("department").filter(code=code).first()
+    if item is None:
+        raise NotFound("没有该监管事项", field="code")
+    history = list(item.versions.filter(status__in=ItemVersion.PUBLIC).order_by("-number"))
+    for newer, older in itertools.pairwise(history):
+        newer.prev_number = older.number  # type: ignore[attr-defined]
+    if not history:
+        raise NotFound("该监管事项尚未发布", field="code")
+    current = _full(ItemVersion.objects.filter(item=item, status=V.PUBLISHED)).first()
+    return item, current, history
+
+
+def catalog_public_version(*, code: str, number: int) -> ItemVersion:
+    v = _full(
+        ItemVersion.objects.filter(item__code=code, number=number, status__in=ItemVersion.PUBLIC)
+    ).first()
+    if v is None:
+        raise NotFound("没有该公开版本", field="version")
+    return v
+
+
+def catalog_export_versions() -> QuerySet[ItemVersion]:
+    """Every published version with everything the export needs, in code order."""
+    return _full(ItemVersion.objects.filter(status=V.PUBLISHED)).order_by("item__code")
+
+
+def cross_item_list() -> QuerySet[CrossDepartmentItem]:
+    return CrossDepartmentItem.objects.select_related("lead_department", "domain").prefetch_related(
+        "departments",
+        Prefetch("items", queryset=SupervisionItem.objects.select_related("published", "department")),
+    )
+
+
+# --- internal ---------------------------------------------------------------------------------
+
+
+def _visible_versions(user: Any) -> QuerySet[ItemVersion]:
+    """Versions ``user`` may read: public ones, plus drafts of their department, ones they review, and
+    everything for the approval and justice bureaus, leaders, the big-data bureau and administrators."""
+    qs = ItemVersion.objects.all()
+    if not user.is_authenticated:
+        return qs.filter(status__in=ItemVersion.PUBLIC)
+    if user.sees_all_departments or user.role in ("approval", "justice"):
+        return qs
+    dept = user.department_id
+    return qs.filter(
+        Q(status__in=ItemVersion.PUBLIC) | Q(item__department_id=dept) | Q(involved_departments__pk=dept)
+    ).distinct()
+
+
+def version_get(*, user: Any, pk: int) -> ItemVersion:
+    v = _full(_visible_versions(user).filter(pk=pk)).select_related("change_request").first()
+    if v is None:
+        raise NotFound("没有该版本，或您无权查看", field="version")
+    return v
+
+
+def version_history(*, version: ItemVersion) -> tuple[list[Any], list[Any]]:
+    """(opinions, events) of a version, oldest first."""
+    opinions = list(version.opinions.select_related("department", "actor"))
+    events = list(version.events.select_related("department", "actor"))
+    return opinions, events
+
+
+def item_versions_visible(*, user: Any, code: str) -> list[ItemVersion]:
+    return list(_visible_versions(user).filter(item__code=code).select_related("item").order_by("number"))
+
+
+def change_request_get(*, user: Any, pk: int) -> ChangeRequest:
+    cr = (
+        ChangeRequest.objects.select_related("item", "department", "version", "base_version", "version__item")
+        .filter(pk=pk)
+        .first()
+    )
+    if cr is None:
+        raise NotFound("没有该调整申请", field="change_request")
+    if not (
+        user.sees_all_departments
+        or user.role in ("approval", "justice")
+        or user.department_id in (cr.department_id, cr.item.department_id)
+    ):
+        raise NotFound("没有该调整申请，或您无权查看", field="change_request")
+    return cr
+
+
+def tasks_for(*, user: Any) -> dict[str, list[Any]]:
+    """What awaits ``user``'s action: drafts, reviews and change requests, per kind."""
+    out: dict[str, list[Any]] = {
+        "drafts": [],
+        "joint": [],
+        "convene": [],
+        "legality": [],
+        "first": [],
+        "requests": [],
+    }
+    if not user.is_authenticated:
+        return out
+    base = ItemVersion.objects.select_related("item", "item__department").order_by("state_entered_at")
+    dept = user.department
+    if user.role in workflow.DRAFTERS and dept is not None:
+        out["drafts"] = list(base.filter(item__department=dept, status=V.DRAFT, change_request__isnull=True))
+        opined = Opinion.objects.filter(
+            version=OuterRef("pk"),
+            stage=Opinion.Stage.JOINT,
+            review_round=OuterRef("review_round"),
+            department=dept,
+        )
+        out["joint"] = list(
+            base.filter(status=V.JOINT_REVIEW, involved_departments=dept)
+            .exclude(item__department=dept)
+            .annotate(done=Exists(opined))
+            .filter(done=False)
+        )
+    if user.role == "approval" and workflow.is_city_approval(dept):
+        out["convene"] = list(base.filter(status=V.SUBMITTED))
+        out["first"] = list(
+            ChangeRequest.objects.filter(status=C.FIRST_REVIEW).select_related(
+                "item", "version", "department"
+            )
+        )
+    if user.role == "approval" and workflow.is_county_approval(dept):
+        out["requests"] = list(
+            ChangeRequest.objects.filter(department=dept, status__in=ChangeRequest.OPEN).select_related(
+                "item", "version", "department"
+            )
+        )
+    if user.role == "justice" and workflow.is_city_justice(dept):
+        out["legality"] = list(base.filter(status=V.LEGALITY_REVIEW).select_related("change_request"))
+    return out
+
+
+REVIEW_STATES = (V.SUBMITTED, V.JOINT_REVIEW, V.FIRST_REVIEW, V.LEGALITY_REVIEW)
+
+
+def overdue_list(*, now: Any = None) -> list[ItemVersion]:
+    """Versions waiting in a review stage longer than its configured deadline, longest-waiting first."""
+    now = now or timezone.now()
+    cond = Q()
+    for state in REVIEW_STATES:
+        cond |= Q(status=state, state_entered_at__lt=now - conf.review_deadline(state))
+    rows = list(
+        ItemVersion.objects.filter(cond)
+        .select_related("item", "item__department")
+        .order_by("state_entered_at")
+    )
+    for v in rows:
+        v.waited_days = (now - v.state_entered_at).days  # type: ignore[attr-defined]
+        v.deadline_days = conf.review_deadline(v.status).days  # type: ignore[attr-defined]
+    return rows

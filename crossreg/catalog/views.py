@@ -1,0 +1,429 @@
+"""Catalog pages. Public pages (no login) show published things only; ``work/`` pages need a login.
+Views parse input and call services/selectors; errors from services become form errors/messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from crossreg.catalog import conf, exchange, selectors, services, workflow
+from crossreg.catalog.content import content_diff, content_of
+from crossreg.catalog.forms import (
+    ActionForm,
+    ChangeRequestForm,
+    CheckPointFormSet,
+    ItemForm,
+    content_from_forms,
+)
+from crossreg.catalog.models import ChangeRequest, ItemVersion, Method, SupervisionItem
+from crossreg.core.errors import DomainError, NotFound
+from crossreg.orgs.models import Department, Domain
+
+# --- public -----------------------------------------------------------------------------------
+
+
+def public_index(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:100]
+    department = request.GET.get("department", "")[:32]
+    domain = request.GET.get("domain", "")[:32]
+    method = request.GET.get("method", "")[:16]
+    qs = selectors.catalog_public_list(q=q, department=department, domain=domain, method=method)
+    page = Paginator(qs, conf.public_page_size()).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    ctx = {
+        "page": page,
+        "q": q,
+        "department": department,
+        "domain": domain,
+        "method": method,
+        "querystring": params.urlencode(),
+        "departments": Department.objects.filter(supervision_items__published__isnull=False)
+        .distinct()
+        .order_by("code"),
+        "domains": Domain.objects.filter(key=True),
+        "methods": Method.choices,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "catalog/partials/public_results.html", ctx)
+    return render(request, "catalog/public_index.html", ctx)
+
+
+def _not_found(exc: NotFound) -> Http404:
+    return Http404(str(exc))
+
+
+def public_item(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        item, current, history = selectors.catalog_public_item(code=code)
+    except NotFound as exc:
+        raise _not_found(exc) from None
+    return render(
+        request,
+        "catalog/public_item.html",
+        {"item": item, "version": current, "history": history, "cross_items": item.cross_items.all()},
+    )
+
+
+def public_version(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    try:
+        v = selectors.catalog_public_version(code=code, number=number)
+        item, current, history = selectors.catalog_public_item(code=code)
+    except NotFound as exc:
+        raise _not_found(exc) from None
+    return render(
+        request,
+        "catalog/public_item.html",
+        {"item": item, "version": v, "history": history, "old": v != current},
+    )
+
+
+def _diff_ctx(versions: list[ItemVersion], a: str | None, b: str | None) -> dict[str, Any]:
+    by_number = {v.number: v for v in versions}
+    if len(by_number) < 1:
+        raise Http404("没有可比较的版本")
+    numbers = sorted(by_number)
+    try:
+        na = int(a) if a else (numbers[-2] if len(numbers) > 1 else numbers[-1])
+        nb = int(b) if b else numbers[-1]
+    except ValueError:
+        raise Http404("版本号无效") from None
+    if na not in by_number or nb not in by_number:
+        raise Http404("没有该版本")
+    va, vb = by_number[na], by_number[nb]
+    return {"a": va, "b": vb, "numbers": numbers, "lines": content_diff(content_of(va), content_of(vb))}
+
+
+def public_diff(request: HttpRequest, code: str) -> HttpResponse:
+    versions = list(
+        ItemVersion.objects.filter(item__code=code, status__in=ItemVersion.PUBLIC)
+        .select_related("item")
+        .prefetch_related("domains", "power_items", "involved_departments", "check_points")
+    )
+    ctx = _diff_ctx(versions, request.GET.get("a"), request.GET.get("b"))
+    ctx.update(code=code, public=True)
+    return render(request, "catalog/diff.html", ctx)
+
+
+def public_cross(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/public_cross.html", {"cross_items": selectors.cross_item_list()})
+
+
+@cache_control(public=True, max_age=300)
+def export_json(request: HttpRequest) -> HttpResponse:
+    resp = HttpResponse(exchange.export_json(), content_type="application/json; charset=utf-8")
+    resp["Content-Disposition"] = 'inline; filename="catalog.json"'
+    resp["Link"] = '</catalog/schema.json>; rel="describedby"'
+    return resp
+
+
+@cache_control(public=True, max_age=300)
+def export_csv(request: HttpRequest) -> HttpResponse:
+    kind = "power" if request.GET.get("kind") == "power" else "items"
+    resp = HttpResponse(exchange.export_csv(kind), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="catalog-{kind}.csv"'
+    return resp
+
+
+@cache_control(public=True, max_age=300)
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    resp = HttpResponse(
+        exchange.export_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    resp["Content-Disposition"] = 'attachment; filename="catalog.xlsx"'
+    return resp
+
+
+@cache_control(public=True, max_age=3600)
+def schema_json(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(exchange.json_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+# --- internal ---------------------------------------------------------------------------------
+
+
+@login_required
+def work_index(request: HttpRequest) -> HttpResponse:
+    tasks = selectors.tasks_for(user=request.user)
+    dept = getattr(request.user, "department", None)
+    own = []
+    if dept is not None:
+        own = list(
+            SupervisionItem.objects.filter(department=dept).select_related("published").order_by("code")[:200]
+        )
+    return render(
+        request,
+        "catalog/work_index.html",
+        {
+            "tasks": tasks,
+            "own_items": own,
+            "can_draft": request.user.role in workflow.DRAFTERS,  # type: ignore[union-attr]
+            "overdue_count": len(selectors.overdue_list()),
+        },
+    )
+
+
+@login_required
+def work_overdue(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "catalog/work_overdue.html",
+        {"rows": selectors.overdue_list(), "deadlines": conf.review_deadline_days()},
+    )
+
+
+def _problems_to_form(form: Any, exc: DomainError) -> None:
+    for p in exc.problems:
+        fld = p.field if p.field in form.fields else None
+        if p.field == "method":
+            fld = "method_text"
+        form.add_error(fld if fld in form.fields else None, p.message)
+
+
+@login_required
+def work_item_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if user.role not in workflow.DRAFTERS or user.department_id is None:
+        messages.error(request, "只有部门工作人员或部门管理员可以起草监管事项")
+        return redirect("catalog:work_index")
+    form = ItemForm(request.POST or None)
+    formset = CheckPointFormSet(request.POST or None, prefix="cp")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            content = content_from_forms(
+                form, formset, code=form.cleaned_data["code"], department=user.department_id
+            )
+            v = services.item_create(actor=user, content=content)
+        except DomainError as exc:
+            _problems_to_form(form, exc)
+        else:
+            messages.success(request, "草稿已保存")
+            return redirect("catalog:work_version", pk=v.pk)
+    return render(request, "catalog/work_edit.html", {"form": form, "formset": formset, "new": True})
+
+
+@login_required
+def work_item(request: HttpRequest, code: str) -> HttpResponse:
+    versions = selectors.item_versions_visible(user=request.user, code=code)
+    if not versions:
+        raise Http404("没有该监管事项")
+    item = versions[0].item
+    return render(
+        request,
+        "catalog/work_item.html",
+        {
+            "item": item,
+            "versions": versions,
+            "change_requests": ChangeRequest.objects.filter(item=item).select_related(
+                "department", "version"
+            ),
+            "can_new_version": request.user.role in workflow.DRAFTERS  # type: ignore[union-attr]
+            and request.user.department_id == item.department_id,  # type: ignore[union-attr]
+            "can_request_change": request.user.role == "approval"  # type: ignore[union-attr]
+            and workflow.is_county_approval(getattr(request.user, "department", None))
+            and item.published_id is not None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def work_item_new_version(request: HttpRequest, code: str) -> HttpResponse:
+    item = SupervisionItem.objects.filter(code=code).first()
+    if item is None:
+        raise Http404
+    try:
+        v = services.version_new_draft(item=item, actor=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("catalog:work_item", code=code)
+    return redirect("catalog:work_version_edit", pk=v.pk)
+
+
+def _version_or_404(request: HttpRequest, pk: int) -> ItemVersion:
+    try:
+        return selectors.version_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise _not_found(exc) from None
+
+
+@login_required
+def work_version(request: HttpRequest, pk: int) -> HttpResponse:
+    v = _version_or_404(request, pk)
+    opinions, events = selectors.version_history(version=v)
+    cr = getattr(v, "change_request", None) if v.on_adjust_track else None
+    actions = workflow.compile_allowed(v, request.user) if cr is None else []
+    return render(
+        request,
+        "catalog/work_version.html",
+        {
+            "v": v,
+            "content": content_of(v),
+            "opinions": opinions,
+            "events": events,
+            "actions": actions,
+            "can_edit": workflow.can_edit(v, request.user),
+            "change_request": cr,
+            "pending": _pending_departments(v),
+        },
+    )
+
+
+def _pending_departments(v: ItemVersion) -> list[Any]:
+    if v.status != ItemVersion.Status.JOINT_REVIEW:
+        return []
+    done = {
+        o.department_id for o in v.opinions.all() if o.stage == "joint" and o.review_round == v.review_round
+    }
+    return [d for d in v.involved_departments.all() if d.pk not in done and d.pk != v.item.department_id]
+
+
+@login_required
+def work_version_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    v = _version_or_404(request, pk)
+    if not workflow.can_edit(v, request.user):
+        messages.error(request, "您不能编辑此版本")
+        return redirect("catalog:work_version", pk=pk)
+    content = content_of(v)
+    if request.method == "POST":
+        form = ItemForm(request.POST, lock_code=True, initial={"code": v.item.code})
+        formset = CheckPointFormSet(request.POST, prefix="cp")
+        if form.is_valid() and formset.is_valid():
+            try:
+                new = content_from_forms(form, formset, code=v.item.code, department=v.item.department_id)
+                services.version_update(
+                    version=v,
+                    actor=request.user,  # type: ignore[arg-type]
+                    revision=form.cleaned_data["revision"] or 0,
+                    content=new,
+                )
+            except DomainError as exc:
+                _problems_to_form(form, exc)
+            else:
+                messages.success(request, "草稿已保存")
+                return redirect("catalog:work_version", pk=pk)
+    else:
+        form = ItemForm(initial=ItemForm.initial_from(v, content), lock_code=True)
+        formset = CheckPointFormSet(
+            prefix="cp",
+            initial=[
+                {"content": p.content, "legal_basis": p.legal_basis, "finding": p.finding, "method": p.method}
+                for p in content.check_points
+            ],
+        )
+    return render(request, "catalog/work_edit.html", {"form": form, "formset": formset, "v": v, "new": False})
+
+
+@login_required
+@require_POST
+def work_version_action(request: HttpRequest, pk: int) -> HttpResponse:
+    v = _version_or_404(request, pk)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请求无效")
+        return redirect("catalog:work_version", pk=pk)
+    try:
+        services.version_transition(
+            version=v,
+            transition=form.cleaned_data["transition"],
+            actor=request.user,  # type: ignore[arg-type]
+            reason=form.cleaned_data["reason"] or "",
+            effective_on=form.cleaned_data["effective_on"],
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已办理")
+    return redirect("catalog:work_version", pk=pk)
+
+
+@login_required
+def work_change_request_new(request: HttpRequest, code: str) -> HttpResponse:
+    item = SupervisionItem.objects.filter(code=code).select_related("published").first()
+    if item is None:
+        raise Http404
+    form = ChangeRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cr = services.change_request_create(
+                item=item,
+                actor=request.user,  # type: ignore[arg-type]
+                reason_kind=form.cleaned_data["reason_kind"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            for p in exc.problems:
+                form.add_error(p.field if p.field in form.fields else None, p.message)
+        else:
+            messages.success(request, "调整申请已创建，请修改拟调整的内容后提交")
+            return redirect("catalog:work_version_edit", pk=cr.version_id)
+    return render(request, "catalog/work_change_request_new.html", {"form": form, "item": item})
+
+
+@login_required
+def work_change_request(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        cr = selectors.change_request_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise _not_found(exc) from None
+    base, new = content_of(cr.base_version), content_of(cr.version)
+    opinions, events = selectors.version_history(version=cr.version)
+    return render(
+        request,
+        "catalog/work_change_request.html",
+        {
+            "cr": cr,
+            "lines": content_diff(base, new),
+            "opinions": opinions,
+            "events": events,
+            "actions": workflow.adjust_allowed(cr, request.user),
+            "can_edit": workflow.can_edit(cr.version, request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def work_change_request_action(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        cr = selectors.change_request_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise _not_found(exc) from None
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请求无效")
+        return redirect("catalog:work_change_request", pk=pk)
+    try:
+        services.change_request_transition(
+            change_request=cr,
+            transition=form.cleaned_data["transition"],
+            actor=request.user,  # type: ignore[arg-type]
+            reason=form.cleaned_data["reason"] or "",
+            effective_on=form.cleaned_data["effective_on"],
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已办理")
+    return redirect("catalog:work_change_request", pk=pk)
+
+
+@login_required
+def work_diff(request: HttpRequest, code: str) -> HttpResponse:
+    versions = selectors.item_versions_visible(user=request.user, code=code)
+    versions = list(
+        ItemVersion.objects.filter(pk__in=[v.pk for v in versions])
+        .select_related("item")
+        .prefetch_related("domains", "power_items", "involved_departments", "check_points")
+    )
+    ctx = _diff_ctx(versions, request.GET.get("a"), request.GET.get("b"))
+    ctx.update(code=code, public=False)
+    return render(request, "catalog/diff.html", ctx)
