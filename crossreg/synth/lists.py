@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from crossreg.orgs.data.departments import SUPERVISING
 from crossreg.orgs.data.divisions import COUNTY_BY_CODE
 from crossreg.synth import mess
-from crossreg.synth.generate import GenEntity, generate_chunk, new_state
+from crossreg.synth.generate import GenEntity
 from crossreg.synth.pools import INDUSTRY_NAMES, STATUS_ZH
 
 LIVE = frozenset({"active", "operating", "moved_out"})
@@ -53,7 +53,7 @@ def _seqid(prefix: str, width: int) -> Callable[[int, GenEntity], str]:
 
 def _ybj_id(seq: int, e: GenEntity) -> str:
     letter = "H" if e.kind in ("i_clinic", "e_medical", "o_hospital") else "P"
-    return f"{letter}{e.county}{seq:05d}"
+    return f"{letter}{e.county}{seq:07d}"
 
 
 def _lic_food(rng: random.Random, e: GenEntity) -> str:
@@ -152,7 +152,7 @@ SPECS: tuple[ListSpec, ...] = (
             ("联系方式", "phone"),
             ("发证日期", "registered_on"),
         ),
-        _seqid("JT-", 7),
+        _seqid("JT-", 8),
         messiness=1.2,
         date_format="%Y/%-m/%-d",
         phone_style="spaced",
@@ -190,7 +190,7 @@ SPECS: tuple[ListSpec, ...] = (
             ("许可证号", "licence"),
             ("行业类别", "industry"),
         ),
-        _seqid("YJ3209", 6),
+        _seqid("YJ3209", 8),
         messiness=1.0,
         phone_style="dashed",
         licence=_lic_hazchem,
@@ -225,7 +225,7 @@ SPECS: tuple[ListSpec, ...] = (
             ("举办者/法定代表人", "legal_rep"),
             ("联系电话", "phone"),
         ),
-        _seqid("JYJ", 6),
+        _seqid("JYJ", 8),
         messiness=1.0,
         licence=_lic_education,
     ),
@@ -275,7 +275,7 @@ SPECS: tuple[ListSpec, ...] = (
             ("联系电话", "phone"),
             ("成立日期", "registered_on"),
         ),
-        _seqid("JR", 5),
+        _seqid("JR", 7),
         messiness=0.6,
         date_format="%Y年%-m月%-d日",
     ),
@@ -292,7 +292,7 @@ SPECS: tuple[ListSpec, ...] = (
             ("负责人", "legal_rep"),
             ("电话", "phone"),
         ),
-        _seqid("FG", 7),
+        _seqid("FG", 8),
         messiness=1.0,
     ),
     ListSpec(
@@ -360,7 +360,7 @@ SPECS: tuple[ListSpec, ...] = (
             ("联系电话", "phone"),
             ("备案日期", "registered_on"),
         ),
-        _seqid("SW", 7),
+        _seqid("SW", 8),
         messiness=1.1,
         date_format="%Y.%m.%d",
     ),
@@ -591,14 +591,3 @@ def list_rows_for_chunk(seed: int, k: int, entities: list[GenEntity]) -> dict[st
 
 def csv_header(spec: ListSpec) -> list[str]:
     return [header for header, _ in spec.columns]
-
-
-def csv_values(spec: ListSpec, row_id: str, row: PendingRow) -> list[str]:
-    return [row_id if f == "row_id" else row.values.get(f, "") for _, f in spec.columns]
-
-
-def chunk_job(args: tuple[int, int, int]) -> tuple[int, list[GenEntity], dict[str, list[PendingRow]]]:
-    """Generate chunk ``k`` of a city of ``n`` and its list rows: pure, for worker processes."""
-    seed, k, n = args
-    entities = generate_chunk(new_state(seed), k, n)
-    return k, entities, list_rows_for_chunk(seed, k, entities)

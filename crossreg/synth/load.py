@@ -1,14 +1,14 @@
-"""Bulk loading of synthetic entities: PostgreSQL ``COPY`` (psycopg 3) or SQLite ``executemany``.
+"""Bulk loading of rendered chunks: PostgreSQL ``COPY`` (psycopg 3) or SQLite ``executemany``.
 
 The column list comes from the model (``Entity._meta.concrete_fields``), so a field added later
 with a default is filled with that default; a new required field without one stops the load with
-a message naming it.
+a message naming it. The rows themselves are rendered in the worker processes
+(:mod:`crossreg.synth.render`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,81 +16,11 @@ from django.db import connection
 from django.db.models import Field
 
 from crossreg.entities.models import Entity
-from crossreg.entities.names import normalize_name
-from crossreg.synth.generate import GenEntity
-
-_FORM_FOLDS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
-_BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
-
-
-def name_norm_fast(name: str) -> str:
-    """``normalize_name`` for a name the generator composed (simplified characters only): the
-    same folds without the traditional→simplified conversion, which costs ~100 µs a name.
-
-    :class:`NameNormaliser` checks it against the real function and falls back if they disagree.
-    """
-    text = unicodedata.normalize("NFKC", name).upper().translate(_BRACKETS)
-    text = "".join(text.split())
-    for long, short in _FORM_FOLDS:
-        text = text.replace(long, short)
-    return text
-
-
-class NameNormaliser:
-    """``name_norm`` for generated names: the fast path, checked against
-    :func:`crossreg.entities.names.normalize_name` on every name of the first chunk and on one
-    name in :data:`SAMPLE` after that. On any disagreement it uses the real function from then on
-    (and ``fallback`` says so)."""
-
-    SAMPLE = 50
-
-    def __init__(self) -> None:
-        self.checked = 0
-        self.fallback = False
-
-    def __call__(self, name: str, index: int) -> str:
-        if self.fallback:
-            return normalize_name(name)[:128]
-        fast = name_norm_fast(name)
-        if index < 10_000 or index % self.SAMPLE == 0:
-            self.checked += 1
-            real = normalize_name(name)
-            if real != fast:
-                self.fallback = True
-                return real[:128]
-        return fast[:128]
-
-
-_KNOWN = (
-    "id",
-    "uscc",
-    "uscc_orgcode_warning",
-    "registration_no",
-    "name",
-    "name_norm",
-    "name_region",
-    "trade_name",
-    "industry_words",
-    "org_form",
-    "branch",
-    "entity_type",
-    "industry_id",
-    "division_id",
-    "address",
-    "legal_rep",
-    "registered_on",
-    "status",
-    "lat",
-    "lng",
-    "credit_class",
-    "created_at",
-    "updated_at",
-)
-"""The Entity attributes the generator fills, in the order :meth:`EntityLoader._records` builds them."""
+from crossreg.synth.render import KNOWN, ChunkOut, Plan
 
 
 class EntityLoader:
-    """Writes chunks of generated entities and their key-domain links into the database."""
+    """Writes rendered chunks of entities and their key-domain links into the database."""
 
     def __init__(self) -> None:
         self.vendor = connection.vendor
@@ -103,107 +33,61 @@ class EntityLoader:
             str(through._meta.get_field("entity").column),
             str(through._meta.get_field("domain").column),
         ]
-        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        self.normaliser = NameNormaliser()
-        known = set(_KNOWN)
-        self.order = [_KNOWN.index(f.attname) if f.attname in known else -1 for f in self.fields]
-        if self.vendor == "postgresql":
-            self.now_text = self.now.isoformat()
-            self.false: Any = "f"
-        else:
-            self.now_text = self.now.replace(tzinfo=None).isoformat(" ")
-            self.false = 0
-        self.defaults: dict[str, Any] = {}
-        for f in self.fields:
-            if f.attname in known:
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        pg = self.vendor == "postgresql"
+        defaults: list[tuple[int, Any]] = []
+        for i, f in enumerate(self.fields):
+            if f.attname in KNOWN:
                 continue
             if f.has_default():
-                default = f.get_default()
-                if self.vendor != "postgresql" and isinstance(default, bool | dt.date):
-                    default = int(default) if isinstance(default, bool) else default.isoformat()
-                self.defaults[f.attname] = default
+                value = f.get_default()
             elif f.null:
-                self.defaults[f.attname] = None
+                value = None
             else:
                 raise RuntimeError(
-                    f"Entity.{f.name} is required and has no default: teach crossreg.synth.load about it"
+                    f"Entity.{f.name} is required and has no default: teach crossreg.synth.render about it"
                 )
+            if isinstance(value, bool):
+                value = ("t" if value else "f") if pg else int(value)
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            elif pg and value is not None:
+                value = str(value)
+            defaults.append((i, value))
+        self.plan = Plan(
+            vendor="postgresql" if pg else "sqlite",
+            order=tuple(KNOWN.index(f.attname) if f.attname in KNOWN else -1 for f in self.fields),
+            defaults=tuple(defaults),
+            now=now.isoformat() if pg else now.replace(tzinfo=None).isoformat(" "),
+            false="f" if pg else 0,
+        )
         self.rows = 0
         self.links = 0
-        if self.vendor == "sqlite":
+        if not pg:
             with connection.cursor() as cursor:
                 # A bigger page cache for this connection: index inserts of a million random names
                 # otherwise thrash SQLite's default 2 MB cache.
                 cursor.execute("PRAGMA cache_size = -262144")
 
-    def _records(self, chunk: list[GenEntity]) -> list[list[Any]]:
-        """Rows in column order, with dates and times already as text (both backends accept it)."""
-        now = self.now_text
-        false = self.false
-        defaults = [
-            (i, self.defaults[f.attname]) for i, f in enumerate(self.fields) if f.attname in self.defaults
-        ]
-        order = self.order
-        normaliser = self.normaliser
-        out = []
-        for e in chunk:
-            values = (
-                e.id,
-                e.uscc,
-                false,
-                e.registration_no,
-                e.name,
-                normaliser(e.name, e.id - 1),
-                e.name_region[:32],
-                e.trade_name[:32],
-                e.industry_words[:32],
-                e.org_form[:32],
-                e.branch[:32],
-                e.entity_type,
-                e.industry,
-                e.township,
-                e.address,
-                e.legal_rep,
-                e.registered_on.isoformat(),
-                e.status,
-                e.lat,
-                e.lng,
-                e.credit_class,
-                now,
-                now,
-            )
-            row = [values[i] if i >= 0 else None for i in order]
-            for i, value in defaults:
-                row[i] = value
-            out.append(row)
-        return out
-
-    def load(self, chunk: list[GenEntity]) -> None:
-        links = [(e.id, d) for e in chunk for d in e.domains]
-        rows = self._records(chunk)
+    def load(self, chunk: ChunkOut) -> None:
         if self.vendor == "postgresql":
-            self._copy(self.table, self.columns, rows)
-            self._copy(self.m2m_table, self.m2m_columns, links)
+            self._copy(self.table, self.columns, chunk.copy_entities)
+            self._copy(self.m2m_table, self.m2m_columns, chunk.copy_links)
         else:
-            self._executemany(self.table, self.columns, rows)
-            self._executemany(self.m2m_table, self.m2m_columns, links)
-        self.rows += len(chunk)
-        self.links += len(links)
+            self._executemany(self.table, self.columns, chunk.rows_entities)
+            self._executemany(self.m2m_table, self.m2m_columns, chunk.rows_links)
+        self.rows += chunk.entities
+        self.links += chunk.links
 
-    # --- PostgreSQL -----------------------------------------------------------------------------
-
-    def _copy(self, table: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> None:
-        qn = connection.ops.quote_name
-        sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-        text = "".join(["\t".join([_pg_text(v) for v in row]) + "\n" for row in rows])
+    def _copy(self, table: str, columns: list[str], text: str) -> None:
         if not text:
             return
+        qn = connection.ops.quote_name
+        sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg cursor behind Django's wrapper
             with raw.copy(sql) as copy:
                 copy.write(text.encode())
-
-    # --- SQLite ---------------------------------------------------------------------------------
 
     def _executemany(self, table: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> None:
         qn = connection.ops.quote_name
@@ -224,17 +108,3 @@ class EntityLoader:
                     + "))",
                     [self.table],
                 )
-
-
-def _pg_text(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-        return value
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)

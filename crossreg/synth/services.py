@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -35,18 +36,16 @@ from django.db import connection, transaction
 from crossreg.core.audit import audit_record
 from crossreg.entities.models import Entity
 from crossreg.orgs.models import Department, Officer, User
-from crossreg.synth.generate import CHUNK, GenEntity
+from crossreg.synth.generate import CHUNK
 from crossreg.synth.lists import (
     SPECS,
     TRUTH_COLUMNS,
-    PendingRow,
-    chunk_job,
     csv_header,
-    csv_values,
 )
 from crossreg.synth.load import EntityLoader
 from crossreg.synth.people import people_seed
 from crossreg.synth.reference import orgs_reference_load
+from crossreg.synth.render import ChunkOut, Plan, render_chunk
 
 GENERATOR_VERSION = 1
 """Bumped whenever the same seed would give a different city."""
@@ -82,24 +81,22 @@ def city_summary() -> dict[str, int]:
     }
 
 
-def _chunks(
-    seed: int, n: int, workers: int
-) -> Iterator[tuple[int, list[GenEntity], dict[str, list[PendingRow]]]]:
-    jobs = [(seed, k, n) for k in range((n + CHUNK - 1) // CHUNK)]
+def _chunks(seed: int, n: int, plan: Plan, workers: int) -> Iterator[ChunkOut]:
+    jobs = [(seed, k, n, plan) for k in range((n + CHUNK - 1) // CHUNK)]
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
-            yield chunk_job(job)
+            yield render_chunk(job)
         return
     # "spawn": the workers import only the pure generator modules, never the database connection.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        # map() keeps chunk order; at most ``2 * workers`` chunks are in flight (memory stays flat).
+        # In chunk order, with at most ``2 * workers`` chunks in flight (memory stays flat).
         window = 2 * workers
-        pending = [pool.submit(chunk_job, job) for job in jobs[:window]]
+        pending = [pool.submit(render_chunk, job) for job in jobs[:window]]
         next_job = window
         while pending:
             result = pending.pop(0).result()
             if next_job < len(jobs):
-                pending.append(pool.submit(chunk_job, jobs[next_job]))
+                pending.append(pool.submit(render_chunk, jobs[next_job]))
                 next_job += 1
             yield result
 
@@ -122,53 +119,32 @@ def _sha256(path: Path) -> str:
 
 
 class _ListWriter:
-    """Writes every department's list, numbering record IDs in file order, and the ground truth."""
+    """Appends each chunk's rendered list rows and truth rows to the files, in chunk order."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         (directory / "_truth").mkdir(parents=True, exist_ok=True)
-        self.handles: dict[str, TextIO] = {}
-        self.writers: dict[str, Any] = {}
-        self.seq: Counter[str] = Counter()
+        self.handles: dict[str, BinaryIO] = {}
         for spec in SPECS:
-            handle = (directory / spec.filename).open("w", encoding=spec.encoding, newline="")
+            handle = (directory / spec.filename).open("wb")
+            header = io.StringIO()
+            csv.writer(header, lineterminator="\r\n").writerow(csv_header(spec))
+            handle.write(header.getvalue().encode(spec.encoding))  # utf-8-sig: the BOM, once
             self.handles[spec.department] = handle
-            writer = csv.writer(handle, lineterminator="\r\n")
-            writer.writerow(csv_header(spec))
-            self.writers[spec.department] = writer
-        self.truth_handle = (directory / "_truth" / "truth.csv").open("w", encoding="utf-8", newline="")
-        self.truth = csv.writer(self.truth_handle, lineterminator="\n")
-        self.truth.writerow(TRUTH_COLUMNS)
-        self.mess: Counter[str] = Counter()
+        self.truth = (directory / "_truth" / "truth.csv").open("wb")
+        self.truth.write((",".join(TRUTH_COLUMNS) + "\n").encode())
+        self.rows: Counter[str] = Counter()
 
-    def write(self, rows: dict[str, list[PendingRow]], on_lists: bytearray) -> None:
+    def write(self, chunk: ChunkOut) -> None:
         for spec in SPECS:
-            writer = self.writers[spec.department]
-            seen: set[int] = set()
-            for row in rows[spec.department]:
-                self.seq[spec.department] += 1
-                row_id = spec.row_id(self.seq[spec.department], row.entity)
-                writer.writerow(csv_values(spec, row_id, row))
-                self.truth.writerow(
-                    (
-                        spec.department,
-                        spec.filename,
-                        row_id,
-                        row.entity.id,
-                        row.entity.uscc or "",
-                        ";".join(row.mess),
-                    )
-                )
-                self.mess.update(row.mess)
-                if row.entity.id not in seen:
-                    seen.add(row.entity.id)
-                    if on_lists[row.entity.id] < 255:
-                        on_lists[row.entity.id] += 1
+            self.handles[spec.department].write(chunk.lists[spec.department])
+            self.rows[spec.department] += chunk.list_rows[spec.department]
+        self.truth.write(chunk.truth)
 
     def close(self) -> None:
         for handle in self.handles.values():
             handle.close()
-        self.truth_handle.close()
+        self.truth.close()
 
 
 def city_seed(
@@ -214,28 +190,31 @@ def city_seed(
             )
             loader = EntityLoader()
             writer = _ListWriter(tmp)
-            on_lists = bytearray(entities + 1)
             by_type: Counter[str] = Counter()
             by_status: Counter[str] = Counter()
             by_county: Counter[str] = Counter()
+            mess: Counter[str] = Counter()
+            histogram: Counter[int] = Counter()
             no_uscc = 0
+            norm_fallback = False
             try:
-                for k, chunk, rows in _chunks(seed, entities, workers):
+                for chunk in _chunks(seed, entities, loader.plan, workers):
                     loader.load(chunk)
-                    writer.write(rows, on_lists)
-                    for e in chunk:
-                        by_type[e.entity_type] += 1
-                        by_status[e.status] += 1
-                        by_county[e.county] += 1
-                        no_uscc += e.uscc is None
-                    done = min((k + 1) * CHUNK, entities)
+                    writer.write(chunk)
+                    by_type.update(chunk.by_type)
+                    by_status.update(chunk.by_status)
+                    by_county.update(chunk.by_county)
+                    mess.update(chunk.mess)
+                    histogram.update(chunk.lists_per_entity)
+                    no_uscc += chunk.without_uscc
+                    norm_fallback |= chunk.norm_fallback
+                    done = min((chunk.k + 1) * CHUNK, entities)
                     if done % (10 * CHUNK) == 0 or done == entities:
                         rate = done / max(time.perf_counter() - started, 1e-9)
                         say(f"{done:,} / {entities:,} entities ({rate:,.0f}/s)")
             finally:
                 writer.close()
             loader.finish()
-            histogram = Counter(on_lists[1:])
             counts: dict[str, Any] = {
                 "entities": entities,
                 "by_type": dict(sorted(by_type.items())),
@@ -243,11 +222,11 @@ def city_seed(
                 "by_county": dict(sorted(by_county.items())),
                 "without_uscc": no_uscc,
                 "key_domain_links": loader.links,
-                "list_rows": {s.department: writer.seq[s.department] for s in SPECS},
-                "list_rows_total": sum(writer.seq.values()),
+                "list_rows": {s.department: writer.rows[s.department] for s in SPECS},
+                "list_rows_total": sum(writer.rows.values()),
                 "entities_on_lists": entities - histogram.get(0, 0),
                 "entities_on_2plus_lists": sum(v for n, v in histogram.items() if n >= 2),
-                "mess": dict(sorted(writer.mess.items())),
+                "mess": dict(sorted(mess.items())),
                 "divisions": ref.divisions,
                 "departments": ref.departments,
                 "teams": ref.teams,
@@ -271,7 +250,7 @@ def city_seed(
                         "file": s.filename,
                         "encoding": s.encoding,
                         "columns": csv_header(s),
-                        "rows": writer.seq[s.department],
+                        "rows": writer.rows[s.department],
                         "sha256": files[s.filename],
                     }
                     for s in SPECS
@@ -297,7 +276,7 @@ def city_seed(
                     "generator_version": GENERATOR_VERSION,
                     "counts": counts,
                     "lists": files,
-                    "name_norm_fallback": loader.normaliser.fallback,
+                    "name_norm_fallback": norm_fallback,
                 },
             )
         # Committed: move the lists into place, replacing an earlier city's.
@@ -311,5 +290,5 @@ def city_seed(
     report.seconds = time.perf_counter() - started
     report.counts = counts
     report.files = files
-    report.name_norm_fallback = loader.normaliser.fallback
+    report.name_norm_fallback = norm_fallback
     return report

@@ -15,7 +15,7 @@ from crossreg.orgs.data.divisions import COUNTY_BY_CODE, TOWNSHIPS
 from crossreg.synth import mess
 from crossreg.synth.codes import Permutations, mod_11_10_check, uscc_from_parts
 from crossreg.synth.generate import CHUNK, GenEntity, entities_generate
-from crossreg.synth.load import name_norm_fast
+from crossreg.synth.render import KNOWN, Plan, name_norm_fast
 from crossreg.synth.services import _chunks
 
 N = 20_000
@@ -39,9 +39,12 @@ def test_prefix_does_not_depend_on_city_size_or_workers() -> None:
     small = [e for c in entities_generate(9, 700) for e in c]
     big = [e for c in entities_generate(9, CHUNK + 50) for e in c]
     assert big[:700] == small
-    one = [e for _, chunk, _rows in _chunks(9, CHUNK + 50, 1) for e in chunk]
-    two = [e for _, chunk, _rows in _chunks(9, CHUNK + 50, 2) for e in chunk]
-    assert one == two == big
+    plan = Plan("sqlite", tuple(range(len(KNOWN))), (), "2025-01-01 00:00:00", 0)
+    one = list(_chunks(9, CHUNK + 50, plan, 1))
+    two = list(_chunks(9, CHUNK + 50, plan, 2))
+    assert one == two
+    assert [row[0] for c in one for row in c.rows_entities] == [e.id for e in big]
+    assert [row[4] for c in one for row in c.rows_entities] == [e.name for e in big]
 
 
 def test_type_proportions(city: list[GenEntity]) -> None:
