@@ -137,17 +137,27 @@ def assign_officers(
     costs: list[int] = []
     slots: list[tuple[int, int]] = []  # (task index, slot index)
     slot_arcs: list[tuple[int, int]] = []  # arc index range officer->slot, per slot
+    olp = [lp(str(o.id)) for o in offs]
+    head = lp(ASSIGN_ALGORITHM) + lp(namespace)
+    digest = hmac.digest
     for ti, t in enumerate(tasks):
+        prefix = head + lp(t.id)
+        key = t.seed or seed
         for si, s in enumerate(t.slots):
             node = first_slot_node + len(slots)
             slots.append((ti, si))
             a0 = len(tails)
             for oi in (*by_dc.get((s.department, t.county), ()), *by_dc.get((s.department, None), ())):
                 o = offs[oi]
-                if eligible(o, t, s, recused):
+                if (
+                    o.valid_from <= t.start
+                    and o.valid_until >= t.end
+                    and (not s.domains or bool(o.domains & s.domains))
+                    and (not recused or (o.id, t.entity_key) not in recused)
+                ):
                     tails.append(2 + oi)
                     heads.append(node)
-                    costs.append(cost(t.seed or seed, namespace, t.id, o.id))
+                    costs.append(int.from_bytes(digest(key, prefix + olp[oi], "sha256")[:4], "big") >> 1)
             slot_arcs.append((a0, len(tails)))
 
     n_assign = len(tails)

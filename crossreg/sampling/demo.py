@@ -1,0 +1,136 @@
+"""Demo data for the synthetic city: one quarter of double-random sampling, drawn, pooled, some
+tasks carried out and published — so the demo shows plans, draws, joint tasks and results.
+
+Called by the lead from ``crossreg seed`` after the city, officers and catalog are loaded:
+
+    from crossreg.sampling.demo import sampling_demo_load
+    sampling_demo_load(actor="system:seed", seed=seed)
+
+Everything goes through the real services (audited). Item versions come from the catalog's
+published versions of each department; a department with none gets one minimal published version
+(created directly, marked ``DEMO`` in its code) so that the demo does not depend on the catalog seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from crossreg.catalog.models import CheckPoint, ItemVersion, SupervisionItem
+from crossreg.core.errors import DomainError
+from crossreg.inspections import services as field
+from crossreg.inspections.models import InspectionTask
+from crossreg.orgs.models import Department, User
+from crossreg.sampling import services
+from crossreg.sampling.models import SamplingPlan
+
+DEMO_DEPARTMENTS = ("scjg", "yjgl", "sthj", "wjw")
+DEMO_COUNTY = "320902"  # 亭湖区
+PERIOD, START, END = "2025Q3", dt.date(2025, 7, 1), dt.date(2025, 9, 30)
+_SHARED_POINT = ("消防安全出口、疏散通道是否畅通", "消防法第28条", "占用、堵塞、封闭疏散通道或安全出口")
+
+
+def _version(dept: Department) -> ItemVersion:
+    v = (
+        ItemVersion.objects.filter(item__department=dept, status=ItemVersion.Status.PUBLISHED)
+        .order_by("item__code")
+        .first()
+    )
+    if v is not None:
+        return v
+    item, _ = SupervisionItem.objects.get_or_create(
+        code=f"DEMO-{dept.pk.upper()}-0001", defaults={"department": dept}
+    )
+    v = ItemVersion.objects.create(
+        item=item,
+        number=1,
+        status=ItemVersion.Status.PUBLISHED,
+        state_entered_at=timezone.now(),
+        published_at=timezone.now(),
+        name=f"{dept.short_name}日常监督检查（双随机）",
+        methods=",random,",
+    )
+    item.published = v
+    item.save(update_fields=["published"])
+    points = [
+        (f"{dept.short_name}许可/备案事项是否合规", "相关法律法规", "未依法取得许可或备案"),
+        _SHARED_POINT,
+    ]
+    for i, (c, b, f) in enumerate(points, start=1):
+        CheckPoint.objects.create(version=v, seq=i, content=c, legal_basis=b, finding=f)
+    return v
+
+
+def _officer_user(officer: Any, password: str) -> User:
+    if officer.user_id:
+        return officer.user  # type: ignore[no-any-return]
+    user = User.objects.create(
+        username=f"officer-{officer.certificate_no}",
+        display_name=officer.name,
+        role=User.Role.OFFICER,
+        department_id=officer.department_id,
+        password=password,
+    )
+    officer.user = user
+    officer.save(update_fields=["user"])
+    return user
+
+
+def sampling_demo_load(*, actor: Any, seed: int, complete: int = 6) -> dict[str, Any]:
+    """Create, publish and draw a quarter's plans for several departments, pool them, and carry out
+    and publish ``complete`` tasks. Returns the period report. Idempotent per period: does nothing
+    if the period already has plans."""
+    if SamplingPlan.objects.filter(period=PERIOD).exists():
+        return services.period_report(period=PERIOD)
+    depts = list(Department.objects.filter(pk__in=DEMO_DEPARTMENTS))
+    for d in depts:
+        plan = services.plan_create(
+            actor=actor,
+            department=d,
+            name=f"{d.short_name}{PERIOD[:4]}年第三季度“双随机、一公开”抽查",
+            item_versions=[_version(d)],
+            period=PERIOD,
+            period_start=START,
+            period_end=END,
+            seed_source=f"中国福利彩票双色球 {START.isoformat()} 开奖号码（演示：种子 {seed}）",
+            seed_due=START,
+            rules={
+                "B": {"ratio": "5", "minimum": 1},
+                "C": {"ratio": "21", "minimum": 1},
+                "D": {"ratio": "61", "minimum": 1},
+            },
+            divisions=[DEMO_COUNTY],
+        )
+        services.plan_publish(actor=actor, plan=plan)
+        services.plan_draw(actor=actor, plan=plan, seed=f"demo-{seed} 03 07 12 19 25 31+09")
+    try:
+        services.period_pool(actor=actor, period=PERIOD, today=START)
+    except DomainError:
+        return services.period_report(period=PERIOD)  # the refusal and its diagnosis are recorded
+    password = make_password(None)
+    tasks = list(InspectionTask.objects.filter(period=PERIOD).order_by("-joint", "code")[:complete])
+    for i, task in enumerate(tasks):
+        rows = list(task.officers.select_related("officer", "officer__user").order_by("-lead", "cost"))
+        users = [_officer_user(r.officer, password) for r in rows]
+        lead = next(u for u, r in zip(users, rows, strict=True) if r.department_id == task.lead_department_id)
+        field.task_transition(task=task, transition="start", actor=lead)
+        for j, p in enumerate(task.points.all()):
+            finding = i % 3 == 2 and j == 0
+            field.task_point_mark(
+                task=task,
+                point_id=p.pk,
+                result="finding" if finding else "pass",
+                note="现场发现问题，已责令限期整改" if finding else "",
+                actor=lead,
+            )
+        field.task_location_set(task=task, actor=lead, text=task.entity.address or task.entity.division.name)
+        field.task_transition(task=task, transition="complete", actor=lead)
+        for u in users:
+            field.task_confirm(task=task, actor=u)
+        field.task_transition(task=task, transition="submit", actor=lead, note="检查完毕")
+        if i % 2 == 0:
+            field.task_transition(task=task, transition="publish", actor="system:seed")
+    return services.period_report(period=PERIOD)
