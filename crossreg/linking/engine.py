@@ -240,8 +240,38 @@ def model_train(nodes: pl.DataFrame, *, max_pairs: float = 1e6) -> TrainedModel:
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("code_b1"), estimate_without_term_frequencies=True
     )
-    settings = linker.misc.save_model_to_json()
+    settings = floor_probabilities(linker.misc.save_model_to_json())
     return TrainedModel(settings=settings, summary={"nodes": nodes.height, "max_pairs": max_pairs})
+
+
+M_FLOOR = 1e-3
+U_FLOOR = 1e-6
+
+
+def floor_probabilities(settings: dict[str, Any]) -> dict[str, Any]:
+    """No level may be absolute proof: EM on clean data learns m = 0 for "different legal
+    representative" (a veto against any typo) and u = 0 for rare levels (infinite weight). Floor
+    m at 0.001 and u at 0.000001 so that every comparison's weight is finite."""
+    for comp in settings.get("comparisons", []):
+        for level in comp.get("comparison_levels", []):
+            if level.get("is_null_level"):
+                continue
+            m = level.get("m_probability")
+            u = level.get("u_probability")
+            if m is not None and m < M_FLOOR:
+                level["m_probability"] = M_FLOOR
+            if u is not None and u < U_FLOOR:
+                level["u_probability"] = U_FLOOR
+    return settings
+
+
+def default_model() -> dict[str, Any]:
+    """The model shipped with the code (trained on the synthetic city, floored), used until a
+    city has enough records to train its own (``crossreg linking train``)."""
+    from importlib import resources
+
+    text = resources.files("crossreg.linking").joinpath("data/default_model.json").read_text(encoding="utf-8")
+    return floor_probabilities(json.loads(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,10 +282,7 @@ EDGE_COLUMNS = ["rid_l", "rid_r", "match_probability", "match_weight"]
 
 
 def _predictions_frame(sdf: Any) -> pl.DataFrame:
-    arrow = sdf.as_duckdbpyrelation().arrow() if hasattr(sdf, "as_duckdbpyrelation") else None
-    if arrow is None:
-        return pl.DataFrame(sdf.as_record_dict())
-    frame = pl.from_arrow(arrow)
+    frame = sdf.as_duckdbpyrelation().pl()
     assert isinstance(frame, pl.DataFrame)
     return frame
 

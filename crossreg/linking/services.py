@@ -619,10 +619,50 @@ def _decisions() -> tuple[list[tuple[int, int]], list[tuple[int, int]], set[tupl
     return forced, forbidden, decided | pending
 
 
+MIN_TRAINING_NODES = 5000
+"""Below this many rows a city's own training is unreliable; the shipped default model is used."""
+
+
 def _ensure_model(actor: Actor, nodes: pl.DataFrame) -> LinkModel:
     model = link_model_active()
     if model is None:
-        model = link_model_train(actor=actor, nodes=nodes)
+        if nodes.height >= MIN_TRAINING_NODES:
+            model = link_model_train(actor=actor, nodes=nodes)
+        else:
+            model = link_model_install_default(actor=actor)
+    return model
+
+
+@transaction.atomic
+def link_model_install_default(*, actor: Actor) -> LinkModel:
+    """Install the model shipped with the code as a new active version."""
+    import splink
+
+    model_dict = engine.default_model()
+    text = json.dumps(model_dict, ensure_ascii=False, sort_keys=True, indent=1)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    version = (LinkModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    match, review = thresholds()
+    LinkModel.objects.filter(active=True).update(active=False)
+    model = LinkModel.objects.create(
+        version=version,
+        splink_version=splink.__version__,
+        settings_json=model_dict,
+        sha256=digest,
+        path="crossreg/linking/data/default_model.json",
+        threshold_match=match,
+        threshold_review=review,
+        trained_on=0,
+        summary={"source": "default model shipped with the code"},
+        active=True,
+    )
+    audit_record(
+        actor=actor,
+        action="linking.model.install_default",
+        subject_type="link_model",
+        subject_id=version,
+        payload={"version": version, "sha256": digest},
+    )
     return model
 
 

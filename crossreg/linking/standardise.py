@@ -208,6 +208,8 @@ def detect_encoding(content: bytes) -> str:
     else charset-normalizer's best guess. A file that decodes under none is refused."""
     if content.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
         content.decode("utf-8")
         return "utf-8"
@@ -222,9 +224,11 @@ def detect_encoding(content: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(content[:200_000]).best()
-    if best is None:
+    if best is None or not _looks_chinese(str(best)):
         raise ReadError(
-            "the file's text encoding cannot be recognised (expected UTF-8 or GBK/GB18030)", "encoding"
+            "the file's text encoding cannot be recognised: it is neither UTF-8 nor GBK/GB18030 "
+            "(save the list as UTF-8 CSV or as XLSX)",
+            "encoding",
         )
     return str(best.encoding)
 
@@ -243,7 +247,8 @@ def read_table(content: bytes, file_name: str) -> Table:
         return _read_xlsx(content)
     if lower.endswith(".xls"):
         raise ReadError("old .xls workbooks are not supported; save the list as .xlsx or CSV", "format")
-    if b"\x00" in content[:4096]:
+    bom16 = content.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not bom16 and b"\x00" in content[:4096]:
         raise ReadError("the file is binary, not a CSV text file", "malformed")
     encoding = detect_encoding(content)
     try:
@@ -252,6 +257,11 @@ def read_table(content: bytes, file_name: str) -> Table:
         raise ReadError(f"the file does not decode as {encoding}: {exc}", "encoding") from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    if not _looks_chinese(text):
+        raise ReadError(
+            f"the file decodes as {encoding} but the text is not Chinese or plain ASCII: wrong encoding?",
+            "encoding",
+        )
     try:
         dialect = csv.Sniffer().sniff(text[:20000], delimiters=",\t;|")
         delimiter = dialect.delimiter
