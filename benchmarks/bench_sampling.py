@@ -166,8 +166,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"  assign (min-cost flow)       {t_assign:8.2f} s   ({res.arcs:,} arcs, {'feasible' if res.ok else 'INFEASIBLE'})"
     )
     if not res.ok:
-        for s in res.shortages[:5]:
-            print("    short:", s.describe())
+        for short in res.shortages[:5]:
+            print("    short:", short.describe())
     print(f"  total                        {total:8.2f} s")
     print(f"  peak RSS                     {_rss_mib():8.0f} MiB")
     print(

@@ -53,7 +53,7 @@ def _lock(task: InspectionTask) -> InspectionTask:
 
 def _officer_row(task: InspectionTask, actor: Actor) -> TaskOfficer:
     officer = getattr(actor, "officer", None)
-    row = task.officers.filter(officer_id=getattr(officer, "pk", None)).first() if officer else None
+    row = task.officers.filter(officer_id=officer.pk).first() if officer is not None else None
     if row is None:
         raise Forbidden("you are not assigned to this task", code="forbidden")
     return row

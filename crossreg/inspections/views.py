@@ -57,7 +57,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 def _task(request: HttpRequest, code: str) -> InspectionTask:
-    task = selectors.task_visible_list(user=request.user).filter(code=code).first()  # type: ignore[arg-type]
+    task = selectors.task_visible_list(user=request.user).filter(code=code).first()
     if task is None:
         raise Http404
     return task

@@ -66,7 +66,7 @@ def _version(dept: Department) -> ItemVersion:
 
 def _officer_user(officer: Any, password: str) -> User:
     if officer.user_id:
-        return officer.user  # type: ignore[no-any-return]
+        return officer.user
     user = User.objects.create(
         username=f"officer-{officer.certificate_no}",
         display_name=officer.name,

@@ -31,7 +31,7 @@ def _errors(request: HttpRequest, exc: DomainError) -> None:
 @login_required
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    plans = selectors.plan_visible_list(user=request.user).order_by("-created_at")[:200]
+    plans = selectors.plan_visible_list(user=request.user).order_by("-created_at")[:200]  # type: ignore[arg-type]
     return render(request, "sampling/plan_list.html", {"plans": plans, "periods": selectors.periods_list()})
 
 
