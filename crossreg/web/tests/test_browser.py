@@ -3,7 +3,8 @@
 Run alone with ``pytest -m browser``. Skipped, saying why, when /usr/bin/chromium is absent (CI
 installs it: ``apt-get install chromium fonts-noto-cjk``). Playwright's own browser downloads are
 never used. Screenshots go to ``var/screenshots/``; with ``CROSSREG_UPDATE_SCREENSHOTS=1`` the
-dashboard screenshot also replaces ``docs/img/screenshot-dashboard.png`` (the README's picture).
+dashboard screenshot (of a city seeded by ``crossreg seed``) also replaces
+``docs/img/screenshot-dashboard.png``, the README's picture.
 """
 
 from __future__ import annotations
@@ -200,8 +201,30 @@ def _platform_fonts(page: Page, selector: str) -> list[dict[str, Any]]:
     return fonts
 
 
-def test_cjk_font_renders_and_dashboard_screenshot(page: Page, city: dict[str, Any]) -> None:
-    _login(page)
+@pytest.fixture
+def seeded_page(
+    browser: Browser, live_server: Any, transactional_db: None, settings: Any, tmp_path: Path
+) -> Iterator[Page]:
+    """A page on the synthetic Yancheng of ``crossreg seed`` (3,000 entities), as on the README."""
+    from crossreg.synth.services import city_seed
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    city_seed(seed=2021, entities=3000, lists_dir=tmp_path / "lists")
+    p = _page(browser, live_server, viewport={"width": 1280, "height": 800})
+    yield p
+    p.context.close()
+
+
+def test_cjk_font_renders_and_dashboard_screenshot(seeded_page: Page) -> None:
+    from crossreg.synth.people import DEMO_PASSWORD
+
+    page = seeded_page
+    page.goto(reverse("login"))
+    page.get_by_label("用户名").fill("scjg_staff")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
     title = page.locator(".brand-name")
     expect(title).to_have_text("盐城市跨部门综合监管平台")
     fonts = _platform_fonts(page, ".brand-name")
@@ -222,6 +245,7 @@ def test_cjk_font_renders_and_dashboard_screenshot(page: Page, city: dict[str, A
     )
     assert abs(width - 12 * size * 1.04) < 12 * size * 0.1, (size, width)  # letter-spacing .04em
 
+    expect(page.get_by_test_id("stat-entities")).to_contain_text("3,000")
     expect(page.get_by_test_id("by-county")).to_contain_text("东台市")
     SHOTS.mkdir(parents=True, exist_ok=True)
     shot = SHOTS / "screenshot-dashboard.png"

@@ -167,6 +167,7 @@ def test_dashboard_page_and_query_count(
     assert r.status_code == 200
     stat = html.split('data-testid="stat-entities"', 1)[1].split("</div>", 1)[0]
     assert ">23<" in stat
+    assert "stat-value" in stat
     assert "盐都区" in html and "亭湖区" in html
 
 
