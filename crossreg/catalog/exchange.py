@@ -374,7 +374,9 @@ def catalog_import(
     # power items
     powers: list[PowerItemData] = []
     seen_power: dict[str, int] = {}
+    power_depts: list[tuple[int, str]] = []
     for row, cells in parsed.power:
+        power_depts.append((row, cells.get("department", "")))
         p = _power_data(row, cells, problems)
         if p is None:
             continue
@@ -408,9 +410,9 @@ def catalog_import(
             contents.append((rows[0][0], c))
 
     refs = Refs.load(power_codes={c for _r, ic in contents for c in ic.power_items} | set(seen_power))
-    for row, p in zip((seen_power[p.code] for p in powers), powers, strict=True):
-        if p.department not in refs.departments:
-            problems.add(f"未知部门代码“{p.department}”", field="department", code="unknown", row=row)
+    for row, dept in power_depts:
+        if dept and dept not in refs.departments:
+            problems.add(f"未知部门代码“{dept}”", field="department", code="unknown", row=row)
     file_power = {p.code for p in powers}
     for row, c in contents:
         sub = ProblemList()

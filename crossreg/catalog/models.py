@@ -144,7 +144,7 @@ class ItemVersion(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     ended_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -255,7 +255,9 @@ class ChangeRequest(models.Model):
     reason = models.TextField(_("调整说明"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     state_entered_at = models.DateTimeField(_("进入当前状态时间"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -287,7 +289,9 @@ class Opinion(models.Model):
     stage = models.CharField(max_length=16, choices=Stage.choices)
     review_round = models.PositiveIntegerField(default=0)
     department = models.ForeignKey("orgs.Department", on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decision = models.CharField(max_length=16, choices=Decision.choices)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -320,7 +324,7 @@ class VersionEvent(models.Model):
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(max_length=100, blank=True)
     department = models.ForeignKey(
