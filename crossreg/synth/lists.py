@@ -568,16 +568,26 @@ def _row(rng: random.Random, e: GenEntity, spec: ListSpec, extra_kinds: tuple[st
     return PendingRow(e, values, kinds)
 
 
+_DEPTS_BY_DOMAIN: dict[str, tuple[str, ...]] = {}
+for _dept, _domains in DEPT_DOMAINS.items():
+    for _domain in _domains:
+        _DEPTS_BY_DOMAIN[_domain] = (*_DEPTS_BY_DOMAIN.get(_domain, ()), _dept)
+
+
 def list_rows_for_chunk(seed: int, k: int, entities: list[GenEntity]) -> dict[str, list[PendingRow]]:
     """The rows each department's list gets from chunk ``k`` of the city, in file order."""
+    candidates: dict[str, list[GenEntity]] = {spec.department: [] for spec in SPECS}
+    for e in entities:
+        depts: set[str] = set()
+        for d in e.domains:
+            depts.update(_DEPTS_BY_DOMAIN.get(d, ()))
+        for dept in depts:
+            candidates[dept].append(e)
     out: dict[str, list[PendingRow]] = {}
     for spec in SPECS:
         rng = random.Random(f"crossreg-synth:{seed}:lists:{spec.department}:{k}")
-        domains = DEPT_DOMAINS[spec.department]
         rows: list[PendingRow] = []
-        for e in entities:
-            if not domains.intersection(e.domains):
-                continue
+        for e in candidates[spec.department]:  # in entity order
             if rng.random() >= (spec.coverage if e.status in LIVE else spec.stale):
                 continue
             rows.append(_row(rng, e, spec))
