@@ -122,7 +122,7 @@ def _text_comparison(
     """
     import splink.comparison_library as cl
 
-    levels: list[dict[str, Any]] = [
+    levels: list[Any] = [
         {
             "sql_condition": f"{col}_l IS NULL OR {col}_r IS NULL",
             "label_for_charts": "null",

@@ -125,7 +125,7 @@ class Claim:
 
 @dataclass
 class GoldenField:
-    field: str
+    name: str
     label: str
     value: str
     claims: list[Claim] = field(default_factory=list)
@@ -176,7 +176,7 @@ def golden_record(*, entity: Entity, records: list[SourceRecord]) -> list[Golden
             votes = Counter(_fold(c.value) for c in claims)
             best = votes.most_common(1)[0][0] if votes else ""
             value = next((c.value for c in claims if _fold(c.value) == best), "")
-        out.append(GoldenField(field=fname, label=label, value=value, claims=claims))
+        out.append(GoldenField(name=fname, label=label, value=value, claims=claims))
     return out
 
 

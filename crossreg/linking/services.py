@@ -608,7 +608,8 @@ def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
 
 
 def _decisions() -> tuple[list[tuple[int, int]], list[tuple[int, int]], set[tuple[int, int]]]:
-    forced, forbidden = [], []
+    forced: list[tuple[int, int]] = []
+    forbidden: list[tuple[int, int]] = []
     decided: set[tuple[int, int]] = set()
     for a, b, status in ReviewPair.objects.exclude(status=ReviewPair.Status.PENDING).values_list(
         "node_a", "node_b", "status"
@@ -697,7 +698,7 @@ def _source_only_entities(
         division = division or (best["county"] if best["county"] in divisions else fallback)
         uscc = _pick(by_id, clusters[root], "uscc")
         if uscc in taken_usccs:
-            uscc = None
+            uscc = ""
         elif uscc:
             taken_usccs.add(uscc)
         t2 = uscc[1] if uscc else ""
@@ -1225,7 +1226,7 @@ def review_pair_decide(*, actor: User, pair: ReviewPair, decision: str, note: st
     pair.save(update_fields=["status", "decided_by", "decided_at", "note"])
     record = SourceRecord.objects.select_for_update().get(pk=pair.record_id)
     other_entity_id = pair.other_entity_id or (
-        SourceRecord.objects.filter(pk=pair.other_record_id).values_list("entity_id", flat=True).first()
+        SourceRecord.objects.filter(pk=pair.other_record_id or 0).values_list("entity_id", flat=True).first()
     )
     moved = 0
     if decision == ReviewPair.Status.MATCH and other_entity_id and record.entity_id != other_entity_id:

@@ -165,7 +165,8 @@ def detect_mapping(headers: Iterable[str], override: Mapping[str, str] | None = 
             if _ID_RE.search(_fold_header(h)) and h not in used and "信用" not in h and "机构代码" not in h
         ]
         own = [h for h in ids if not _LICENCE_RE.search(h)]
-        pick = (own or ids or [None])[0]
+        candidates = own or ids
+        pick = candidates[0] if candidates else None
         if pick is not None:
             mapping["local_id"] = pick
             used.add(pick)

@@ -5,6 +5,8 @@ Views parse input, call a service or selector, and render; they hold no business
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,7 +24,7 @@ from crossreg.orgs.models import Department
 from crossreg.orgs.permissions import Capability, user_can
 
 
-def _importable_departments(user: object) -> object:
+def _importable_departments(user: Any) -> Any:
     qs = Department.objects.filter(role=Department.Role.SUPERVISING).order_by("code")
     if getattr(user, "is_superuser", False) or getattr(user, "role", "") == "admin":
         return qs

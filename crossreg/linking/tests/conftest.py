@@ -26,7 +26,7 @@ def ledger_settings(settings: Any) -> Any:
 def city(db: None) -> dict[str, Any]:
     yc = Division.objects.create(code="320900", name="盐城市", level=Division.Level.CITY)
     th = Division.objects.create(code="320902", name="亭湖区", level=Division.Level.COUNTY, parent=yc)
-    yd = Division.objects.create(code="320903", name="盐都区", level=Division.Level.COUNTY, parent=yc)
+    Division.objects.create(code="320903", name="盐都区", level=Division.Level.COUNTY, parent=yc)
     Division.objects.create(code="320902001", name="南洋镇", level=Division.Level.TOWNSHIP, parent=th)
     food = Domain.objects.create(code="food", name="食品", key=True)
     hazchem = Domain.objects.create(code="hazchem", name="危险化学品", key=True)
@@ -66,7 +66,7 @@ def city(db: None) -> dict[str, Any]:
             address=addr,
             legal_rep=rep,
         )
-        e._phone = phone  # type: ignore[attr-defined]
+        e._phone = phone  # type: ignore[attr-defined]  # the registry keeps no phone; lists do
         entities[i] = e
     entities[1].key_domains.add(food)
     entities[2].key_domains.add(hazchem)
@@ -122,8 +122,8 @@ def scjg_row(e: Entity, rid: str, **over: str) -> list[str]:
         "name": e.name,
         "addr": e.address,
         "rep": e.legal_rep,
-        "phone": e._phone,
-    }  # type: ignore[attr-defined]
+        "phone": getattr(e, "_phone", ""),
+    }
     v.update(over)
     return [v["id"], v["code"], v["name"], v["addr"], v["rep"], v["phone"]]
 
@@ -135,7 +135,7 @@ def sthj_row(e: Entity, rid: str, **over: str) -> list[str]:
         "name": e.name,
         "addr": e.address,
         "rep": e.legal_rep,
-        "phone": e._phone,
-    }  # type: ignore[attr-defined]
+        "phone": getattr(e, "_phone", ""),
+    }
     v.update(over)
     return [v["id"], v["name"], v["code"], v["addr"], v["rep"], v["phone"]]

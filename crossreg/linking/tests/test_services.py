@@ -31,9 +31,9 @@ def _import(
     )
 
 
-def _scjg(city: dict[str, Any], ids: list[int], **over: Any) -> bytes:
+def _scjg(city: dict[str, Any], ids: list[int]) -> bytes:
     e = city["entities"]
-    return csv_bytes(SCJG_HEADER, [scjg_row(e[i], f"SJ{i:09d}", **over.get(i, {})) for i in ids])
+    return csv_bytes(SCJG_HEADER, [scjg_row(e[i], f"SJ{i:09d}") for i in ids])
 
 
 def test_import_links_on_uscc_and_is_idempotent(city: dict[str, Any]) -> None:
@@ -176,6 +176,7 @@ def test_branch_stays_separate_and_is_related_to_its_parent(city: dict[str, Any]
     _import(city, "scjg", csv_bytes(SCJG_HEADER, rows))
     branch = SourceRecord.objects.get(local_id="SJ2")
     assert branch.entity_id != e[1].pk and branch.branch == "亭湖分公司"
+    assert branch.entity is not None
     assert branch.entity.parent_relations.get().parent_id == e[1].pk
 
 
@@ -301,6 +302,6 @@ def test_golden_record_shows_provenance_and_conflicts(city: dict[str, Any]) -> N
     _import(city, "scjg", _scjg(city, [1]))
     _import(city, "sthj", csv_bytes(STHJ_HEADER, [sthj_row(e[1], "WR1", rep="张维")]))
     ctx = entity_360_context(user=city["reviewer"], entity=e[1])
-    rep = next(g for g in ctx["golden"] if g.field == "legal_rep")
+    rep = next(g for g in ctx["golden"] if g.name == "legal_rep")
     assert rep.value == "张伟" and rep.conflict
     assert {c.source for c in rep.claims} == {"市场主体登记", "市场监管局", "生态环境局"}
