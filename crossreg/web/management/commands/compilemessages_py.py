@@ -63,3 +63,5 @@ class Command(BaseCommand):
                 "stale or missing .mo (run `crossreg compilemessages_py` and commit): "
                 + ", ".join(map(str, stale))
             )
+        if options["check"]:
+            self.stdout.write(f"{len(po_files)} catalogue(s) compiled and up to date")
