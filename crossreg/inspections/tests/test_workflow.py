@@ -23,7 +23,7 @@ ROLES = [Role.OFFICER, Role.LEAD_OFFICER, Role.STAFF, Role.SYSTEM, Role.OTHER]
     ("state", "transition", "role"), list(itertools.product(STATES, workflow.TRANSITION_NAMES, ROLES))
 )
 def test_table(state: str, transition: str, role: Role) -> None:
-    roles = {role, Role.OFFICER} if role == Role.LEAD_OFFICER else {role}
+    roles: set[Role] = {role, Role.OFFICER} if role == Role.LEAD_OFFICER else {role}
     expected = TRANSITIONS.get((state, transition))
     got = workflow.target(state, transition, roles)
     if expected is None or not (expected[1] & roles):

@@ -167,6 +167,7 @@ def test_late_draw_merges_into_unstarted_task(city) -> None:
     assert InspectionTask.objects.count() == n  # same visits: hc joined the existing tasks
     assert run.report["merged_tasks"] == n and run.report["at_limit"]
     t = InspectionTask.objects.first()
+    assert t is not None
     assert t.joint and set(t.departments.values_list("department_id", flat=True)) == {"smr", "hc"}
 
 

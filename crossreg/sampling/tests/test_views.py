@@ -90,7 +90,9 @@ def test_officer_sees_todays_tasks(client, city) -> None:
     drawn_plan(city, "smr", divisions=["320902"])
     services.period_pool(actor=city["root"], period=PERIOD, today=TODAY)
     t = InspectionTask.objects.first()
+    assert t is not None
     row = t.officers.first()
+    assert row is not None
     officer_user(row.officer, "off1")
     client.login(username="off1", password=PASSWORD)
     page = client.get("/inspections/").content.decode()
