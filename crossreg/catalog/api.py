@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from crossreg.catalog import selectors, services, workflow
@@ -181,20 +181,20 @@ def tasks(request: HttpRequest) -> dict[str, list[int]]:
 
 
 @router.post("/items", response={201: VersionOut}, summary="Create an item (its first version is a draft)")
-def create_item(request: HttpRequest, payload: ItemContent) -> tuple[int, VersionOut]:
+def create_item(request: HttpRequest, payload: ItemContent) -> Status[VersionOut]:
     user = _person(request)
     v = services.item_create(actor=user, content=payload)
-    return 201, _version_out(selectors.version_get(user=user, pk=v.pk), user)
+    return Status(201, _version_out(selectors.version_get(user=user, pk=v.pk), user))
 
 
 @router.post("/items/{code}/versions", response={201: VersionOut}, summary="Start the next version (draft)")
-def new_version(request: HttpRequest, code: str) -> tuple[int, VersionOut]:
+def new_version(request: HttpRequest, code: str) -> Status[VersionOut]:
     user = _person(request)
     item = SupervisionItem.objects.filter(code=code).first()
     if item is None:
         raise NotFound("没有该监管事项", field="code")
     v = services.version_new_draft(item=item, actor=user)
-    return 201, _version_out(selectors.version_get(user=user, pk=v.pk), user)
+    return Status(201, _version_out(selectors.version_get(user=user, pk=v.pk), user))
 
 
 @router.get("/versions/{pk}", response=VersionOut, summary="A version with opinions and history (scoped)")
@@ -246,7 +246,7 @@ def _cr_out(cr: ChangeRequest, user: User) -> ChangeRequestOut:
 )
 def create_change_request(
     request: HttpRequest, code: str, payload: ChangeRequestIn
-) -> tuple[int, ChangeRequestOut]:
+) -> Status[ChangeRequestOut]:
     user = _person(request)
     item = SupervisionItem.objects.filter(code=code).first()
     if item is None:
@@ -254,7 +254,7 @@ def create_change_request(
     cr = services.change_request_create(
         item=item, actor=user, reason_kind=payload.reason_kind, reason=payload.reason
     )
-    return 201, _cr_out(cr, user)
+    return Status(201, _cr_out(cr, user))
 
 
 @router.post(

@@ -1204,8 +1204,8 @@ def catalog_demo_load(*, actor: User | str) -> dict[str, int]:
     contents = demo_contents()
     codes = {c.department for c in contents} | {d for c in contents for d in c.involved_departments}
     codes |= {"spj", "sfj", "spj-320902"}
-    for cr in CAMPAIGNS:
-        codes |= {cr.lead_department, *cr.departments}
+    for camp in CAMPAIGNS:
+        codes |= {camp.lead_department, *camp.departments}
     depts = _require_departments(codes)
     missing_domains = sorted(
         {d for c in contents for d in c.domains} - set(Domain.objects.values_list("code", flat=True))
@@ -1232,9 +1232,15 @@ def catalog_demo_load(*, actor: User | str) -> dict[str, int]:
                 continue
             services.power_item_save(
                 actor=actor,
-                data=PowerItemData(
-                    code=code, name=it.power[1], kind=it.power[0], department=dept, legal_basis=it.basis
-                ),  # type: ignore[arg-type]
+                data=PowerItemData.model_validate(
+                    {
+                        "code": code,
+                        "name": it.power[1],
+                        "kind": it.power[0],
+                        "department": dept,
+                        "legal_basis": it.basis,
+                    }
+                ),
             )
             counts["power_items"] += 1
 

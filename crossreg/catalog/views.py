@@ -182,10 +182,11 @@ def work_overdue(request: HttpRequest) -> HttpResponse:
 
 def _problems_to_form(form: Any, exc: DomainError) -> None:
     for p in exc.problems:
-        fld = p.field if p.field in form.fields else None
-        if p.field == "method":
-            fld = "method_text"
-        form.add_error(fld if fld in form.fields else None, p.message)
+        fld = "method_text" if p.field == "method" else p.field
+        visible = (
+            fld in form.fields and not form.fields[fld].widget.is_hidden and not form.fields[fld].disabled
+        )
+        form.add_error(fld if visible else None, p.message)
 
 
 @login_required

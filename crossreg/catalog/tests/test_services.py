@@ -201,7 +201,7 @@ def test_overdue_reviews_are_listed(settings: Any) -> None:
     assert selectors.overdue_list() == []
     ItemVersion.objects.filter(pk=v.pk).update(state_entered_at=timezone.now() - dt.timedelta(days=11))
     rows = selectors.overdue_list()
-    assert [r.pk for r in rows] == [v.pk] and rows[0].waited_days == 11
+    assert [r.pk for r in rows] == [v.pk] and rows[0].waited_days == 11  # type: ignore[attr-defined]
     settings.CROSSREG = {**settings.CROSSREG, "CATALOG_REVIEW_DEADLINE_DAYS": {"joint_review": 30}}
     assert selectors.overdue_list() == []
     assert fresh.pk in [r.pk for r in selectors.overdue_list(now=timezone.now() + dt.timedelta(days=16))]
@@ -221,7 +221,7 @@ def test_withdraw_removes_item_from_public_catalog() -> None:
     v = compile_to(world, "published")
     services.version_transition(version=v, transition="withdraw", actor=world.approver, reason="法律废止")
     assert list(selectors.catalog_public_list()) == []
-    item, current, history = selectors.catalog_public_item(code=v.item.code)
+    _item, current, history = selectors.catalog_public_item(code=v.item.code)
     assert current is None and [h.status for h in history] == ["withdrawn"]
 
 
