@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from crossreg.core.audit import audit_record
 from crossreg.entities.models import Entity
@@ -102,12 +102,23 @@ def _chunks(seed: int, n: int, plan: Plan, workers: int) -> Iterator[ChunkOut]:
 
 
 def _reset() -> None:
-    """Delete the synthetic entities (officers and demo users are replaced by ``people_seed``)."""
+    """Delete the synthetic entities (officers and demo users are replaced by ``people_seed``).
+
+    Refused, with nothing changed, when records of other modules still refer to the entities.
+    """
     through = Entity.key_domains.through
     qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {qn(through._meta.db_table)}")
-        cursor.execute(f"DELETE FROM {qn(Entity._meta.db_table)}")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {qn(through._meta.db_table)}")
+            cursor.execute(f"DELETE FROM {qn(Entity._meta.db_table)}")
+            if connection.vendor == "sqlite":  # foreign keys are checked only at commit there
+                connection.check_constraints()
+    except IntegrityError as exc:
+        raise SeedRefused(
+            "--reset cannot delete the entities: records of other modules refer to them "
+            f"({exc}). Start from an empty database instead (drop it, then crossreg migrate)."
+        ) from None
 
 
 def _sha256(path: Path) -> str:
