@@ -70,7 +70,7 @@ class ItemListOut(Schema):
 
     @staticmethod
     def resolve_check_point_count(obj: ItemVersion) -> int:
-        return int(getattr(obj, "point_count", 0))
+        return obj.point_count
 
 
 class PublicItemOut(Schema):

@@ -138,6 +138,7 @@ def content_apply(version: ItemVersion, content: ItemContent, refs: Refs, *, sav
     version.procedure = content.procedure
     version.method_text = content.method
     version.content_hash = content_hash(content)
+    version.point_count = len(content.check_points)
     version.save()
     if save_m2m:
         version.domains.set([refs.domains[c] for c in n["domains"]])

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
+from crossreg.catalog import conf
 from crossreg.catalog.content import Refs, content_check, content_hash, content_of
 from crossreg.catalog.models import (
     CheckPoint,
@@ -368,6 +369,8 @@ def catalog_import(
     if mode not in (ImportMode.DRAFT, ImportMode.PUBLISHED):
         raise Invalid("未知导入方式", field="mode")
     parsed = read_file(data, filename)
+    if len(parsed.items) + len(parsed.power) > conf.import_max_rows():
+        raise Invalid(f"文件超过 {conf.import_max_rows()} 行，请分批导入", field="file", code="too_large")
     report = ImportReport(mode=mode, encoding=parsed.encoding, file_sha256=hashlib.sha256(data).hexdigest())
     problems = ProblemList()
 
@@ -630,6 +633,7 @@ def _import_items(
         v.procedure = c.procedure
         v.method_text = c.method
         v.content_hash = content_hash(c)
+        v.point_count = len(c.check_points)
         versions.append(v)
         normals.append(n)
     ItemVersion.objects.bulk_create(versions, batch_size=1000)

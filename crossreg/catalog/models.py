@@ -139,6 +139,9 @@ class ItemVersion(models.Model):
         "orgs.Department", blank=True, related_name="reviewable_versions", verbose_name=_("会审部门")
     )
     content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    point_count = models.PositiveIntegerField(
+        _("检查要点数"), default=0, help_text=_("Denormalised for lists.")
+    )
 
     effective_on = models.DateField(_("生效日期"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from crossreg.catalog import conf, workflow
@@ -40,12 +40,7 @@ def catalog_public_list(
         qs = qs.filter(domains__code=domain)
     if method:
         qs = qs.filter(methods__contains=f",{method},")
-    return (
-        qs.select_related("item", "item__department")
-        .prefetch_related("domains")
-        .annotate(point_count=Count("check_points", distinct=True))
-        .order_by("item__code")
-    )
+    return qs.select_related("item", "item__department").prefetch_related("domains").order_by("item__code")
 
 
 def _full(qs: QuerySet[ItemVersion]) -> QuerySet[ItemVersion]:
