@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status
 
 from crossreg.core.errors import Forbidden, NotFound
 from crossreg.entities.models import Entity
@@ -62,7 +63,7 @@ class BaseMemberOut(Schema):
 
 
 @router.post("/lists", response={201: ListOut, 200: ListOut})
-def push_list(request: HttpRequest, payload: ListPushIn) -> tuple[int, ListOut]:
+def push_list(request: HttpRequest, payload: ListPushIn) -> Status[ListOut]:
     """A department system pushes its whole current list (the rows as its own column names)."""
     department = Department.objects.filter(pk=payload.department).first()
     if department is None:
@@ -94,7 +95,7 @@ def push_list(request: HttpRequest, payload: ListPushIn) -> tuple[int, ListOut]:
         created=result.created,
         counts={k: int(v) for k, v in result.counts.items()},
     )
-    return (201 if result.created else 200), out
+    return Status(201 if result.created else 200, out)
 
 
 def _user(request: HttpRequest) -> object:
