@@ -81,12 +81,21 @@ def test_api_push_is_idempotent_and_token_scoped(city: dict[str, Any]) -> None:
         "rows": [{"主体名称": e.name, "统一社会信用代码": e.uscc, "编号": "SJ1"}],
     }
     c = Client()
-    h = {"HTTP_AUTHORIZATION": f"Bearer {secret}", "content_type": "application/json"}
-    first = c.post("/api/v1/linking/lists", json.dumps(body), **h)
+    auth = f"Bearer {secret}"
+    first = c.post(
+        "/api/v1/linking/lists", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=auth
+    )
     assert first.status_code == 201, first.content
-    again = c.post("/api/v1/linking/lists", json.dumps(body), **h)
+    again = c.post(
+        "/api/v1/linking/lists", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=auth
+    )
     assert again.status_code == 200 and again.json()["created"] is False
-    other = c.post("/api/v1/linking/lists", json.dumps({**body, "department": "sthj"}), **h)
+    other = c.post(
+        "/api/v1/linking/lists",
+        json.dumps({**body, "department": "sthj"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
+    )
     assert other.status_code == 403
     c.force_login(city["reviewer"])
     recs = c.get(f"/api/v1/linking/entities/{e.pk}/records").json()
