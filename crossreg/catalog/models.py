@@ -190,6 +190,15 @@ class ItemVersion(models.Model):
         labels = dict(Method.choices)
         return [str(labels.get(m, m)) for m in self.method_list]
 
+    def entity_type_labels(self) -> list[str]:
+        labels = {
+            "enterprise": _("企业"),
+            "individual": _("个体工商户"),
+            "coop": _("农民专业合作社"),
+            "other": _("其他"),
+        }
+        return [str(labels.get(t, t)) for t in self.entity_type_list]
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN

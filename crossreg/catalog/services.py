@@ -135,9 +135,13 @@ def _publish(*, version: ItemVersion, actor: Actor, effective_on: dt.date | None
     """Make ``version`` the one in force; the previous one is superseded. Caller holds the locks."""
     _withdrawn_power_items(version)
     now = timezone.now()
-    item = SupervisionItem.objects.select_for_update().get(pk=version.item_id)
+    item = SupervisionItem.objects.select_for_update(of=("self",)).get(pk=version.item_id)
     if item.published_id is not None and item.published_id != version.pk:
-        old = ItemVersion.objects.select_for_update().select_related("item").get(pk=item.published_id)
+        old = (
+            ItemVersion.objects.select_for_update(of=("self",))
+            .select_related("item")
+            .get(pk=item.published_id)
+        )
         t = workflow.compile_system(old, "supersede")
         old.status = t.target
         old.ended_at = now
@@ -182,7 +186,7 @@ def power_item_save(*, actor: Actor, data: PowerItemData) -> PowerItem:
     dept = Department.objects.filter(pk=data.department).first()
     if dept is None:
         raise Invalid(f"未知部门代码“{data.department}”", field="department", code="unknown")
-    pi, created = PowerItem.objects.select_for_update().get_or_create(
+    pi, created = PowerItem.objects.select_for_update(of=("self",)).get_or_create(
         code=data.code,
         defaults={
             "name": data.name,
@@ -217,7 +221,7 @@ def power_item_withdraw(*, power_item: PowerItem, actor: Actor, reason: str) -> 
     _require_catalog_admin(actor)
     if not reason.strip():
         raise Invalid("请说明取消原因", field="reason", code="required")
-    pi = PowerItem.objects.select_for_update().get(pk=power_item.pk)
+    pi = PowerItem.objects.select_for_update(of=("self",)).get(pk=power_item.pk)
     if pi.status == PowerItem.Status.WITHDRAWN:
         raise Conflict("该权力事项已取消", field="status", code="bad_state")
     pi.status = PowerItem.Status.WITHDRAWN
@@ -304,7 +308,7 @@ def _copy_as_new_version(*, item: SupervisionItem, actor: User) -> ItemVersion:
 @transaction.atomic
 def version_new_draft(*, item: SupervisionItem, actor: User) -> ItemVersion:
     """Start the next version of an item (compile track); the published version stays in force."""
-    item = SupervisionItem.objects.select_for_update().get(pk=item.pk)
+    item = SupervisionItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
     _require_drafter(actor, item.department_id)
     version = _copy_as_new_version(item=item, actor=actor)
     _event(
@@ -322,9 +326,9 @@ def version_new_draft(*, item: SupervisionItem, actor: User) -> ItemVersion:
 @transaction.atomic
 def version_update(*, version: ItemVersion, actor: User, revision: int, content: ItemContent) -> ItemVersion:
     """Save a draft. ``revision`` is the one the editor opened; if someone saved since, refuse (no lost update)."""
-    v = ItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
+    v = ItemVersion.objects.select_for_update(of=("self",)).select_related("item").get(pk=version.pk)
     if v.on_adjust_track:
-        cr = ChangeRequest.objects.select_for_update().get(pk=v.change_request.pk)
+        cr = ChangeRequest.objects.select_for_update(of=("self",)).get(pk=v.change_request.pk)
         workflow.adjust_check(cr, "edit", actor)
     else:
         workflow.compile_check(v, "edit", actor)
@@ -423,7 +427,11 @@ def version_transition(
     involved_departments: Iterable[str] | None = None,
 ) -> ItemVersion:
     """Make one transition of the compile workflow (see :data:`crossreg.catalog.workflow.COMPILE`)."""
-    v = ItemVersion.objects.select_for_update().select_related("item", "item__department").get(pk=version.pk)
+    v = (
+        ItemVersion.objects.select_for_update(of=("self",))
+        .select_related("item", "item__department")
+        .get(pk=version.pk)
+    )
     if v.on_adjust_track:
         raise Conflict("此版本属于调整申请，请在调整申请中办理", field="transition", code="adjust_track")
     t = workflow.compile_check(v, transition, actor)
@@ -553,7 +561,7 @@ def change_request_create(
     *, item: SupervisionItem, actor: User, reason_kind: str, reason: str
 ) -> ChangeRequest:
     """A county approval bureau files (as a draft) a change request; it starts a new version to edit."""
-    item = SupervisionItem.objects.select_for_update().select_related("published").get(pk=item.pk)
+    item = SupervisionItem.objects.select_for_update(of=("self",)).select_related("published").get(pk=item.pk)
     if (
         not actor.is_authenticated
         or not actor.is_active
@@ -647,11 +655,11 @@ def change_request_transition(
 ) -> ChangeRequest:
     """Make one transition of the adjust workflow (see :data:`crossreg.catalog.workflow.ADJUST`)."""
     cr = (
-        ChangeRequest.objects.select_for_update()
+        ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("item", "department")
         .get(pk=change_request.pk)
     )
-    v = ItemVersion.objects.select_for_update().select_related("item").get(pk=cr.version_id)
+    v = ItemVersion.objects.select_for_update(of=("self",)).select_related("item").get(pk=cr.version_id)
     if transition == "edit":
         raise Invalid("编辑请保存草稿", field="transition", code="invalid")
     t = workflow.adjust_check(cr, transition, actor)
