@@ -13,7 +13,5 @@ urlpatterns = [
     path("base/", include("crossreg.linking.urls")),
     path("sampling/", include("crossreg.sampling.urls")),
     path("inspections/", include("crossreg.inspections.urls")),
-    path("sampling/", include("crossreg.sampling.urls")),
-    path("inspections/", include("crossreg.inspections.urls")),
     path("", include("crossreg.web.urls")),
 ]
