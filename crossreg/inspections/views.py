@@ -12,6 +12,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from crossreg.core.errors import DomainError
@@ -118,7 +120,7 @@ def task_action(request: HttpRequest, code: str) -> HttpResponse:
         elif action == "photo":
             f = request.FILES.get("photo")
             if f is None:
-                messages.error(request, "photo: 请选择照片")
+                messages.error(request, _("photo: 请选择照片"))
             else:
                 point = request.POST.get("point", "")
                 services.task_photo_add(
@@ -128,7 +130,7 @@ def task_action(request: HttpRequest, code: str) -> HttpResponse:
                     actor=user,
                     point_id=int(point) if point.isdigit() else None,
                 )
-                messages.success(request, "照片已保存，哈希已存证")
+                messages.success(request, _("照片已保存，哈希已存证"))
         elif action == "location":
             lat, lng = request.POST.get("lat", "").strip(), request.POST.get("lng", "").strip()
             services.task_location_set(
@@ -138,19 +140,19 @@ def task_action(request: HttpRequest, code: str) -> HttpResponse:
                 lng=float(lng) if lng else None,
                 text=request.POST.get("text", ""),
             )
-            messages.success(request, "检查地点已记录")
+            messages.success(request, _("检查地点已记录"))
         elif action == "confirm":
             services.task_confirm(task=task, actor=user)
-            messages.success(request, "已确认检查结果")
+            messages.success(request, _("已确认检查结果"))
         elif action in workflow.TRANSITION_NAMES:
             services.task_transition(
                 task=task, transition=action, actor=user, note=request.POST.get("note", "")
             )
-            messages.success(request, "操作成功")
+            messages.success(request, _("操作成功"))
         else:
-            messages.error(request, "未知操作")
+            messages.error(request, _("未知操作"))
     except ValueError:
-        messages.error(request, "输入格式不正确")
+        messages.error(request, _("输入格式不正确"))
     except DomainError as exc:
         _errors(request, exc)
     anchor = f"#p{request.POST.get('point')}" if action == "mark" else ""
@@ -174,7 +176,8 @@ def _public_rows(qs: QuerySet[InspectionTask]) -> list[dict[str, Any]]:
                 "lead_department": t.lead_department.name,
                 "departments": [td.department.short_name for td in t.departments.all()],
                 "inspected_on": t.inspected_on.isoformat() if t.inspected_on else "",
-                "result": "发现问题" if t.follow_up else "未发现问题",
+                # Open data keeps the Chinese wording; the page translates it.
+                "result": gettext_noop("发现问题") if t.follow_up else gettext_noop("未发现问题"),
                 "findings": t.n_findings,  # type: ignore[attr-defined]
                 "checked": t.n_points,  # type: ignore[attr-defined]
                 "officers": [selectors.mask_name(o.officer.name) for o in t.officers.all()],

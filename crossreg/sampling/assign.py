@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from crossreg.sampling.draw import lp
+from crossreg.sampling.draw import HmacSha256, lp
 
 ASSIGN_ALGORITHM = "crossreg-assign/1"
 
@@ -89,7 +89,9 @@ class AssignResult:
     # task id -> [(officer id, department, cost)], each slot's officers in cost order
     shortages: list[Shortage] = field(default_factory=list)
     total_cost: int = 0
-    arcs: int = 0
+    arcs: int = 0  # officer->slot arcs in the graph solved last (after pruning)
+    eligible_arcs: int = 0  # eligible (officer, slot) pairs, each with its HMAC cost
+    rounds: int = 0  # flows solved (1 when the pruned graph was certified at once)
 
     @property
     def ok(self) -> bool:
@@ -114,6 +116,12 @@ def eligible(o: OfficerIn, t: TaskNeed, s: SlotNeed, recusals: set[tuple[int, st
     )
 
 
+PRUNE_SPARE = 8
+"""Arcs kept per slot beyond its demand before the optimality certificate (see assign_officers)."""
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
 def assign_officers(
     *,
     tasks: Sequence[TaskNeed],
@@ -122,95 +130,249 @@ def assign_officers(
     seed: bytes,
     namespace: str,
     workload_cap: int = 1,
+    prune: int | None = PRUNE_SPARE,
 ) -> AssignResult:
-    """Assign officers to every slot of every task, or to none (see the module docstring)."""
-    recused = set(recusals)
-    offs = [o for o in officers if o.active and o.capacity > 0]
-    by_dc: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-    for i, o in enumerate(offs):
-        by_dc[(o.department, o.county)].append(i)
+    """Assign officers to every slot of every task, or to none (see the module docstring).
 
-    src, sink = 0, 1
-    first_slot_node = 2 + len(offs)
-    tails: list[int] = []
-    heads: list[int] = []
-    costs: list[int] = []
-    slots: list[tuple[int, int]] = []  # (task index, slot index)
-    slot_arcs: list[tuple[int, int]] = []  # arc index range officer->slot, per slot
+    Every eligible (officer, slot) pair gets its HMAC cost. With ``prune`` set, the flow is first
+    solved with only the ``count + prune`` cheapest eligible officers of each slot (ties: officer
+    id). That answer is then *certified optimal for the full problem*: a slot whose pruned arcs
+    all cost at least as much as some kept arc to an officer who is left unused there and still
+    has spare capacity cannot gain from any pruned arc (LP duality: that arc bounds the slot's dual
+    price, and the spare officer's capacity price is zero, so every pruned arc has a non-negative
+    reduced cost). Slots that fail the certificate, or are left short, get all their eligible arcs
+    and the flow is solved again; if a shortage remains the whole unpruned problem is solved, so the
+    diagnosis is always the full one. The result is therefore a minimum-total-rank assignment of
+    the full problem, the same rule as without pruning (and the same assignment whenever that
+    minimum is unique, which with 31-bit random costs it all but always is). ``prune=None``
+    solves the full problem directly.
+    """
+    recused: dict[str, set[int]] = defaultdict(set)
+    for oid, ekey in recusals:
+        recused[ekey].add(oid)
+    offs = [o for o in officers if o.active and o.capacity > 0]
+    n_off = len(offs)
+    ids = np.fromiter((o.id for o in offs), dtype=np.int64, count=n_off)
+    vfrom = np.fromiter((o.valid_from.toordinal() for o in offs), dtype=np.int64, count=n_off)
+    vuntil = np.fromiter((o.valid_until.toordinal() for o in offs), dtype=np.int64, count=n_off)
+    capacity = np.fromiter((o.capacity for o in offs), dtype=np.int64, count=n_off)
+    by_dc_l: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    for i, o in enumerate(offs):
+        by_dc_l[(o.department, o.county)].append(i)
+    by_dc = {k: np.asarray(v, dtype=np.int64) for k, v in by_dc_l.items()}
     olp = [lp(str(o.id)) for o in offs]
     head = lp(ASSIGN_ALGORITHM) + lp(namespace)
-    digest = hmac.digest
-    for ti, t in enumerate(tasks):
-        prefix = head + lp(t.id)
-        key = t.seed or seed
-        for si, s in enumerate(t.slots):
-            node = first_slot_node + len(slots)
-            slots.append((ti, si))
-            a0 = len(tails)
-            for oi in (*by_dc.get((s.department, t.county), ()), *by_dc.get((s.department, None), ())):
-                o = offs[oi]
-                if (
-                    o.valid_from <= t.start
-                    and o.valid_until >= t.end
-                    and (not s.domains or bool(o.domains & s.domains))
-                    and (not recused or (o.id, t.entity_key) not in recused)
-                ):
-                    tails.append(2 + oi)
-                    heads.append(node)
-                    costs.append(int.from_bytes(digest(key, prefix + olp[oi], "sha256")[:4], "big") >> 1)
-            slot_arcs.append((a0, len(tails)))
+    macs: dict[bytes, HmacSha256] = {}
 
-    n_assign = len(tails)
-    smcf = min_cost_flow.SimpleMinCostFlow()
-    if n_assign:
-        smcf.add_arcs_with_capacity_and_unit_cost(
-            np.asarray(tails, dtype=np.int32),
-            np.asarray(heads, dtype=np.int32),
-            np.ones(n_assign, dtype=np.int64),
-            np.asarray(costs, dtype=np.int64),
-        )
-    # source -> officer (workload), slot -> sink (demand)
-    if offs:
-        smcf.add_arcs_with_capacity_and_unit_cost(
-            np.zeros(len(offs), dtype=np.int32),
-            np.arange(2, 2 + len(offs), dtype=np.int32),
-            np.asarray([o.capacity for o in offs], dtype=np.int64),
-            np.zeros(len(offs), dtype=np.int64),
-        )
-    demand = [tasks[ti].slots[si].count for ti, si in slots]
-    if slots:
-        smcf.add_arcs_with_capacity_and_unit_cost(
-            np.arange(first_slot_node, first_slot_node + len(slots), dtype=np.int32),
-            np.full(len(slots), sink, dtype=np.int32),
-            np.asarray(demand, dtype=np.int64),
-            np.zeros(len(slots), dtype=np.int64),
-        )
-    total = sum(demand)
-    result = AssignResult(arcs=smcf.num_arcs())
+    # Eligible officers per slot, block by block: (department, county, window, domains) share one
+    # vectorised mask; recusals, being per entity, are removed per task.
+    blocks: dict[tuple[str, str, dt.date, dt.date, frozenset[str]], np.ndarray] = {}
+
+    def eligible_of(t: TaskNeed, s: SlotNeed) -> np.ndarray:
+        bkey = (s.department, t.county, t.start, t.end, s.domains)
+        cand = blocks.get(bkey)
+        if cand is None:
+            blk = np.concatenate(
+                (by_dc.get((s.department, t.county), _EMPTY), by_dc.get((s.department, None), _EMPTY))
+            )
+            mask = (vfrom[blk] <= t.start.toordinal()) & (vuntil[blk] >= t.end.toordinal())
+            if s.domains:
+                mask &= np.fromiter(
+                    (bool(offs[i].domains & s.domains) for i in blk), dtype=bool, count=blk.size
+                )
+            cand = blocks[bkey] = blk[mask]
+        rec = recused.get(t.entity_key)
+        if rec and cand.size:
+            cand = cand[~np.isin(ids[cand], np.fromiter(rec, dtype=np.int64, count=len(rec)))]
+        return cand
+
+    def costs_of(t: TaskNeed, cand: np.ndarray) -> np.ndarray:
+        if not cand.size:
+            return _EMPTY
+        key = t.seed or seed
+        mac = macs.get(key)
+        if mac is None:
+            mac = macs[key] = HmacSha256(key)
+        prefix = head + lp(t.id)
+        raw = b"".join(mac.many([prefix + olp[i] for i in cand.tolist()]))
+        # The first 4 bytes of each 32-byte digest, big-endian, shifted right by one: 31 bits.
+        return (np.frombuffer(raw, dtype=">u4")[::8] >> 1).astype(np.int64)
+
+    slots: list[tuple[int, int]] = [(ti, si) for ti, t in enumerate(tasks) for si in range(len(t.slots))]
+    n_slot = len(slots)
+    demand = np.asarray([tasks[ti].slots[si].count for ti, si in slots], dtype=np.int64)
+    per_off: list[np.ndarray] = []
+    per_cost: list[np.ndarray] = []
+    for ti, si in slots:
+        t = tasks[ti]
+        cand = eligible_of(t, t.slots[si])
+        per_off.append(cand)
+        per_cost.append(costs_of(t, cand))
+    # Every eligible arc, slot by slot: officer index, cost, slot index.
+    sizes = np.fromiter((x.size for x in per_off), dtype=np.int64, count=n_slot)
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    all_off = np.concatenate(per_off) if n_slot else _EMPTY
+    all_cost = np.concatenate(per_cost) if n_slot else _EMPTY
+    all_slot = np.repeat(np.arange(n_slot, dtype=np.int64), sizes)
+    del per_off, per_cost
+    keep = demand + prune if prune is not None else sizes
+    is_full = sizes <= keep
+    if is_full.all():
+        in_graph = np.ones(all_off.size, dtype=bool)
+    else:
+        # Rank each slot's arcs by (cost, officer id); keep the first ``keep`` of each slot.
+        order = np.lexsort((ids[all_off], all_cost, all_slot))
+        pos = np.empty(all_off.size, dtype=np.int64)
+        pos[order] = np.arange(all_off.size) - np.repeat(starts[:-1], sizes)
+        in_graph = pos < keep[all_slot]
+    result = AssignResult(eligible_arcs=int(all_off.size))
+    total = int(demand.sum())
     if total == 0:
         return result
+
+    def widen(which: np.ndarray) -> None:
+        nonlocal is_full
+        in_graph[which[all_slot]] = True
+        is_full |= which
+
+    while True:
+        result.rounds += 1
+        idx = np.flatnonzero(in_graph)
+        arc_off, arc_slot, arc_cost = all_off[idx], all_slot[idx], all_cost[idx]
+        flows, optimal_cost, n_arcs = _solve(arc_off, arc_slot, arc_cost, capacity, demand)
+        result.arcs = n_arcs
+        filled = np.bincount(arc_slot, weights=flows, minlength=n_slot).astype(np.int64)
+        short = demand - filled
+        if short.any():
+            if is_full.all():
+                eligible = [all_off[starts[k] : starts[k + 1]] for k in range(n_slot)]
+                result.shortages = _diagnose(tasks, slots, short, eligible, offs, workload_cap)
+                return result
+            more = (short > 0) & ~is_full
+            widen(more if more.any() else ~is_full)  # short only where nothing was pruned: unprune all
+            continue
+        if is_full.all():
+            break
+        dist = _potentials(arc_off, arc_slot, arc_cost, flows, capacity, demand)
+        if dist is None:  # pragma: no cover - no convergence within the bound: solve unpruned
+            widen(~is_full)
+            continue
+        bad = ~in_graph & (all_cost + dist[all_off] - dist[n_off + all_slot] < 0)
+        bad_slots = np.bincount(all_slot[bad], minlength=n_slot) > 0
+        if not bad_slots.any():
+            break
+        widen(bad_slots)
+
+    result.total_cost = optimal_cost
+    used = np.flatnonzero(flows > 0)
+    for a in used[np.lexsort((ids[arc_off[used]], arc_cost[used], arc_slot[used]))].tolist():
+        ti, si = slots[int(arc_slot[a])]
+        t, s = tasks[ti], tasks[ti].slots[si]
+        result.assignment.setdefault(t.id, []).append((int(ids[arc_off[a]]), s.department, int(arc_cost[a])))
+    return result
+
+
+def _potentials(
+    arc_off: np.ndarray,
+    arc_slot: np.ndarray,
+    arc_cost: np.ndarray,
+    flows: np.ndarray,
+    capacity: np.ndarray,
+    demand: np.ndarray,
+    max_rounds: int = 5000,
+) -> np.ndarray | None:
+    """Node potentials proving a full-demand flow optimal: shortest distances in its residual graph
+    from a virtual root joined to every node at cost 0 (Bellman-Ford, vectorised). Nodes: officers
+    ``0..n_off-1``, slots ``n_off..``, then the source and the sink. ``None`` if not converged.
+
+    An arc left out of the graph (officer ``o`` → slot ``s``, cost ``c``) could improve the flow
+    only if ``c + d[o] - d[s] < 0``: otherwise ``d`` stays a feasible potential with the arc added,
+    the residual graph has no negative cycle, and the flow is optimal with it too."""
+    n_off, n_slot = capacity.size, demand.size
+    src, sink = n_off + n_slot, n_off + n_slot + 1
+    load = np.bincount(arc_off, weights=flows, minlength=n_off)
+    used = flows > 0
+    off_nodes = np.arange(n_off, dtype=np.int64)
+    slot_nodes = n_off + np.arange(n_slot, dtype=np.int64)
+    spare = load < capacity
+    busy = load > 0
+    tails = np.concatenate(
+        (
+            arc_off[~used],  # officer -> slot, unused
+            n_off + arc_slot[used],  # slot -> officer, used (cancel)
+            np.full(int(spare.sum()), src),  # source -> officer with capacity left
+            off_nodes[busy],  # officer -> source (cancel)
+            np.full(int((demand > 0).sum()), sink),  # sink -> slot (cancel)
+        )
+    )
+    heads = np.concatenate(
+        (
+            n_off + arc_slot[~used],
+            arc_off[used],
+            off_nodes[spare],
+            np.full(int(busy.sum()), src),
+            slot_nodes[demand > 0],
+        )
+    )
+    w = np.concatenate(
+        (
+            arc_cost[~used],
+            -arc_cost[used],
+            np.zeros(int(spare.sum()) + int(busy.sum()) + int((demand > 0).sum()), dtype=np.int64),
+        )
+    )
+    order = np.argsort(heads, kind="stable")
+    tails, heads, w = tails[order], heads[order], w[order]
+    uniq, first = np.unique(heads, return_index=True)
+    dist = np.zeros(n_off + n_slot + 2, dtype=np.int64)
+    for _ in range(max_rounds):
+        best = np.minimum.reduceat(dist[tails] + w, first) if tails.size else _EMPTY
+        new = dist.copy()
+        new[uniq] = np.minimum(dist[uniq], best)
+        if np.array_equal(new, dist):
+            return dist
+        dist = new
+    return None
+
+
+def _solve(
+    arc_off: np.ndarray, arc_slot: np.ndarray, arc_cost: np.ndarray, capacity: np.ndarray, demand: np.ndarray
+) -> tuple[np.ndarray, int, int]:
+    """Max flow at min cost: source -> officer (capacity) -> slot (1 per arc) -> sink (demand).
+    Returns the officer->slot flows, the optimal cost and the number of arcs."""
+    n_off, n_slot = capacity.size, demand.size
+    src, sink, first_slot = 0, 1, 2 + n_off
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    n_assign = arc_off.size
+    if n_assign:
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            (2 + arc_off).astype(np.int32),
+            (first_slot + arc_slot).astype(np.int32),
+            np.ones(n_assign, dtype=np.int64),
+            arc_cost.astype(np.int64),
+        )
+    if n_off:
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            np.zeros(n_off, dtype=np.int32),
+            np.arange(2, 2 + n_off, dtype=np.int32),
+            capacity.astype(np.int64),
+            np.zeros(n_off, dtype=np.int64),
+        )
+    if n_slot:
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            np.arange(first_slot, first_slot + n_slot, dtype=np.int32),
+            np.full(n_slot, sink, dtype=np.int32),
+            demand.astype(np.int64),
+            np.zeros(n_slot, dtype=np.int64),
+        )
+    total = int(demand.sum())
     smcf.set_node_supply(src, total)
     smcf.set_node_supply(sink, -total)
     status = smcf.solve_max_flow_with_min_cost()
     if status != smcf.OPTIMAL:  # pragma: no cover - the graph is always well formed
         raise RuntimeError(f"min-cost flow failed: {status}")
-    flows = smcf.flows(np.arange(n_assign, dtype=np.int32)) if n_assign else np.zeros(0, dtype=np.int64)
-
-    filled = np.zeros(len(slots), dtype=np.int64)
-    for k, (a0, a1) in enumerate(slot_arcs):
-        filled[k] = int(flows[a0:a1].sum()) if a1 > a0 else 0
-    short = np.asarray(demand, dtype=np.int64) - filled
-    if short.any():
-        result.shortages = _diagnose(tasks, slots, short, slot_arcs, tails, offs, workload_cap)
-        return result
-
-    result.total_cost = int(smcf.optimal_cost())
-    for k, (a0, a1) in enumerate(slot_arcs):
-        ti, si = slots[k]
-        t, s = tasks[ti], tasks[ti].slots[si]
-        chosen = sorted((costs[a], offs[tails[a] - 2].id) for a in range(a0, a1) if flows[a] > 0)
-        result.assignment.setdefault(t.id, []).extend((oid, s.department, c) for c, oid in chosen)
-    return result
+    flows = smcf.flows(np.arange(n_assign, dtype=np.int32)) if n_assign else _EMPTY
+    return np.asarray(flows, dtype=np.int64), int(smcf.optimal_cost()), int(smcf.num_arcs())
 
 
 @dataclass
@@ -225,8 +387,7 @@ def _diagnose(
     tasks: Sequence[TaskNeed],
     slots: Sequence[tuple[int, int]],
     short: np.ndarray,
-    slot_arcs: Sequence[tuple[int, int]],
-    tails: Sequence[int],
+    eligible: Sequence[np.ndarray],
     offs: Sequence[OfficerIn],
     workload_cap: int,
 ) -> list[Shortage]:
@@ -238,8 +399,7 @@ def _diagnose(
         g.tasks.add(t.id)
         g.slots += int(short[k])
         g.most = max(g.most, int(short[k]))
-        a0, a1 = slot_arcs[int(k)]
-        g.eligible.update(offs[tails[a] - 2].id for a in range(a0, a1))
+        g.eligible.update(offs[i].id for i in eligible[int(k)].tolist())
     out = [
         Shortage(
             department=dept,

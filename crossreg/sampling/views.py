@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crossreg.catalog.models import ItemVersion
@@ -89,11 +90,11 @@ def plan_new(request: HttpRequest) -> HttpResponse:
                 triggered=bool(f.get("triggered")),
             )
         except ValueError:
-            messages.error(request, "日期格式应为 YYYY-MM-DD")
+            messages.error(request, _("日期格式应为 YYYY-MM-DD"))
         except DomainError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, f"已创建抽查计划 {plan.code}")
+            messages.success(request, _("已创建抽查计划 %(code)s") % {"code": plan.code})
             return redirect("sampling:plan_detail", code=plan.code)
     return render(request, "sampling/plan_new.html", ctx)
 
@@ -130,7 +131,7 @@ def plan_publish(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan_for(request, code)
     try:
         services.plan_publish(actor=request.user, plan=plan)  # type: ignore[arg-type]
-        messages.success(request, "计划已公示，对象池已固定")
+        messages.success(request, _("计划已公示，对象池已固定"))
     except DomainError as exc:
         _errors(request, exc)
     return redirect("sampling:plan_detail", code=code)
@@ -142,7 +143,7 @@ def plan_draw(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan_for(request, code)
     try:
         plan = services.plan_draw(actor=request.user, plan=plan, seed=request.POST.get("seed", ""))  # type: ignore[arg-type]
-        messages.success(request, f"摇号完成，抽中 {plan.selected_count} 户")
+        messages.success(request, _("摇号完成，抽中 %(n)s 户") % {"n": plan.selected_count})
     except DomainError as exc:
         _errors(request, exc)
     return redirect("sampling:plan_detail", code=code)
@@ -175,7 +176,8 @@ def period_pool(request: HttpRequest, period: str) -> HttpResponse:
         r = run.report
         messages.success(
             request,
-            f"汇总比对完成：{r['visits']} 次检查，其中联合检查 {r['joint_tasks']} 次，减少 {r['visits_saved']} 次",
+            _("汇总比对完成：%(visits)s 次检查，其中联合检查 %(joint)s 次，减少 %(saved)s 次")
+            % {"visits": r["visits"], "joint": r["joint_tasks"], "saved": r["visits_saved"]},
         )
     except DomainError as exc:
         _errors(request, exc)

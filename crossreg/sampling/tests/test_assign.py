@@ -134,3 +134,49 @@ def test_feasible_iff_capacity_suffices_in_a_single_region(n_off, n_tasks, cap, 
     else:
         assert r.assignment == {}
         assert sum(s.slots_short for s in r.shortages) == 2 * n_tasks - n_off * cap
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_off=st.integers(2, 30),
+    n_tasks=st.integers(1, 25),
+    cap=st.integers(1, 5),
+    prune=st.integers(0, 3),
+    recuse=st.lists(st.tuples(st.integers(0, 29), st.integers(0, 24)), max_size=10),
+    seed=st.binary(min_size=1, max_size=8),
+)
+def test_pruned_flow_equals_unpruned_optimum(n_off, n_tasks, cap, prune, recuse, seed) -> None:
+    """Pruning to the cheapest arcs per slot, certified or widened, gives the full problem's answer."""
+    counties = ("320902", "320903")
+    officers = [
+        off(i, ("smr", "mem")[i % 2], county=(None, *counties)[i % 3], capacity=1 + (i * 7) % cap)
+        for i in range(n_off)
+    ]
+    tasks = [
+        task(f"T{k}", lead(("smr", "mem")[k % 2]), lead(("mem", "smr")[k % 2], 1), county=counties[k % 2])
+        for k in range(n_tasks)
+    ]
+    rec = [(o, f"E-T{t}") for o, t in recuse]
+    kw = {"tasks": tasks, "officers": officers, "recusals": rec, "seed": seed, "namespace": "q"}
+    full = assign_officers(**kw, workload_cap=cap, prune=None)
+    pruned = assign_officers(**kw, workload_cap=cap, prune=prune)
+    assert pruned.ok == full.ok
+    assert pruned.total_cost == full.total_cost
+    assert pruned.assignment == full.assignment
+    assert pruned.shortages == full.shortages
+    assert pruned.arcs <= full.arcs
+
+
+def test_hmac_helper_equals_hmac_digest() -> None:
+    import hmac
+
+    from crossreg.sampling.assign import cost
+    from crossreg.sampling.draw import HmacSha256, lp
+
+    for key in (b"k", "双色球 03 07 12".encode() * 9, bytes(range(64)), bytes(range(65))):
+        msgs = [b"", b"x", lp("crossreg-assign/1") + lp("q") + lp("T1") + lp("7"), bytes(200)]
+        assert HmacSha256(key).many(msgs) == [hmac.digest(key, m, "sha256") for m in msgs]
+        got = assign_officers(
+            tasks=[task("T1", lead(n=1))], officers=[off(7, "smr")], seed=key, namespace="q"
+        )
+        assert got.assignment["T1"][0][2] == cost(key, "q", "T1", 7)

@@ -168,3 +168,14 @@ def test_entity_key() -> None:
     assert draw.entity_key("91320902MA0000001X", 5) == "91320902MA0000001X"
     assert draw.entity_key(None, 5) == "id:5"
     assert draw.entity_key("", 6) == "id:6"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=6), st.sampled_from(["A", "B", "C", "D", "类"]), max_size=30)
+)
+def test_fast_pool_root_equals_the_definition(members: dict[str, str]) -> None:
+    """pool_root's inlined loop gives the RFC 9162 head over the sorted leaves, leaf by leaf."""
+    pool = [(s, k) for k, s in members.items()]
+    leaves = [draw._leaf_hash(draw.leaf_data(s, k)) for s, k in draw.sorted_pool(pool)]
+    assert draw.pool_root(pool) == draw.merkle_root_of_hashes(leaves).hex()
