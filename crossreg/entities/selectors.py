@@ -240,6 +240,17 @@ def entity_search(
     hits = [SearchHit(e, 1.0, "exact") for e in qs.filter(name_norm=norm).order_by("id")[:limit]]
     if mode == "exact" or (mode == "auto" and len(hits) >= limit):
         return hits
+    if mode == "auto":
+        # Names that contain the folded query (a trade name, a fragment): a clerk who types 恒达建材
+        # expects 盐城市恒达建材有限公司, whose trigram similarity to so short a query is low. On
+        # PostgreSQL the trigram GIN index serves this LIKE for queries of three or more characters.
+        exact_pks = {h.entity.pk for h in hits}
+        for e in (
+            qs.filter(name_norm__contains=norm).exclude(pk__in=exact_pks).order_by("id")[: limit - len(hits)]
+        ):
+            hits.append(SearchHit(e, round(len(norm) / max(len(e.name_norm), 1), 4), "contains"))
+        if len(hits) >= limit:
+            return hits
     fuzzy = (
         _fuzzy_postgres(qs, norm, limit)
         if connection.vendor == "postgresql"

@@ -145,29 +145,15 @@ def entity_search_page(
 ) -> list[Hit]:
     """What the search page lists, best first, at most ``limit``.
 
-    A query goes to the registry's scored search (``entities.selectors.entity_search``). In
-    ``auto`` mode, names that *contain* the folded query (a trade name, a fragment of a name) are
-    added after the exact hits and before the merely similar ones: a clerk who types 恒达建材 expects
-    盐城市恒达建材有限公司, whose trigram similarity to so short a query is low. A region alone lists
-    the region's entities. Operators' names are masked in lists whoever looks; the entity page shows
-    what the caller may see.
+    A query goes to the registry's scored search (``entities.selectors.entity_search``), which in
+    ``auto`` mode lists exact hits, then names containing the query, then similar names. A region
+    alone lists the region's entities. Operators' names are masked in lists whoever looks; the
+    entity page shows what the caller may see.
     """
     found: list[tuple[Entity, float | None, str]] = []
     if q:
         hits = entity_selectors.entity_search(user=user, q=q, mode=mode, division=division, limit=limit)
         found = [(h.entity, h.score, h.match) for h in hits]
-        if mode == "auto" and entity_selectors.resolve_mode(q, mode) == "auto" and len(found) < limit:
-            exact = [f for f in found if f[2] == "exact"]
-            exact_pks = {e.pk for e, _, _ in exact}
-            scores = {e.pk: score for e, score, _ in found}
-            contains: list[tuple[Entity, float | None, str]] = [
-                (e, scores.get(e.pk), "contains")
-                for e in entity_selectors.entity_list(user=user, q=q, division=division)[:limit]
-                if e.pk not in exact_pks
-            ]
-            in_contains = {e.pk for e, _, _ in contains}
-            similar = [f for f in found if f[2] != "exact" and f[0].pk not in in_contains]
-            found = exact + contains + similar
     elif division:
         found = [(e, None, "") for e in entity_selectors.entity_list(user=user, division=division)[:limit]]
     return [

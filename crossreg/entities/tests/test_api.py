@@ -150,9 +150,9 @@ def test_detail_and_search_query_counts(
     with django_assert_num_queries(3):  # token, last_used, one lookup
         hits = client.get(URL + "search", {"q": shop.uscc or ""}, **bearer(token)).json()["results"]
     assert [h["entity"]["id"] for h in hits] == [shop.pk]
-    # After auth: exact, then fuzzy — one trigram query on PostgreSQL; elsewhere two candidate
-    # tiers (trade name, then industry words, as the first finds fewer than the limit) and one fetch.
-    expected = 4 if _is_postgres() else 6
+    # After auth: exact, names containing the query, then fuzzy — one trigram query on PostgreSQL;
+    # elsewhere two candidate tiers (trade name, then industry words) and one fetch.
+    expected = 5 if _is_postgres() else 7
     with django_assert_num_queries(expected):
         hits = client.get(URL + "search", {"q": "盐城市鹤鸣餐饮管理有限公司"}, **bearer(token)).json()[
             "results"
