@@ -20,6 +20,7 @@ install: $(VENV)/.synced
 demo: install  ## set up the synthetic Yancheng on SQLite and serve it at http://$(HOST)
 	$(BIN)/crossreg migrate --noinput
 	$(BIN)/crossreg seed --seed $(SEED) --entities $(ENTITIES) --if-empty
+	$(BIN)/crossreg demo_setup --seed $(SEED)
 	$(BIN)/crossreg runserver $(HOST)
 
 test: install  ## the whole test suite (SQLite unless DATABASE_URL is set); browser tests need /usr/bin/chromium

@@ -18,8 +18,14 @@ import time
 # name -> (full-size argv, quick argv)
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "seed": (["--entities", "1000000"], ["--entities", "20000"]),
-    "search": (["--entities", "1000000"], ["--entities", "20000"]),
+    "search": (["--entities", "1000000", "--sqlite"], ["--entities", "20000", "--sqlite"]),
     "ledger": (["--n", "1000000"], ["--n", "20000"]),
+    "catalog": (
+        ["--items", "5000", "--points", "50000", "--pg"],
+        ["--items", "500", "--points", "5000", "--pg"],
+    ),
+    "linking": (["--entities", "1000000"], ["--entities", "20000"]),
+    "sampling": (["--entities", "1000000"], ["--entities", "100000"]),
 }
 
 

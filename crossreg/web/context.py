@@ -57,8 +57,28 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("home", _("首页"), _anonymous),
+    NavItem("catalog:index", _("监管事项清单"), _anonymous, also_current=("catalog:item", "catalog:cross")),
+    NavItem("sampling:public_plans", _("抽查公示"), _anonymous, also_current=("sampling:public_plan",)),
+    NavItem("inspections:public_results", _("结果公示"), _anonymous),
     NavItem("dashboard", _("工作台"), _signed_in),
     NavItem("entity_search", _("市场主体"), _signed_in, also_current=("entity_detail",)),
+    NavItem(
+        "linking:base", _("跨部门对象库"), _signed_in, also_current=("linking:import", "linking:entity_360")
+    ),
+    NavItem("linking:review", _("关联审核"), _roles(User.Role.BIGDATA, User.Role.ADMIN)),
+    NavItem(
+        "catalog:work_index",
+        _("事项办理"),
+        _signed_in,
+        also_current=(
+            "catalog:work_overdue",
+            "catalog:work_item",
+            "catalog:work_version",
+            "catalog:work_diff",
+        ),
+    ),
+    NavItem("sampling:plan_list", _("双随机抽查"), _signed_in, also_current=("sampling:plan_detail",)),
+    NavItem("inspections:task_list", _("检查任务"), _signed_in, also_current=("inspections:task_detail",)),
     NavItem("ledger:index", _("执法全过程记录"), _signed_in),
     NavItem(
         "api:openapi-view",

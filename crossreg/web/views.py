@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from crossreg.entities import selectors as entity_selectors
 from crossreg.entities.models import Entity
 from crossreg.entities.uscc import uscc_check
+from crossreg.linking.selectors import entity_360_context
 from crossreg.web import selectors
 from crossreg.web.forms import EntitySearchForm
 
@@ -88,5 +89,6 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "key_domains": list(entity.key_domains.all()),
         "ledger_count": selectors.entity_ledger_count(entity=entity),
         "ledger_url": _ledger_timeline_url(entity),
+        "l360": entity_360_context(user=request.user, entity=entity),
     }
     return render(request, "web/entity_detail.html", context)
