@@ -81,6 +81,10 @@ def desk(browser: Browser, live_server: Any, city: dict[str, Any]) -> Iterator[P
     p.context.close()
 
 
+def _nav(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name=name).click()
+
+
 def _logout(page: Page) -> None:
     page.context.clear_cookies()
 
@@ -88,7 +92,7 @@ def _logout(page: Page) -> None:
 def _plan_and_draw(page: Page, city: dict[str, Any], dept: str, division: str) -> str:
     """As ``<dept>_staff``: create a plan for ``division`` at 100%, publish it, enter the seed, draw."""
     _login(page, f"{dept}_staff")
-    page.goto("/sampling/")
+    _nav(page, "双随机抽查")
     page.get_by_role("link", name="新建抽查计划").click()
     page.get_by_label("计划名称").fill(f"{dept} 本季度双随机抽查")
     page.get_by_label("检查事项（已发布版本）").select_option(str(city["versions"][dept].pk))
@@ -139,7 +143,7 @@ def test_double_random_one_public_end_to_end(
 
     # 2. Pooling: one joint task for the entity drawn twice.
     _login(desk, "smr_staff")
-    desk.goto("/sampling/")
+    _nav(desk, "双随机抽查")
     desk.get_by_test_id("period-link").first.click()
     desk.get_by_role("button", name="汇总比对并派发检查任务").click()
     expect(desk.get_by_text(re.compile(r"汇总比对完成"))).to_be_visible()
@@ -162,7 +166,8 @@ def test_double_random_one_public_end_to_end(
     # 3. On the phone: today's tasks, open the joint one, work through the merged checklist.
     phone = _officer_page(browser, live_server, "officer_a")
     try:
-        phone.goto("/inspections/")
+        phone.get_by_test_id("nav-toggle").click()  # the menu folds away on a phone
+        _nav(phone, "检查任务")
         today = phone.get_by_test_id("today-tasks")
         today.get_by_role("link", name=hengda.name).click()
         expect(phone.get_by_test_id("joint-badge")).to_be_visible()
@@ -225,7 +230,9 @@ def test_double_random_one_public_end_to_end(
     # 7. Anyone, without login, sees it on the public results page, officers' names masked.
     public = _page(browser, live_server, **PHONE)
     try:
-        public.goto("/inspections/public/")
+        public.goto("/")
+        public.get_by_test_id("nav-toggle").click()
+        _nav(public, "结果公示")
         row = public.get_by_test_id("public-results").locator("tr", has_text=hengda.name)
         expect(row).to_contain_text("联合检查")
         expect(row).to_contain_text("未发现问题")
