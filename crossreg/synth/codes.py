@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_VALUE = {c: (int(c) if c.isdigit() else ord(c) - 55) for c in ALPHABET}
 
 _M31_6 = 31**6  # bodies "MA" + 6 characters
@@ -27,13 +27,13 @@ _M10_7 = 10**7  # registration-number sequences (after the type digit)
 
 
 def orgcode_check(body8: str) -> str:
-    total = sum(_ORG_VALUE[c] * w for c, w in zip(body8, _ORG_WEIGHTS, strict=True))
+    total = sum(_ORG_VALUE[c] * w for c, w in zip(body8, ORG_WEIGHTS, strict=True))
     value = 11 - total % 11
     return "X" if value == 10 else "0" if value == 11 else str(value)
 
 
 def uscc_check(first17: str) -> str:
-    total = sum(_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    total = sum(_VALUE[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]
 
 

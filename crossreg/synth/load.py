@@ -63,7 +63,10 @@ class EntityLoader:
         )
         self.rows = 0
         self.links = 0
-        if not pg:
+        self.dropped_indexes: list[str] = []
+        if pg:
+            self._drop_secondary_indexes()
+        else:
             with connection.cursor() as cursor:
                 # A bigger page cache for this connection: index inserts of a million random names
                 # otherwise thrash SQLite's default 2 MB cache.
@@ -98,8 +101,40 @@ class EntityLoader:
         assert raw is not None
         raw.executemany(sql, rows)
 
+    def _drop_secondary_indexes(self) -> None:
+        """Drop the tables' secondary indexes (the trigram GIN index and the B-trees that back no
+        constraint) for the load; :meth:`finish` re-creates them from their saved definitions.
+
+        This runs inside the seed's transaction (PostgreSQL DDL is transactional): if the seed
+        fails, the rollback brings the indexes back, and no other session ever sees the tables
+        without them. Building an index once over a million rows is far cheaper than maintaining
+        it row by row (the trigram index most of all). Primary keys and unique constraints stay.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+                "AND i.tablename IN (%s, %s) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+                "WHERE c.conname = i.indexname) ORDER BY i.tablename, i.indexname",
+                [self.table, self.m2m_table],
+            )
+            found = cursor.fetchall()
+            for name, definition in found:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                self.dropped_indexes.append(definition)
+
     def finish(self) -> None:
-        """Move the id sequence past the explicit ids (PostgreSQL; SQLite's AUTOINCREMENT follows)."""
+        """Re-create dropped indexes; move the id sequence past the explicit ids (PostgreSQL;
+        SQLite's AUTOINCREMENT follows)."""
+        if self.vendor == "postgresql" and self.dropped_indexes:
+            with connection.cursor() as cursor:
+                # The deferred foreign-key checks of the loaded rows are pending until commit, and
+                # PostgreSQL builds no index on a table with pending trigger events: run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                for definition in self.dropped_indexes:
+                    cursor.execute(definition)
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            self.dropped_indexes = []
         if self.vendor == "postgresql" and self.rows:
             with connection.cursor() as cursor:
                 cursor.execute(

@@ -657,7 +657,7 @@ KINDS: tuple[Kind, ...] = (
     _k(
         "e_finance",
         ENT,
-        0.3,
+        0.9,
         "66",
         "小额贷款 融资担保 典当 商业保理 融资租赁",
         (("finance", 1.0), ("public_security", 0.2)),
@@ -932,3 +932,66 @@ INDUSTRY_NAMES: dict[str, tuple[str, str]] = {
 }
 
 MANUFACTURING_DIVISIONS = frozenset(code for code, (section, _) in INDUSTRY_NAMES.items() if section == "C")
+
+
+# --- how many departments list an entity ----------------------------------------------------------
+# The domain probabilities above name what makes a kind special. Real lists are wider: every
+# employer is on 人社局's list (social insurance, wage arrears), every shop and workshop on 消防's
+# (fire-safety units), 市场监管局 watches product quality across trade and manufacturing, a
+# restaurant is on 生态环境局's (cooking fumes) and 城管局's (street frontage) lists, and a factory on
+# 应急管理局's, 生态环境局's and 市场监管局's (special equipment). These floors raise each kind's
+# probabilities so that a live entity is on 2–4 departments' lists on average.
+
+_FLOORS_BY_TYPE: dict[str, dict[str, float]] = {
+    IND: {"fire_safety": 0.55, "product_quality": 0.5, "labour": 0.25, "city_management": 0.2},
+    ENT: {"labour": 0.8, "fire_safety": 0.45, "product_quality": 0.3, "work_safety": 0.2},
+    COOP: {"labour": 0.25, "product_quality": 0.3, "work_safety": 0.15},
+    OTH: {"labour": 0.75, "fire_safety": 0.7, "public_health": 0.2},
+}
+_FLOORS_BY_SECTION: dict[str, dict[str, float]] = {
+    "C": {
+        "work_safety": 0.95,
+        "environment": 0.8,
+        "special_equipment": 0.6,
+        "fire_safety": 0.75,
+        "product_quality": 0.7,
+        "labour": 0.9,
+    },
+    "E": {"work_safety": 0.8, "fire_safety": 0.4},
+    "F": {"city_management": 0.3, "commerce": 0.2},
+    "G": {"fire_safety": 0.5, "work_safety": 0.4},
+    "H": {
+        "fire_safety": 0.85,
+        "environment": 0.5,
+        "city_management": 0.45,
+        "labour": 0.4,
+        "gas": 0.3,
+        "public_health": 0.15,
+    },
+    "O": {"fire_safety": 0.5, "public_health": 0.3, "environment": 0.15},
+    "R": {"fire_safety": 0.9, "public_health": 0.5},
+    "P": {"fire_safety": 0.85, "public_health": 0.3},
+    "Q": {"fire_safety": 0.85, "environment": 0.6},
+}
+_FLOORS_BY_KIND: dict[str, dict[str, float]] = {
+    "e_catering": {"environment": 0.7, "gas": 0.45, "labour": 0.9, "fire_safety": 0.95},
+    "i_courier": {"transport": 0.6, "fire_safety": 0.5},
+    "e_services": {"finance": 0.12},
+    "e_finance": {"labour": 0.9},
+}
+
+
+def _with_floors(kind: Kind) -> Kind:
+    section = INDUSTRY_NAMES[kind.industry][0]
+    domains = dict(kind.domains)
+    for floors in (
+        _FLOORS_BY_TYPE.get(kind.entity_type, {}),
+        _FLOORS_BY_SECTION.get(section, {}),
+        _FLOORS_BY_KIND.get(kind.key, {}),
+    ):
+        for domain, p in floors.items():
+            domains[domain] = max(domains.get(domain, 0.0), p)
+    return kind._replace(domains=tuple(domains.items()))
+
+
+KINDS = tuple(_with_floors(k) for k in KINDS)

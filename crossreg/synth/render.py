@@ -115,6 +115,16 @@ def _pg(value: Any) -> str:
     return str(value)
 
 
+def _pg_column(values: list[Any]) -> list[str]:
+    """A column in ``COPY`` text form: ``\\N`` for NULL, escapes only where a value needs them."""
+    if all(type(v) is str for v in values):
+        joined = "\x00".join(values)
+        if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+            return [_pg(v) for v in values]
+        return values
+    return [_pg(v) for v in values]
+
+
 def _norms(k: int, entities: list[GenEntity], out: ChunkOut) -> list[str]:
     norms = [name_norm_fast(e.name) for e in entities]
     step = 1 if k == 0 else NORM_SAMPLE
@@ -132,54 +142,51 @@ def render_chunk(args: tuple[int, int, int, Plan]) -> ChunkOut:
     entities = generate_chunk(new_state(seed), k, n)
     out = ChunkOut(k=k, entities=len(entities))
     norms = _norms(k, entities, out)
-    order = plan.order
     pg = plan.vendor == "postgresql"
-    copy_lines: list[str] = []
-    link_lines: list[str] = []
-    for e, norm in zip(entities, norms, strict=True):
-        values = (
-            e.id,
-            e.uscc,
-            plan.false,
-            e.registration_no,
-            e.name,
-            norm[:128],
-            e.name_region[:32],
-            e.trade_name[:32],
-            e.industry_words[:32],
-            e.org_form[:32],
-            e.branch[:32],
-            e.entity_type,
-            e.industry,
-            e.township,
-            e.address,
-            e.legal_rep,
-            e.registered_on.isoformat(),
-            e.status,
-            e.lat,
-            e.lng,
-            e.credit_class,
-            plan.now,
-            plan.now,
-        )
-        row = [values[i] if i >= 0 else None for i in order]
-        for i, value in plan.defaults:
-            row[i] = value
-        if pg:
-            copy_lines.append("\t".join([_pg(v) for v in row]))
-            for d in e.domains:
-                link_lines.append(f"{e.id}\t{d}")
-        else:
-            out.rows_entities.append(tuple(row))
-            out.rows_links.extend((e.id, d) for d in e.domains)
-        out.links += len(e.domains)
-        out.by_type[e.entity_type] += 1
-        out.by_status[e.status] += 1
-        out.by_county[e.county] += 1
-        out.without_uscc += e.uscc is None
+    es = entities
+    known: list[list[Any]] = [
+        [e.id for e in es],
+        [e.uscc for e in es],
+        [plan.false] * len(es),
+        [e.registration_no for e in es],
+        [e.name for e in es],
+        [x[:128] for x in norms],
+        [e.name_region[:32] for e in es],
+        [e.trade_name[:32] for e in es],
+        [e.industry_words[:32] for e in es],
+        [e.org_form[:32] for e in es],
+        [e.branch[:32] for e in es],
+        [e.entity_type for e in es],
+        [e.industry for e in es],
+        [e.township for e in es],
+        [e.address for e in es],
+        [e.legal_rep for e in es],
+        [e.registered_on.isoformat() for e in es],
+        [e.status for e in es],
+        [e.lat for e in es],
+        [e.lng for e in es],
+        [e.credit_class for e in es],
+        [plan.now] * len(es),
+        [plan.now] * len(es),
+    ]
+    default_at = dict(plan.defaults)
+    columns = [
+        [default_at[pos]] * len(es) if pos in default_at else known[i] if i >= 0 else [None] * len(es)
+        for pos, i in enumerate(plan.order)
+    ]
+    links = [(e.id, d) for e in es for d in e.domains]
+    out.links = len(links)
     if pg:
-        out.copy_entities = "\n".join(copy_lines) + "\n" if copy_lines else ""
-        out.copy_links = "\n".join(link_lines) + "\n" if link_lines else ""
+        text_columns = [_pg_column(col) for col in columns]
+        out.copy_entities = "".join(f"{line}\n" for line in map("\t".join, zip(*text_columns, strict=True)))
+        out.copy_links = "".join(f"{i}\t{d}\n" for i, d in links)
+    else:
+        out.rows_entities = list(zip(*columns, strict=True))
+        out.rows_links = links
+    out.by_type.update(e.entity_type for e in es)
+    out.by_status.update(e.status for e in es)
+    out.by_county.update(e.county for e in es)
+    out.without_uscc = sum(1 for e in es if e.uscc is None)
 
     rows = list_rows_for_chunk(seed, k, entities)
     truth = io.StringIO()

@@ -47,7 +47,7 @@ from crossreg.synth.people import people_seed
 from crossreg.synth.reference import orgs_reference_load
 from crossreg.synth.render import ChunkOut, Plan, render_chunk
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bumped whenever the same seed would give a different city."""
 
 

@@ -202,3 +202,14 @@ def test_uscc_corruptions_are_always_invalid(city: list[GenEntity]) -> None:
         assert not stdnum_uscc.is_valid(mess.uscc_typo(rng, e.uscc))
         swapped = mess.uscc_transpose(rng, e.uscc)
         assert swapped is not None and not stdnum_uscc.is_valid(swapped)
+
+
+def test_parse_name_recovers_the_generators_trade_name() -> None:
+    """The parser knows every industry word the generator uses (crossreg.entities.names)."""
+    from crossreg.entities.names import INDUSTRY_WORDS
+    from crossreg.synth import pools
+
+    assert {w for k in pools.KINDS for w in k.words} <= set(INDUSTRY_WORDS)
+    city = [e for chunk in entities_generate(2021, 20_000) for e in chunk]
+    same = sum(parse_name(e.name).trade_name == e.trade_name for e in city)
+    assert same / len(city) >= 0.98

@@ -77,7 +77,7 @@ def test_a_cross_department_base_forms(rows: tuple[list[GenEntity], dict[str, li
         for eid in {r.entity.id for r in dept_rows}:
             per_entity[eid] += 1
     two_plus = sum(1 for n in per_entity.values() if n >= 2)
-    assert 0.1 < two_plus / len(entities) < 0.5
+    assert 0.5 < two_plus / len(entities) < 0.9  # most live entities are on 2–4 lists
 
 
 def test_duplicates_and_foreign_formats(rows: tuple[list[GenEntity], dict[str, list[PendingRow]]]) -> None:
