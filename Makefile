@@ -6,6 +6,7 @@ UV_VERSION := 0.13.9
 SEED ?= 2021
 ENTITIES ?= 20000
 HOST ?= 127.0.0.1:8000
+JOBS ?= auto
 
 .PHONY: install demo test test-browser bench bench-quick lint typecheck openapi messages check clean
 
@@ -24,7 +25,7 @@ demo: install  ## set up the synthetic Yancheng on SQLite and serve it at http:/
 	$(BIN)/crossreg runserver $(HOST)
 
 test: install  ## the whole test suite (SQLite unless DATABASE_URL is set); browser tests need /usr/bin/chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS) --dist loadfile
 
 test-browser: install
 	$(BIN)/pytest -m browser

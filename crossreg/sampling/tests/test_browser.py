@@ -12,7 +12,6 @@ helpers of ``crossreg/web/tests/test_browser.py`` (Debian's /usr/bin/chromium, s
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import struct
 import zlib
@@ -22,22 +21,13 @@ from typing import Any
 
 import pytest
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop in this thread
-
 from crossreg.inspections.models import InspectionTask
 from crossreg.orgs.models import Officer
 from crossreg.sampling.tests.factories import officer_user, sampling_city
-from crossreg.web.tests.test_browser import CHROMIUM, SHOTS, _login, _page, browser
+from crossreg.testing.browser import BROWSER_MARKS, CHROMIUM
+from crossreg.web.tests.test_browser import SHOTS, _login, _page
 
-__all__ = ["browser"]  # the module-scoped chromium fixture, shared with the web tests
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="browser tests need Debian chromium at /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 if CHROMIUM.exists():
     from playwright.sync_api import Browser, Page, expect
