@@ -6,6 +6,8 @@ anonymous visitor is redirected to the login page before any internal data is re
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +20,7 @@ from crossreg.entities import selectors as entity_selectors
 from crossreg.entities.models import Entity
 from crossreg.entities.uscc import uscc_check
 from crossreg.linking.selectors import entity_360_context
+from crossreg.orgs.models import User
 from crossreg.web import selectors
 from crossreg.web.forms import EntitySearchForm
 
@@ -89,6 +92,6 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "key_domains": list(entity.key_domains.all()),
         "ledger_count": selectors.entity_ledger_count(entity=entity),
         "ledger_url": _ledger_timeline_url(entity),
-        "l360": entity_360_context(user=request.user, entity=entity),
+        "l360": entity_360_context(user=cast(User, request.user), entity=entity),  # login_required
     }
     return render(request, "web/entity_detail.html", context)
