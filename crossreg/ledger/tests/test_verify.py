@@ -192,3 +192,28 @@ def test_checkpoint_export_and_consistency_commands(tmp_path: object) -> None:
     args = ["consistency", str(base / "old.json"), str(base / "new.json"), str(base / "proof.json")]
     result = io.StringIO()
     assert standalone.main([*args, "--key", key.getvalue().strip()], out=result) == 0, result.getvalue()
+
+
+def test_an_edited_node_and_a_smuggled_field_are_named() -> None:
+    from crossreg.ledger.merkle import leaf_hash
+
+    _fill(40)
+    _as_dba('UPDATE ledger_node SET hash = %s WHERE level = 2 AND "index" = 5', [bytes(32)])
+    report = ledger_verify()
+    assert report.first is not None and report.first.seq == 20  # node (2, 5) covers entries 20–23
+    assert "tree node (2, 5)" in report.first.message
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT canonical FROM ledger_entry WHERE seq = 3")
+        raw = bytes(cursor.fetchone()[0]).replace(b'{"action"', b'{"acting":"x","action"')
+    _as_dba("UPDATE ledger_entry SET canonical = %s, leaf_hash = %s WHERE seq = 3", [raw, leaf_hash(raw)])
+    report = ledger_verify()
+    assert report.first is not None and report.first.seq == 3
+    assert "expected" in report.first.message and "acting" in report.first.message
+
+
+def test_a_node_row_that_cannot_exist_is_reported() -> None:
+    _fill(8)
+    _as_dba('INSERT INTO ledger_node (level, "index", hash) VALUES (0, 3, %s)', [bytes(32)])
+    report = ledger_verify()
+    assert not report.ok
+    assert any("cannot exist" in p.message for p in report.problems)
