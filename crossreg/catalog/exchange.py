@@ -20,7 +20,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from pydantic import ValidationError
 
 from crossreg.catalog import conf
@@ -83,10 +83,18 @@ POWER_SHEET = "权力事项"
 ITEM_FIELDS = [k for k, _ in ITEM_COLUMNS if not k.startswith("cp_")]
 LIST_FIELDS = {"power_items", "methods", "entity_types", "industries", "domains", "involved_departments"}
 
-METHOD_LABELS = {str(label): code for code, label in Method.choices}
+
+def _source(label: object) -> str:
+    """A choice label in the exchange format's language: the Chinese source string, whatever
+    language the current request happens to have activated (an English UI exports the same file)."""
+    with translation.override(None):
+        return str(label)
+
+
+METHOD_LABELS = {_source(label): code for code, label in Method.choices}
 ENTITY_LABELS = {"企业": "enterprise", "个体工商户": "individual", "农民专业合作社": "coop", "其他": "other"}
-KIND_LABELS = {str(label): code for code, label in PowerItem.Kind.choices}
-STATUS_LABELS = {str(label): code for code, label in PowerItem.Status.choices}
+KIND_LABELS = {_source(label): code for code, label in PowerItem.Kind.choices}
+STATUS_LABELS = {_source(label): code for code, label in PowerItem.Status.choices}
 _REV = {
     "methods": {v: k for k, v in METHOD_LABELS.items()},
     "entity_types": {v: k for k, v in ENTITY_LABELS.items()},
@@ -751,10 +759,10 @@ def _power_export_row(p: PowerItem) -> dict[str, str]:
     return {
         "code": p.code,
         "name": p.name,
-        "kind": str(PowerItem.Kind(p.kind).label),
+        "kind": _source(PowerItem.Kind(p.kind).label),
         "department": p.department_id,
         "legal_basis": p.legal_basis,
-        "status": str(PowerItem.Status(p.status).label),
+        "status": _source(PowerItem.Status(p.status).label),
     }
 
 

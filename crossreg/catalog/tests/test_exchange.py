@@ -164,6 +164,21 @@ def test_csv_export_import_export_roundtrip() -> None:
     assert exchange.export_csv("power") == power_csv
 
 
+def test_export_is_the_same_file_whatever_the_ui_language() -> None:
+    """An English-speaking clerk exports the same file a Chinese-speaking one does, and it imports."""
+    from django.utils import translation
+
+    world = make_world()
+    compile_to(world, "published")
+    chinese = exchange.export_csv("items"), exchange.export_csv("power")
+    with translation.override("en"):
+        english = exchange.export_csv("items"), exchange.export_csv("power")
+        _wipe_catalog()
+        catalog_import(data=english[1], filename="power.csv", actor="system:test", mode="published")
+        catalog_import(data=english[0], filename="items.csv", actor="system:test", mode="published")
+    assert english == chinese
+
+
 def test_xlsx_and_json_roundtrip() -> None:
     world = make_world()
     compile_to(world, "published")
