@@ -11,6 +11,7 @@ order and each only once (re-running does nothing that is already done):
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         from crossreg.linking.models import SourceList
         from crossreg.sampling.demo import sampling_demo_load
 
+        # Splink's training chatter (levels not observed in a small city) is not for a demo's console.
+        logging.getLogger("splink").setLevel(logging.ERROR)
         if not Entity.objects.exists():
             raise CommandError("no city yet: run `crossreg seed` first")
         lists_dir: Path = opts["lists_dir"] or Path(settings.VAR_DIR) / "lists"
