@@ -1,0 +1,41 @@
+"""`make demo`'s loading steps, end to end on a small city, and re-runnable."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from crossreg.catalog.models import SupervisionItem
+from crossreg.inspections.models import InspectionTask
+from crossreg.linking.models import SourceList
+from crossreg.sampling.models import SamplingPlan
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def test_demo_setup_needs_a_city() -> None:
+    with pytest.raises(CommandError, match="crossreg seed"):
+        call_command("demo_setup")
+
+
+def test_demo_setup_loads_every_module_once(tmp_path: Path) -> None:
+    lists = tmp_path / "lists"
+    call_command("seed", seed=2021, entities=1500, lists_dir=lists, stdout=StringIO())
+    out = StringIO()
+    call_command("demo_setup", seed=2021, lists_dir=lists, stdout=out)
+    assert "demo data ready" in out.getvalue()
+    items, lists_imported = SupervisionItem.objects.count(), SourceList.objects.count()
+    plans, tasks = SamplingPlan.objects.count(), InspectionTask.objects.count()
+    assert items >= 60 and lists_imported >= 8 and plans >= 2 and tasks >= 1
+    assert InspectionTask.objects.filter(joint=True).exists()
+
+    again = StringIO()
+    call_command("demo_setup", seed=2021, lists_dir=lists, stdout=again)
+    assert "catalog: already loaded" in again.getvalue()
+    assert "already imported" in again.getvalue()
+    assert (SupervisionItem.objects.count(), SourceList.objects.count()) == (items, lists_imported)
+    assert (SamplingPlan.objects.count(), InspectionTask.objects.count()) == (plans, tasks)
