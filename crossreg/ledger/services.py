@@ -66,7 +66,7 @@ def ledger_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
 
 
-def _prepare(record: LedgerRecord) -> tuple[str, str, str, str, Any, list[str]]:
+def _prepare(record: LedgerRecord) -> tuple[str, str, str, str, Any, list[str], bool]:
     actor = actor_name(record.actor)
     action, subject_type, subject_id = record.action, record.subject_type, str(record.subject_id)
     for name, value, limit in (
@@ -81,11 +81,26 @@ def _prepare(record: LedgerRecord) -> tuple[str, str, str, str, Any, list[str]]:
     for h in evidence:
         if not _SHA256_HEX.match(h):
             raise Invalid(f"evidence must be SHA-256 hex digests, got {h!r}", field="evidence")
+    unusual: list[str] = []  # floats, NaN/Infinity and long integers met parsing the payload back
+
+    def parse_float(text: str) -> float:
+        unusual.append(text)
+        return float(text)
+
+    def parse_int(text: str) -> int:
+        if len(text) > 15:
+            unusual.append(text)
+        return int(text)
+
     try:  # dates, decimals, UUIDs … become strings, as Django serialises them
-        payload = json.loads(json.dumps(dict(record.payload), cls=DjangoJSONEncoder))
+        text = json.dumps(dict(record.payload), cls=DjangoJSONEncoder, ensure_ascii=False)
+        payload = json.loads(text, parse_float=parse_float, parse_int=parse_int, parse_constant=parse_float)
     except (TypeError, ValueError) as exc:
         raise Invalid(f"payload is not JSON-serialisable: {exc}", field="payload") from exc
-    return actor, action, subject_type, subject_id, payload, evidence
+    # the JCS fast path is exact for this entry (see ``_plain``) when the payload has no float, no
+    # integer that might exceed 2^53 and no character above U+D7FF (keys or not: conservative)
+    plain = not unusual and max(text, default="\0") < "\ud800"
+    return actor, action, subject_type, subject_id, payload, evidence, plain
 
 
 def _canonical(
@@ -98,7 +113,11 @@ def _canonical(
     subject_id: str,
     payload: Any,
     evidence: list[str],
+    plain: bool = False,
 ) -> bytes:
+    """The entry's bytes; ``plain`` (from ``_prepare``) says the JCS fast path is known to be exact,
+    so the recursive ``_plain`` walk is skipped (the other fields are strings, a safe integer and
+    SHA-256 hex digests, which the fast path always writes as RFC 8785 does)."""
     body = {
         "seq": seq,
         "time": when,
@@ -108,10 +127,16 @@ def _canonical(
         "payload": payload,
         "evidence": evidence,
     }
+    if plain and 0 <= seq <= _MAX_SAFE_INT:
+        try:
+            return _fast_dumps(body).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate in a column: let rfc8785 refuse it
     return canonical_json(body)
 
 
 _MAX_SAFE_INT = 2**53 - 1
+_fast_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 
 def _plain(value: Any) -> bool:
@@ -181,7 +206,7 @@ def _append_rows(records: Iterable[LedgerRecord]) -> list[store.EntryRow]:
     when = signing.format_time(now)
     rows: list[store.EntryRow] = []
     nodes: list[store.NodeRow] = []
-    for offset, (actor, action, subject_type, subject_id, payload, evidence) in enumerate(prepared):
+    for offset, (actor, action, subject_type, subject_id, payload, evidence, plain) in enumerate(prepared):
         seq = size + offset
         canonical = _canonical(
             seq=seq,
@@ -192,6 +217,7 @@ def _append_rows(records: Iterable[LedgerRecord]) -> list[store.EntryRow]:
             subject_id=subject_id,
             payload=payload,
             evidence=evidence,
+            plain=plain,
         )
         leaf = merkle.leaf_hash(canonical)
         rows.append((seq, now, actor, action, subject_type, subject_id, canonical, leaf))

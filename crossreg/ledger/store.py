@@ -26,6 +26,8 @@ ENTRY_COLUMNS = (
 )
 EntryRow = tuple[int, dt.datetime, str, str, str, str, bytes, bytes]
 NodeRow = tuple[int, int, bytes]
+_ENTRY_TYPES = ["int8", "timestamptz", "varchar", "varchar", "varchar", "varchar", "bytea", "bytea"]
+_NODE_TYPES = ["int2", "int8", "bytea"]
 
 
 def tree_size() -> int:
@@ -60,11 +62,15 @@ def insert(entries: Sequence[EntryRow], nodes: Sequence[NodeRow]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as wrapper:
             raw = wrapper.cursor  # the psycopg cursor, for COPY
-            with raw.copy(f"COPY ledger_entry ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
+            # binary COPY: no text escaping of the bytea columns on either side
+            columns = ", ".join(ENTRY_COLUMNS)
+            with raw.copy(f"COPY ledger_entry ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_ENTRY_TYPES)
                 for row in entries:
                     copy.write_row(row)
             if nodes:
-                with raw.copy('COPY ledger_node (level, "index", hash) FROM STDIN') as copy:
+                with raw.copy('COPY ledger_node (level, "index", hash) FROM STDIN (FORMAT BINARY)') as copy:
+                    copy.set_types(_NODE_TYPES)
                     for node in nodes:
                         copy.write_row(node)
         return

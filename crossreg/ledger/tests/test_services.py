@@ -295,3 +295,57 @@ def test_canonical_json_edge_cases(value: Any) -> None:
     import rfc8785
 
     assert services.canonical_json(value) == rfc8785.dumps(value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(payload=st.dictionaries(st.text(max_size=6), json_values, max_size=4))
+def test_entry_bytes_are_rfc8785_whichever_path_prepare_picks(payload: Any) -> None:
+    import rfc8785
+
+    record = LedgerRecord(
+        actor="system:t", action="a.b", subject_type="case", subject_id="1", payload=payload
+    )
+    try:
+        actor, action, subject_type, subject_id, parsed, evidence, plain = services._prepare(record)
+        fields = dict(
+            seq=7,
+            when="2025-01-01T00:00:00.000000Z",
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            payload=parsed,
+            evidence=evidence,
+        )
+        got = services._canonical(**fields, plain=plain)
+    except Invalid:
+        return
+    body = {
+        "seq": 7,
+        "time": fields["when"],
+        "actor": actor,
+        "action": action,
+        "subject": {"type": subject_type, "id": subject_id},
+        "payload": parsed,
+        "evidence": evidence,
+    }
+    assert got == rfc8785.dumps(body)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"big": 2**60},
+        {"f": 0.1},
+        {"e": 1e21},
+        {"\U0001f600": 1, "\ufb01": 2},
+        {"x": "\U0001f600"},
+        {"i": 10**15},
+    ],
+)
+def test_unusual_payloads_leave_the_fast_path(payload: dict[str, Any]) -> None:
+    record = LedgerRecord(
+        actor="system:t", action="a.b", subject_type="case", subject_id="1", payload=payload
+    )
+    assert services._prepare(record)[-1] is False
+    assert services._prepare(LedgerRecord("s", "a.b", "case", "1", {"k": "v", "n": 3}))[-1] is True
