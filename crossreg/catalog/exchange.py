@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from charset_normalizer import from_bytes
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from pydantic import ValidationError
 
@@ -702,6 +702,29 @@ def _import_items(
     for v in published:
         v.item.published_id = v.pk
     SupervisionItem.objects.bulk_update([v.item for v in published], ["published"], batch_size=1000)
+    _refresh_statistics(len(versions))
+
+
+ANALYZE_AFTER = 1000  # versions written by one import before the planner statistics are refreshed
+
+
+def _refresh_statistics(written: int) -> None:
+    """After a large bulk load, ANALYZE the catalog tables on PostgreSQL.
+
+    Autovacuum would do it within a minute or so, but until then the planner believes the tables are
+    (nearly) empty: the public list then joins and sorts all items instead of walking the code index
+    (27 ms instead of 0.3 ms per page at 5,000 items). ANALYZE is allowed inside the transaction.
+    """
+    if written < ANALYZE_AFTER or connection.vendor != "postgresql":
+        return
+    tables = [
+        SupervisionItem._meta.db_table,
+        ItemVersion._meta.db_table,
+        CheckPoint._meta.db_table,
+        ItemVersion.domains.through._meta.db_table,
+    ]
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 # --- export -----------------------------------------------------------------------------------

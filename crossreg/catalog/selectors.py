@@ -31,9 +31,13 @@ def catalog_public_list(
 ) -> QuerySet[ItemVersion]:
     """Published versions, searchable by text, department, key domain and method."""
     qs = ItemVersion.objects.filter(status=V.PUBLISHED)
+    q = q.strip()
     if q:
-        q = q.strip()
-        qs = qs.filter(Q(name__icontains=q) | Q(item__code__icontains=q) | Q(legal_basis__icontains=q))
+        # The code is matched in a subquery rather than through the join, so the filter (and the
+        # paginator's COUNT) stays on the version table; on PostgreSQL each of the three conditions
+        # has a trigram index on its UPPER() expression (migration 0004).
+        codes = SupervisionItem.objects.filter(code__icontains=q).values("pk")
+        qs = qs.filter(Q(name__icontains=q) | Q(legal_basis__icontains=q) | Q(item_id__in=codes))
     if department:
         qs = qs.filter(item__department_id=department)
     if domain:

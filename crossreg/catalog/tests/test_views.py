@@ -78,6 +78,21 @@ def test_public_list_query_count_does_not_grow_with_items(client: Client) -> Non
     assert len(many) == len(few) <= 8
 
 
+def test_public_search_by_code_and_query_count(client: Client, django_assert_num_queries: Any) -> None:
+    """A text search is matched against name, legal basis and (case-insensitively) the item code; the
+    page costs a fixed five queries: count, departments, key domains, the page of versions, domains."""
+    world = make_world()
+    for i in range(4):
+        compile_to(world, "published", code=f"JG-SCJG-{i:04d}")
+    url = reverse("catalog:index")
+    with django_assert_num_queries(5):
+        html = client.get(url, {"q": "jg-scjg-0002"}).content.decode()
+    assert "JG-SCJG-0002" in html and "JG-SCJG-0001" not in html
+    with django_assert_num_queries(5):
+        html = client.get(url, {"q": "食品"}).content.decode()
+    assert all(f"JG-SCJG-{i:04d}" in html for i in range(4))
+
+
 def test_search_api_query_count(client: Client) -> None:
     world = make_world()
     for i in range(6):
