@@ -1,7 +1,7 @@
 """Reads of the ledger: tree head, proofs, a subject's entries, proof bundles.
 
 Every proof is planned first (``crossreg.ledger.merkle``), then the O(log n) perfect-subtree hashes it
-needs are fetched, together with the current tree size, in one statement (``store.fetch_with_size``).
+needs are fetched with one query on ``Node`` and at most one on ``Entry`` (leaf hashes).
 """
 
 from __future__ import annotations
@@ -50,30 +50,20 @@ def _check_size(size: int, current: int | None = None) -> int:
     return current
 
 
-def _proof_nodes(keys: set[NodeKey], size: int) -> dict[NodeKey, bytes]:
-    """The nodes of a proof planned for ``size``, and the check that ``size`` exists: one query."""
-    current, found = store.fetch_with_size(keys)
-    _check_size(size, current)
-    missing = keys - found.keys()
-    if missing:
-        raise NotFound(f"ledger tree nodes missing: {sorted(missing)[:5]} — run `crossreg ledger verify`")
-    return found
-
-
 def inclusion_proof(*, seq: int, size: int) -> list[bytes]:
-    if size < 0 or not 0 <= seq < size:
-        _check_size(size)
+    _check_size(size)
+    if not 0 <= seq < size:
         raise Invalid(f"entry {seq} is not in a tree of size {size}", field="seq")
     ranges = merkle.inclusion_plan(seq, size)
-    return merkle.hashes_for(ranges, _proof_nodes(merkle.keys_for(ranges), size))
+    return merkle.hashes_for(ranges, nodes_fetch(merkle.keys_for(ranges)))
 
 
 def consistency_proof(*, old: int, new: int) -> list[bytes]:
-    if new < 0 or not 0 <= old <= new:
-        _check_size(new)
+    _check_size(new)
+    if not 0 <= old <= new:
         raise Invalid(f"no consistency proof from size {old} to size {new}", field="old")
     ranges = merkle.consistency_plan(old, new)
-    return merkle.hashes_for(ranges, _proof_nodes(merkle.keys_for(ranges), new))
+    return merkle.hashes_for(ranges, nodes_fetch(merkle.keys_for(ranges)))
 
 
 def checkpoint_latest() -> Checkpoint | None:

@@ -58,35 +58,6 @@ def fetch(keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
     return found
 
 
-def fetch_with_size(keys: Iterable[NodeKey]) -> tuple[int, dict[NodeKey, bytes]]:
-    """``(tree_size(), fetch(keys))`` in one statement, i.e. one round trip (proofs: the plan depends
-    only on the requested size, so the current size can be read together with the hashes)."""
-    wanted = set(keys)
-    leaves = sorted(index for level, index in wanted if level == 0)
-    inner = sorted(key for key in wanted if key[0] > 0)
-    parts = ["SELECT -1, MAX(seq), NULL FROM ledger_entry"]
-    params: list[int] = []
-    if leaves:
-        parts.append(
-            f"SELECT 0, seq, leaf_hash FROM ledger_entry WHERE seq IN ({', '.join(['%s'] * len(leaves))})"
-        )
-        params += leaves
-    if inner:
-        where = " OR ".join(['(level = %s AND "index" = %s)'] * len(inner))
-        parts.append(f'SELECT level, "index", hash FROM ledger_node WHERE {where}')
-        params += [v for key in inner for v in key]
-    size = 0
-    found: dict[NodeKey, bytes] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for level, index, h in cursor.fetchall():
-            if level == -1:
-                size = 0 if index is None else int(index) + 1
-            else:
-                found[(int(level), int(index))] = bytes(h)
-    return size, found
-
-
 def insert(entries: Sequence[EntryRow], nodes: Sequence[NodeRow]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as wrapper:
