@@ -175,6 +175,7 @@ def worker(items: int, points: int, samples: int, label: str) -> None:
                 "item_page_ms": round(t_item, 1),
                 "item_page_status": item.status_code,
                 "samples": samples,
+                "load_1m": round(os.getloadavg()[0], 2),
             },
             ensure_ascii=False,
         ),
