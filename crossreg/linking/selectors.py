@@ -24,7 +24,7 @@ from crossreg.linking.models import (
     SourceRecord,
 )
 from crossreg.linking.services import can_review
-from crossreg.orgs.models import Domain, User
+from crossreg.orgs.models import Department, Domain, User
 from crossreg.orgs.permissions import Capability, user_can
 
 
@@ -203,6 +203,9 @@ def entity_360_context(*, user: User, entity: Entity) -> dict[str, Any]:
         "state": state,
         "in_base": bool(state and state.in_base),
         "departments": all_departments,
+        "department_names": [
+            d.short_name or d.name for d in Department.objects.filter(pk__in=all_departments).order_by("code")
+        ],
         "hidden_departments": max(0, len(all_departments) - len({r.department_id for r in current})),
         "events": events,
         "parents": parents,
