@@ -19,7 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+
+from benchmarks.bench_seed import _pg_recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/crossreg_bench_search"
@@ -33,17 +34,6 @@ def _crossreg(env: dict[str, str], *args: str) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-
-
-def _pg_recreate(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _entity_count(env: dict[str, str]) -> int:

@@ -11,8 +11,9 @@ from django.contrib.auth.hashers import make_password
 from crossreg.entities.models import Entity, Industry
 from crossreg.entities.names import normalize_name, parse_name
 from crossreg.entities.uscc import uscc_make
-from crossreg.orgs.models import ApiToken, Department, Division, Domain, User
+from crossreg.orgs.models import ApiToken, User
 from crossreg.orgs.services import token_hash
+from crossreg.orgs.tests.factories import DepartmentFactory, DivisionFactory
 
 _orgcode = itertools.count(1)
 
@@ -20,38 +21,6 @@ _orgcode = itertools.count(1)
 def next_uscc(division6: str = "320902", type_: str = "1") -> str:
     """A fresh valid USCC (both check characters right) in a division."""
     return uscc_make("9", type_, division6, f"MA{next(_orgcode):06d}")
-
-
-class DivisionFactory(factory.django.DjangoModelFactory[Division]):
-    class Meta:
-        model = Division
-        django_get_or_create = ("code",)
-
-    code = "320902"
-    name = "亭湖区"
-    level = Division.Level.COUNTY
-
-
-class DomainFactory(factory.django.DjangoModelFactory[Domain]):
-    class Meta:
-        model = Domain
-        django_get_or_create = ("code",)
-
-    code = "food"
-    name = "食品安全"
-    key = True
-
-
-class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
-    class Meta:
-        model = Department
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"ent-dept{n}")
-    name = factory.Sequence(lambda n: f"盐城市第{n}监管局")
-    short_name = factory.Sequence(lambda n: f"监管{n}")
-    role = Department.Role.SUPERVISING
-    division = factory.SubFactory(DivisionFactory, code="320900", name="盐城市", level=Division.Level.CITY)
 
 
 PASSWORD = "pw-entities-1"

@@ -11,10 +11,11 @@ from crossreg.core.errors import Conflict, Forbidden, Invalid
 from crossreg.entities.models import Entity
 from crossreg.entities.selectors import EntityNotFound
 from crossreg.entities.services import entity_create, entity_update
-from crossreg.entities.tests.factories import ApiTokenFactory, DomainFactory, next_uscc
+from crossreg.entities.tests.factories import ApiTokenFactory, next_uscc
 from crossreg.entities.uscc import registration_no_make, uscc_check_char
 from crossreg.ledger.models import Entry
 from crossreg.orgs.models import Division, User
+from crossreg.orgs.tests.factories import DomainFactory
 
 pytestmark = pytest.mark.django_db
 

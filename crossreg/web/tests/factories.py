@@ -16,7 +16,8 @@ from django.contrib.auth.hashers import make_password
 from crossreg.entities.models import Entity, Industry
 from crossreg.entities.services import entity_create
 from crossreg.entities.uscc import uscc_make
-from crossreg.orgs.models import Department, Division, Domain, Officer, User
+from crossreg.orgs.models import Department, Division, Officer, User
+from crossreg.orgs.tests.factories import DepartmentFactory, DomainFactory
 
 PASSWORD = "Yancheng-demo-2021"
 _HASHED = make_password(PASSWORD)
@@ -50,38 +51,6 @@ def city_divisions() -> dict[str, Division]:
     )
     out[town.code] = town
     return out
-
-
-class DivisionFactory(factory.django.DjangoModelFactory[Division]):
-    class Meta:
-        model = Division
-        django_get_or_create = ("code",)
-
-    code = "320902"
-    name = "亭湖区"
-    level = Division.Level.COUNTY
-
-
-class DomainFactory(factory.django.DjangoModelFactory[Domain]):
-    class Meta:
-        model = Domain
-        django_get_or_create = ("code",)
-
-    code = "food"
-    name = "食品安全"
-    key = True
-
-
-class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
-    class Meta:
-        model = Department
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"dept{n}")
-    name = factory.Sequence(lambda n: f"盐城市第{n}监管局")
-    short_name = factory.Sequence(lambda n: f"监管{n}")
-    role = Department.Role.SUPERVISING
-    division = factory.SubFactory(DivisionFactory, code="320900", name="盐城市", level=Division.Level.CITY)
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
