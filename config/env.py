@@ -110,6 +110,12 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("CROSSREG_API_PAGE_SIZE", _int, "50", "Default page size of API lists (max 500)."),
     Variable(
+        "CROSSREG_API_TOKEN_TOUCH_SECONDS",
+        _int,
+        "60",
+        "An API token's last-used time is written at most once per this many seconds (0: on every call).",
+    ),
+    Variable(
         "CROSSREG_UPLOAD_MAX_BYTES",
         _int,
         str(200 * 1024 * 1024),
@@ -136,6 +142,8 @@ def read(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             errors.append(f"{var.name}: {exc}")
     if not errors and not values["CROSSREG_DEBUG"] and not values["CROSSREG_SECRET_KEY"]:
         errors.append("CROSSREG_SECRET_KEY: required when CROSSREG_DEBUG=false (production mode)")
+    if not errors and values["CROSSREG_API_TOKEN_TOUCH_SECONDS"] < 0:
+        errors.append("CROSSREG_API_TOKEN_TOUCH_SECONDS: must be 0 or more")
     if not errors and values["CROSSREG_LANGUAGE"] not in {"zh-hans", "en"}:
         errors.append("CROSSREG_LANGUAGE: must be zh-hans or en")
     if errors:

@@ -5,18 +5,10 @@ from django.test import Client
 
 from crossreg.core.errors import Invalid
 from crossreg.ledger.models import Entry
-from crossreg.orgs.models import ApiToken, Department, Division, User
+from crossreg.orgs.models import ApiToken, Department, User
 from crossreg.orgs.services import api_token_issue, api_token_revoke
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_and_dept() -> tuple[User, Department]:
-    city = Division.objects.create(code="320900", name="盐城市", level="city")
-    dept = Department.objects.create(code="scjg", name="市场监督管理局", short_name="市场监管", division=city)
-    admin = User.objects.create_user(username="adm", password="x", role="dept_admin", department=dept)
-    return admin, dept
 
 
 def test_token_is_stored_hashed_audited_and_usable_until_revoked(
