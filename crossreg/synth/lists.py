@@ -574,20 +574,81 @@ for _dept, _domains in DEPT_DOMAINS.items():
         _DEPTS_BY_DOMAIN[_domain] = (*_DEPTS_BY_DOMAIN.get(_domain, ()), _dept)
 
 
-def list_rows_for_chunk(seed: int, k: int, entities: list[GenEntity]) -> dict[str, list[PendingRow]]:
+@dataclass(frozen=True)
+class ListPlan:
+    """Which departments write a list, and how widely each lists beyond its own domains.
+
+    A department always considers the entities that share one of its domains; ``wide[d]`` is the
+    chance that department ``d`` also considers an entity outside them (市场监管局 registers every
+    market entity, 消防 keeps its 九小场所 list of every small shop, 城管局 its 门前三包 list of
+    street-front shops …). Considered entities are then listed with the department's coverage
+    (live) or stale rate (cancelled/revoked), exactly as in the default plan.
+    """
+
+    name: str
+    departments: tuple[str, ...]
+    wide: tuple[tuple[str, float], ...] = ()
+    description: str = ""
+
+    @property
+    def specs(self) -> tuple[ListSpec, ...]:
+        return tuple(SPEC_BY_DEPT[d] for d in self.departments)
+
+
+PLANS: dict[str, ListPlan] = {
+    plan.name: plan
+    for plan in (
+        ListPlan(
+            "city",
+            tuple(s.department for s in SPECS),
+            description="every supervising department's list (17), ~2.4 rows per entity",
+        ),
+        ListPlan(
+            "bench8",
+            ("scjg", "sthj", "yjgl", "wjw", "rsj", "zjj", "xf", "cgj"),
+            wide=(
+                ("scjg", 0.75),  # the registration authority: nearly every market entity
+                ("xf", 0.4),  # 九小场所: every small shop, workshop and office
+                ("cgj", 0.35),  # 门前三包: street-front businesses
+                ("rsj", 0.3),  # employers paying social insurance
+                ("sthj", 0.12),  # 排污登记 (registration, below permit level)
+                ("yjgl", 0.08),  # work-safety supervision of ordinary businesses
+                ("wjw", 0.04),
+                ("zjj", 0.04),
+            ),
+            description="eight departments, ~3 rows per entity (issue 5's linking benchmark)",
+        ),
+    )
+}
+DEFAULT_PLAN = "city"
+
+
+def list_rows_for_chunk(
+    seed: int, k: int, entities: list[GenEntity], plan: ListPlan | str = DEFAULT_PLAN
+) -> dict[str, list[PendingRow]]:
     """The rows each department's list gets from chunk ``k`` of the city, in file order."""
-    candidates: dict[str, list[GenEntity]] = {spec.department: [] for spec in SPECS}
+    if isinstance(plan, str):
+        plan = PLANS[plan]
+    specs = plan.specs
+    wide = dict(plan.wide)
+    domain_sets: list[set[str]] = []
     for e in entities:
         depts: set[str] = set()
         for d in e.domains:
             depts.update(_DEPTS_BY_DOMAIN.get(d, ()))
-        for dept in depts:
-            candidates[dept].append(e)
+        domain_sets.append(depts)
+    # The default plan keeps its generator names (its city stays byte-identical); other plans
+    # draw from their own.
+    tag = "" if plan.name == DEFAULT_PLAN else f"{plan.name}:"
     out: dict[str, list[PendingRow]] = {}
-    for spec in SPECS:
-        rng = random.Random(f"crossreg-synth:{seed}:lists:{spec.department}:{k}")
+    for spec in specs:
+        dept = spec.department
+        rng = random.Random(f"crossreg-synth:{seed}:lists:{tag}{dept}:{k}")
+        w = wide.get(dept, 0.0)
         rows: list[PendingRow] = []
-        for e in candidates[spec.department]:  # in entity order
+        for e, depts in zip(entities, domain_sets, strict=True):  # in entity order
+            if dept not in depts and not (w and rng.random() < w):
+                continue
             if rng.random() >= (spec.coverage if e.status in LIVE else spec.stale):
                 continue
             rows.append(_row(rng, e, spec))

@@ -20,7 +20,7 @@ from typing import Any
 
 from crossreg.entities.names import normalize_name
 from crossreg.synth.generate import GenEntity, generate_chunk, new_state
-from crossreg.synth.lists import SPECS, list_rows_for_chunk
+from crossreg.synth.lists import PLANS, list_rows_for_chunk
 
 ROW_BLOCK = 20_000
 """Record-ID block per chunk (a chunk yields at most ~10,300 rows for one department)."""
@@ -136,9 +136,11 @@ def _norms(k: int, entities: list[GenEntity], out: ChunkOut) -> list[str]:
     return norms
 
 
-def render_chunk(args: tuple[int, int, int, Plan]) -> ChunkOut:
-    """Chunk ``k`` of the city of ``seed`` with ``n`` entities, rendered for writing."""
-    seed, k, n, plan = args
+def render_chunk(args: tuple[int, int, int, Plan, str]) -> ChunkOut:
+    """Chunk ``k`` of the city of ``seed`` with ``n`` entities, rendered for writing, with the
+    lists of the named list plan (:data:`crossreg.synth.lists.PLANS`)."""
+    seed, k, n, plan, plan_name = args
+    list_plan = PLANS[plan_name]
     entities = generate_chunk(new_state(seed), k, n)
     out = ChunkOut(k=k, entities=len(entities))
     norms = _norms(k, entities, out)
@@ -188,11 +190,11 @@ def render_chunk(args: tuple[int, int, int, Plan]) -> ChunkOut:
     out.by_county.update(e.county for e in es)
     out.without_uscc = sum(1 for e in es if e.uscc is None)
 
-    rows = list_rows_for_chunk(seed, k, entities)
+    rows = list_rows_for_chunk(seed, k, entities, list_plan)
     truth = io.StringIO()
     truth_writer = csv.writer(truth, lineterminator="\n")
     per_entity: Counter[int] = Counter()
-    for spec in SPECS:
+    for spec in list_plan.specs:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         dept_rows = rows[spec.department]

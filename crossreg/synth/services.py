@@ -38,8 +38,11 @@ from crossreg.entities.models import Entity
 from crossreg.orgs.models import Department, Officer, User
 from crossreg.synth.generate import CHUNK
 from crossreg.synth.lists import (
+    DEFAULT_PLAN,
+    PLANS,
     SPECS,
     TRUTH_COLUMNS,
+    ListSpec,
     csv_header,
 )
 from crossreg.synth.load import EntityLoader
@@ -81,8 +84,8 @@ def city_summary() -> dict[str, int]:
     }
 
 
-def _chunks(seed: int, n: int, plan: Plan, workers: int) -> Iterator[ChunkOut]:
-    jobs = [(seed, k, n, plan) for k in range((n + CHUNK - 1) // CHUNK)]
+def _chunks(seed: int, n: int, plan: Plan, workers: int, list_plan: str = DEFAULT_PLAN) -> Iterator[ChunkOut]:
+    jobs = [(seed, k, n, plan, list_plan) for k in range((n + CHUNK - 1) // CHUNK)]
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield render_chunk(job)
@@ -132,11 +135,12 @@ def _sha256(path: Path) -> str:
 class _ListWriter:
     """Appends each chunk's rendered list rows and truth rows to the files, in chunk order."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, specs: tuple[ListSpec, ...]) -> None:
         self.directory = directory
+        self.specs = specs
         (directory / "_truth").mkdir(parents=True, exist_ok=True)
         self.handles: dict[str, BinaryIO] = {}
-        for spec in SPECS:
+        for spec in specs:
             handle = (directory / spec.filename).open("wb")
             header = io.StringIO()
             csv.writer(header, lineterminator="\r\n").writerow(csv_header(spec))
@@ -147,7 +151,7 @@ class _ListWriter:
         self.rows: Counter[str] = Counter()
 
     def write(self, chunk: ChunkOut) -> None:
-        for spec in SPECS:
+        for spec in self.specs:
             self.handles[spec.department].write(chunk.lists[spec.department])
             self.rows[spec.department] += chunk.list_rows[spec.department]
         self.truth.write(chunk.truth)
@@ -167,10 +171,16 @@ def city_seed(
     reset: bool = False,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
+    list_plan: str = DEFAULT_PLAN,
 ) -> SeedReport:
-    """Seed the synthetic city (see the module docstring). Deterministic in ``seed`` and ``entities``."""
+    """Seed the synthetic city (see the module docstring). Deterministic in ``seed``, ``entities``
+    and ``list_plan`` (which departments write lists: ``"city"``, all 17, or ``"bench8"``, see
+    :data:`crossreg.synth.lists.PLANS`)."""
     if entities < 0:
         raise ValueError("--entities must be 0 or more")
+    if list_plan not in PLANS:
+        raise ValueError(f"unknown list plan {list_plan!r}; known: {', '.join(PLANS)}")
+    specs = PLANS[list_plan].specs
     say = progress or (lambda _msg: None)
     lists_dir = Path(lists_dir) if lists_dir else default_lists_dir()
     existing = Entity.objects.count()
@@ -200,7 +210,7 @@ def city_seed(
                 f"{ref.departments} departments, {ref.teams} teams; {people.officers} officers, {people.users} users"
             )
             loader = EntityLoader()
-            writer = _ListWriter(tmp)
+            writer = _ListWriter(tmp, specs)
             by_type: Counter[str] = Counter()
             by_status: Counter[str] = Counter()
             by_county: Counter[str] = Counter()
@@ -209,7 +219,7 @@ def city_seed(
             no_uscc = 0
             norm_fallback = False
             try:
-                for chunk in _chunks(seed, entities, loader.plan, workers):
+                for chunk in _chunks(seed, entities, loader.plan, workers, list_plan):
                     loader.load(chunk)
                     writer.write(chunk)
                     by_type.update(chunk.by_type)
@@ -233,7 +243,8 @@ def city_seed(
                 "by_county": dict(sorted(by_county.items())),
                 "without_uscc": no_uscc,
                 "key_domain_links": loader.links,
-                "list_rows": {s.department: writer.rows[s.department] for s in SPECS},
+                "list_plan": list_plan,
+                "list_rows": {s.department: writer.rows[s.department] for s in specs},
                 "list_rows_total": sum(writer.rows.values()),
                 "entities_on_lists": entities - histogram.get(0, 0),
                 "entities_on_2plus_lists": sum(v for n, v in histogram.items() if n >= 2),
@@ -245,7 +256,7 @@ def city_seed(
                 "users": people.users,
             }
             files: dict[str, str] = {}
-            for spec in SPECS:
+            for spec in specs:
                 files[spec.filename] = _sha256(tmp / spec.filename)
             files["_truth/truth.csv"] = _sha256(tmp / "_truth" / "truth.csv")
             manifest = {
@@ -254,6 +265,7 @@ def city_seed(
                 "seed": seed,
                 "entities": entities,
                 "chunk": CHUNK,
+                "list_plan": list_plan,
                 "counts": counts,
                 "lists": [
                     {
@@ -264,7 +276,7 @@ def city_seed(
                         "rows": writer.rows[s.department],
                         "sha256": files[s.filename],
                     }
-                    for s in SPECS
+                    for s in specs
                 ],
                 "truth": {
                     "file": "_truth/truth.csv",
@@ -290,9 +302,13 @@ def city_seed(
                     "name_norm_fallback": norm_fallback,
                 },
             )
-        # Committed: move the lists into place, replacing an earlier city's.
+        # Committed: move the lists into place, replacing an earlier city's (and removing the lists
+        # of departments this plan leaves out, so that the directory holds one city's lists).
         for spec in SPECS:
-            os.replace(tmp / spec.filename, lists_dir / spec.filename)
+            if spec in specs:
+                os.replace(tmp / spec.filename, lists_dir / spec.filename)
+            else:
+                (lists_dir / spec.filename).unlink(missing_ok=True)
         (lists_dir / "_truth").mkdir(exist_ok=True)
         os.replace(tmp / "_truth" / "truth.csv", lists_dir / "_truth" / "truth.csv")
         os.replace(tmp / "manifest.json", lists_dir / "manifest.json")

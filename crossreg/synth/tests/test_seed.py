@@ -7,6 +7,7 @@ import hashlib
 import json
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -15,7 +16,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from crossreg.entities.models import Entity
 from crossreg.ledger.models import Entry
 from crossreg.orgs.models import Department, Division, Officer, Team, User
-from crossreg.synth.lists import SPECS
+from crossreg.synth.lists import PLANS, SPECS, ListSpec
 from crossreg.synth.people import DEMO_PASSWORD, demo_users
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -104,6 +105,25 @@ def test_same_seed_same_files_different_seed_different(tmp_path: Path) -> None:
 
 def test_truth_covers_every_list_row_and_manifest_hashes_match(tmp_path: Path) -> None:
     _seed(tmp_path)
+    _check_truth_and_manifest(tmp_path, SPECS)
+
+
+def test_bench8_plan_writes_eight_lists_with_truth(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "jtys.csv").write_text("an earlier city's list\n")  # removed: not in the plan
+    _seed(tmp_path / "a", 2021, "--list-plan", "bench8")
+    plan = PLANS["bench8"]
+    assert len(plan.departments) == 8
+    assert sorted(p.name for p in (tmp_path / "a").glob("*.csv")) == sorted(s.filename for s in plan.specs)
+    manifest = _check_truth_and_manifest(tmp_path / "a", plan.specs)
+    assert manifest["list_plan"] == "bench8"
+    assert 2.6 < manifest["counts"]["list_rows_total"] / N < 3.4
+    first = _files(tmp_path / "a")
+    _seed(tmp_path / "b", 2021, "--list-plan", "bench8", "--reset")
+    assert _files(tmp_path / "b") == first
+
+
+def _check_truth_and_manifest(tmp_path: Path, specs: tuple[ListSpec, ...]) -> dict[str, Any]:
     truth: dict[tuple[str, str], dict[str, str]] = {}
     with (tmp_path / "_truth" / "truth.csv").open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
@@ -114,7 +134,7 @@ def test_truth_covers_every_list_row_and_manifest_hashes_match(tmp_path: Path) -
     usccs = dict(Entity.objects.values_list("id", "uscc"))
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     total = 0
-    for spec in SPECS:
+    for spec in specs:
         raw = (tmp_path / spec.filename).read_bytes()
         assert hashlib.sha256(raw).hexdigest() == next(
             x["sha256"] for x in manifest["lists"] if x["file"] == spec.filename
@@ -129,6 +149,9 @@ def test_truth_covers_every_list_row_and_manifest_hashes_match(tmp_path: Path) -
             assert (usccs[int(t["entity_id"])] or "") == t["uscc"]
             total += 1
     assert total == len(truth) == manifest["counts"]["list_rows_total"]
+    assert {r["department"] for r in truth.values()} == {s.department for s in specs}
+    assert [x["department"] for x in manifest["lists"]] == [s.department for s in specs]
+    return manifest
 
 
 def test_one_summary_audit_entry_per_run(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from crossreg.synth.lists import DEFAULT_PLAN, PLANS
 from crossreg.synth.people import DEMO_PASSWORD, demo_users
 from crossreg.synth.services import SeedRefused, city_seed, city_summary, default_lists_dir
 
@@ -44,6 +45,14 @@ class Command(BaseCommand):
             default=None,
             help="generator processes (default: up to 2 for large cities)",
         )
+        parser.add_argument(
+            "--list-plan",
+            choices=sorted(PLANS),
+            default=DEFAULT_PLAN,
+            help="which department lists to write: "
+            + "; ".join(f"{p.name}: {p.description}" for p in PLANS.values())
+            + f" (default {DEFAULT_PLAN})",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["entities"] < 0:
@@ -59,6 +68,7 @@ class Command(BaseCommand):
                 if_empty=opts["if_empty"],
                 reset=opts["reset"],
                 workers=opts["workers"],
+                list_plan=opts["list_plan"],
                 progress=(lambda msg: self.stdout.write(msg)) if verbose else None,
             )
         except SeedRefused as exc:
