@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db.models import Model, QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crossreg.core.audit import audit_record
 from crossreg.orgs.models import ApiToken, Department, Division, Domain, GridCell, Officer, Team, User
-from crossreg.orgs.services import KNOWN_SCOPES, api_token_issue, api_token_revoke
+from crossreg.orgs.services import KNOWN_SCOPES, api_token_issue, api_token_revoke, user_password_set
 
 admin.site.site_header = _("盐城市跨部门综合监管平台 · 系统管理")
 admin.site.site_title = _("跨部门综合监管平台管理")
@@ -180,8 +181,27 @@ class OfficerAdmin(AuditedAdmin):
         self.message_user(request, _("已恢复 %(n)d 名执法人员。") % {"n": n}, messages.SUCCESS)
 
 
+class AuditedAdminPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form, whose write goes through ``user_password_set``.
+
+    Django's view calls ``form.save()`` and then, with the request, ``construct_change_message``;
+    ``save`` only validates the form's state, and :meth:`UserAdmin.construct_change_message` calls
+    :meth:`commit` with the signed-in administrator as the actor, so the new password and its audit
+    record are written together. A form that is saved but never committed changes nothing.
+    """
+
+    def save(self, commit: bool = True) -> Any:
+        return self.user
+
+    def commit(self, *, actor: Any) -> User:
+        usable = self.cleaned_data.get("set_usable_password", True)
+        password = self.cleaned_data["password1"] if usable else None
+        return user_password_set(actor=actor, user=self.user, password=password, via="admin")
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    change_password_form = AuditedAdminPasswordChangeForm
     list_display = ("username", "display_name", "role", "department", "is_active", "is_staff", "last_login")
     list_filter = ("role", "is_active", "is_staff", "is_superuser", "department__role")
     search_fields = ("username", "display_name", "first_name", "last_name", "email", "department__name")
@@ -195,6 +215,13 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("岗位"), {"fields": ("display_name", "role", "department")}),
     )
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> list[dict[str, Any]]:
+        if isinstance(form, AuditedAdminPasswordChangeForm):
+            form.commit(actor=request.user)
+        return super().construct_change_message(request, form, formsets, add)
 
 
 class ApiTokenIssueForm(forms.ModelForm):

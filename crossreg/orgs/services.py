@@ -67,3 +67,25 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
             payload={"name": token.name},
         )
     return token
+
+
+@transaction.atomic
+def user_password_set(*, actor: User, user: User, password: str | None, via: str) -> User:
+    """Set ``user``'s password (``None``: disable password sign-in) and record who did it.
+
+    The record names the actor, the user and the channel (``via``: ``admin``…); never the password
+    or its hash. ``user`` is updated in place, so a caller's session hash can follow it.
+    """
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        action="user.password_set" if password is not None else "user.password_disable",
+        subject_type="user",
+        subject_id=user.pk,
+        payload={"username": user.username, "via": via, "self": actor.pk == user.pk},
+    )
+    return user
