@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from crossreg.catalog.models import SupervisionItem
 from crossreg.inspections.models import InspectionTask
 from crossreg.linking.models import SourceList
+from crossreg.sampling.conf import quarter
 from crossreg.sampling.models import SamplingPlan
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -32,6 +34,10 @@ def test_demo_setup_loads_every_module_once(tmp_path: Path) -> None:
     plans, tasks = SamplingPlan.objects.count(), InspectionTask.objects.count()
     assert items >= 60 and lists_imported >= 8 and plans >= 2 and tasks >= 1
     assert InspectionTask.objects.filter(joint=True).exists()
+    # live work: the plans and tasks are the current quarter's, not a fixed one
+    current = quarter(timezone.localdate())[0]
+    assert set(SamplingPlan.objects.values_list("period", flat=True)) == {current}
+    assert set(InspectionTask.objects.values_list("period", flat=True)) == {current}
 
     again = StringIO()
     call_command("demo_setup", seed=2021, lists_dir=lists, stdout=again)

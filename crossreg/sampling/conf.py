@@ -129,3 +129,11 @@ def working_days_add(start: dt.date, n: int) -> dt.date:
 def ratio_range(stratum: str) -> tuple[Decimal, Decimal]:
     lo, hi = credit_rules().get(stratum, {}).get("range", ["0", "100"])
     return Decimal(str(lo)), Decimal(str(hi))
+
+
+def quarter(today: dt.date) -> tuple[str, dt.date, dt.date]:
+    """The calendar quarter holding ``today``: its period code (``2026Q4``), first and last day."""
+    q = (today.month - 1) // 3
+    start = dt.date(today.year, 3 * q + 1, 1)
+    end = dt.date(today.year + (q == 3), (3 * q + 3) % 12 + 1, 1) - dt.timedelta(days=1)
+    return f"{today.year}Q{q + 1}", start, end

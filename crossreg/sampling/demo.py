@@ -1,5 +1,5 @@
-"""Demo data for the synthetic city: one quarter of double-random sampling, drawn, pooled, some
-tasks carried out and published — so the demo shows plans, draws, joint tasks and results.
+"""Demo data for the synthetic city: the current quarter of double-random sampling, drawn, pooled,
+some tasks carried out and published — so the demo shows live plans, draws, joint tasks and results.
 
 Called by the lead from ``crossreg seed`` after the city, officers and catalog are loaded:
 
@@ -17,6 +17,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from crossreg.catalog.models import CheckPoint, ItemVersion, SupervisionItem
@@ -24,12 +25,12 @@ from crossreg.core.errors import DomainError
 from crossreg.inspections import services as field
 from crossreg.inspections.models import InspectionTask
 from crossreg.orgs.models import Department, User
-from crossreg.sampling import services
+from crossreg.sampling import conf, services
 from crossreg.sampling.models import SamplingPlan
 
 DEMO_DEPARTMENTS = ("scjg", "yjgl", "sthj", "wjw")
 DEMO_COUNTY = "320902"  # 亭湖区
-PERIOD, START, END = "2025Q3", dt.date(2025, 7, 1), dt.date(2025, 9, 30)
+QUARTER_NAMES = "一二三四"
 _SHARED_POINT = ("消防安全出口、疏散通道是否畅通", "消防法第28条", "占用、堵塞、封闭疏散通道或安全出口")
 
 
@@ -79,24 +80,30 @@ def _officer_user(officer: Any, password: str) -> User:
     return user
 
 
-def sampling_demo_load(*, actor: Any, seed: int, complete: int = 6) -> dict[str, Any]:
-    """Create, publish and draw a quarter's plans for several departments, pool them, and carry out
-    and publish ``complete`` tasks. Returns the period report. Idempotent per period: does nothing
-    if the period already has plans."""
-    if SamplingPlan.objects.filter(period=PERIOD).exists():
-        return services.period_report(period=PERIOD)
+def sampling_demo_load(
+    *, actor: Any, seed: int, complete: int = 6, today: dt.date | None = None
+) -> dict[str, Any]:
+    """Create, publish and draw the current quarter's plans for several departments, pool them, and
+    carry out and publish ``complete`` tasks (those whose window has opened first). Returns the
+    period report. Idempotent per period: does nothing if the quarter already has plans, so a demo
+    database reloaded in a later quarter gains that quarter's plans and keeps the earlier ones."""
+    today = today or timezone.localdate()
+    period, start, end = conf.quarter(today)
+    if SamplingPlan.objects.filter(period=period).exists():
+        return services.period_report(period=period)
+    quarter_name = QUARTER_NAMES[int(period[-1]) - 1]
     depts = list(Department.objects.filter(pk__in=DEMO_DEPARTMENTS))
     for d in depts:
         plan = services.plan_create(
             actor=actor,
             department=d,
-            name=f"{d.short_name}{PERIOD[:4]}年第三季度“双随机、一公开”抽查",
+            name=f"{d.short_name}{period[:4]}年第{quarter_name}季度“双随机、一公开”抽查",
             item_versions=[_version(d)],
-            period=PERIOD,
-            period_start=START,
-            period_end=END,
-            seed_source=f"中国福利彩票双色球 {START.isoformat()} 开奖号码（演示：种子 {seed}）",
-            seed_due=START,
+            period=period,
+            period_start=start,
+            period_end=end,
+            seed_source=f"中国福利彩票双色球 {start.isoformat()} 开奖号码（演示：种子 {seed}）",
+            seed_due=start,
             rules={
                 "B": {"ratio": "5", "minimum": 1},
                 "C": {"ratio": "21", "minimum": 1},
@@ -107,11 +114,14 @@ def sampling_demo_load(*, actor: Any, seed: int, complete: int = 6) -> dict[str,
         services.plan_publish(actor=actor, plan=plan)
         services.plan_draw(actor=actor, plan=plan, seed=f"demo-{seed} 03 07 12 19 25 31+09")
     try:
-        services.period_pool(actor=actor, period=PERIOD, today=START)
+        services.period_pool(actor=actor, period=period, today=start)
     except DomainError:
-        return services.period_report(period=PERIOD)  # the refusal and its diagnosis are recorded
+        return services.period_report(period=period)  # the refusal and its diagnosis are recorded
     password = make_password(None)
-    tasks = list(InspectionTask.objects.filter(period=PERIOD).order_by("-joint", "code")[:complete])
+    open_first = Case(When(window_start__lte=today, then=Value(0)), default=Value(1))
+    tasks = list(
+        InspectionTask.objects.filter(period=period).order_by(open_first, "-joint", "code")[:complete]
+    )
     for i, task in enumerate(tasks):
         rows = list(task.officers.select_related("officer", "officer__user").order_by("-lead", "cost"))
         users = [_officer_user(r.officer, password) for r in rows]
@@ -133,4 +143,4 @@ def sampling_demo_load(*, actor: Any, seed: int, complete: int = 6) -> dict[str,
         field.task_transition(task=task, transition="submit", actor=lead, note="检查完毕")
         if i % 2 == 0:
             field.task_transition(task=task, transition="publish", actor="system:seed")
-    return services.period_report(period=PERIOD)
+    return services.period_report(period=period)

@@ -36,13 +36,6 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "sampling/plan_list.html", {"plans": plans, "periods": selectors.periods_list()})
 
 
-def _quarter(today: dt.date) -> tuple[str, dt.date, dt.date]:
-    q = (today.month - 1) // 3
-    start = dt.date(today.year, 3 * q + 1, 1)
-    end = (dt.date(today.year + (q == 3), (3 * q + 3) % 12 + 1, 1)) - dt.timedelta(days=1)
-    return f"{today.year}Q{q + 1}", start, end
-
-
 @login_required
 def plan_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -52,7 +45,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     versions = ItemVersion.objects.filter(status=ItemVersion.Status.PUBLISHED).select_related(
         "item", "item__department"
     )
-    period, start, end = _quarter(dt.date.today())
+    period, start, end = conf.quarter(dt.date.today())
     rules = conf.credit_rules()
     ctx: dict[str, Any] = {
         "versions": versions,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from crossreg.inspections.models import InspectionTask, TaskStatus
-from crossreg.sampling import demo
+from crossreg.sampling import conf, demo
+from crossreg.sampling.models import SamplingPlan
 from crossreg.sampling.tests.factories import sampling_city
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +31,44 @@ def test_demo_quarter_reaches_the_limit(settings: Any, monkeypatch: pytest.Monke
     )
     again = demo.sampling_demo_load(actor="system:seed", seed=7)
     assert again["draws"] == 3  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("today", "period", "start", "end"),
+    [
+        (dt.date(2026, 1, 1), "2026Q1", dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+        (dt.date(2024, 2, 29), "2024Q1", dt.date(2024, 1, 1), dt.date(2024, 3, 31)),
+        (dt.date(2026, 6, 30), "2026Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30)),
+        (dt.date(2026, 7, 1), "2026Q3", dt.date(2026, 7, 1), dt.date(2026, 9, 30)),
+        (dt.date(2026, 11, 28), "2026Q4", dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+        (dt.date(2026, 12, 31), "2026Q4", dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+    ],
+)
+def test_quarter(today: dt.date, period: str, start: dt.date, end: dt.date) -> None:
+    assert conf.quarter(today) == (period, start, end)
+
+
+def test_demo_runs_the_quarter_of_the_day_once_per_quarter(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    sampling_city(settings)
+    monkeypatch.setattr(demo, "DEMO_DEPARTMENTS", ("smr", "mem"))
+    mid_q1 = dt.date(2026, 2, 15)
+    demo.sampling_demo_load(actor="system:seed", seed=7, complete=2, today=mid_q1)
+    plans = SamplingPlan.objects.all()
+    assert {(p.period, p.period_start, p.period_end) for p in plans} == {
+        ("2026Q1", dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    }
+    assert all("2026年第一季度" in p.name for p in plans)
+    carried_out = InspectionTask.objects.exclude(status=TaskStatus.ASSIGNED)
+    assert carried_out.exists()
+    # the tasks carried out are those whose window had opened by the day of the demo, if any had
+    if InspectionTask.objects.filter(window_start__lte=mid_q1).count() >= 2:
+        assert all(t.window_start <= mid_q1 for t in carried_out)
+
+    n = plans.count()
+    demo.sampling_demo_load(actor="system:seed", seed=7, today=dt.date(2026, 3, 31))  # same quarter
+    assert SamplingPlan.objects.count() == n
+    demo.sampling_demo_load(actor="system:seed", seed=7, today=dt.date(2026, 4, 1))  # the next one
+    assert set(SamplingPlan.objects.values_list("period", flat=True)) == {"2026Q1", "2026Q2"}
