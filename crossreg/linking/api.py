@@ -10,14 +10,15 @@ from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 
-from crossreg.core.errors import Forbidden, NotFound
+from crossreg.core.errors import DomainError, Forbidden, Invalid, NotFound, Problem
 from crossreg.entities.models import Entity
 from crossreg.linking import selectors, services
 from crossreg.orgs.models import ApiToken, Department, Domain
 
 router = Router(tags=["linking"])
 
-PUSH_SCOPE = "entities:write"
+# A department system's token pushes its department's list with this scope, and only that.
+PUSH_SCOPE = "lists:push"
 
 
 class ListPushIn(Schema):
@@ -62,29 +63,63 @@ class BaseMemberOut(Schema):
     source_only: bool
 
 
+def _pushed_row(problem: Problem) -> Problem:
+    """A problem of a pushed list names the row as the index into ``rows`` (from 0), not as the
+    line of the CSV the service read it as (line 1 is the header, so ``rows[0]`` is line 2)."""
+    if problem.row is None:
+        return problem
+    index = problem.row - 2
+    return Problem(
+        message=f"rows[{index}]: {problem.message}",
+        field=f"rows[{index}]",
+        code=problem.code,
+        row=index,
+        link=problem.link,
+    )
+
+
 @router.post("/lists", response={201: ListOut, 200: ListOut})
 def push_list(request: HttpRequest, payload: ListPushIn) -> Status[ListOut]:
-    """A department system pushes its whole current list (the rows as its own column names)."""
+    """A department system pushes its whole current list (the rows as its own column names).
+
+    A token needs the scope ``lists:push`` and may push only its own department's list; a person
+    needs the right to edit that department's data. The whole list is refused, with every row at
+    fault named as ``rows[i]`` (from 0), when a row has no name; nothing is written then.
+    """
     department = Department.objects.filter(pk=payload.department).first()
     if department is None:
         raise NotFound(f"no department {payload.department!r}", field="department")
     auth = request.auth  # type: ignore[attr-defined]
     actor: object
     if isinstance(auth, ApiToken):
-        if auth.department_id != department.pk or PUSH_SCOPE not in (auth.scopes or []):
-            raise Forbidden(f"this token may not push lists for {department.code}", code="forbidden")
+        if PUSH_SCOPE not in (auth.scopes or []):
+            raise Forbidden(f"this token lacks the scope {PUSH_SCOPE}", code="scope")
+        if auth.department_id != department.pk:
+            raise Forbidden(
+                f"this token is {auth.department_id}'s; it may not push lists for {department.code}",
+                field="department",
+                code="forbidden",
+            )
         actor = f"token:{auth.prefix}"
     else:
         actor = auth
-    domain = Domain.objects.filter(pk=payload.domain).first() if payload.domain else None
-    result = services.source_list_push(
-        actor=actor,  # type: ignore[arg-type]
-        department=department,
-        rows=payload.rows,
-        system=payload.system,
-        domain=domain,
-        mapping=payload.mapping,
-    )
+    domain = None
+    if payload.domain:
+        domain = Domain.objects.filter(pk=payload.domain, key=True).first()
+        if domain is None:
+            raise Invalid(f"no key domain {payload.domain!r}", field="domain", code="unknown")
+    try:
+        result = services.source_list_push(
+            actor=actor,  # type: ignore[arg-type]
+            department=department,
+            rows=payload.rows,
+            system=payload.system,
+            domain=domain,
+            mapping=payload.mapping,
+        )
+    except DomainError as exc:
+        exc.problems = [_pushed_row(p) for p in exc.problems]
+        raise
     sl = result.source_list
     out = ListOut(
         id=sl.pk,

@@ -1,6 +1,7 @@
 """Pages of the supervision-object base: import, review queue, base membership, the 360 partial.
 
-Views parse input, call a service or selector, and render; they hold no business logic.
+Views parse input, call a service or selector, and render; they hold no business logic. Who may
+do what is checked here *and* again by the services (the server decides, never the page).
 """
 
 from __future__ import annotations
@@ -9,22 +10,64 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crossreg.core.errors import DomainError
-from crossreg.entities.models import Entity
+from crossreg.core.errors import DomainError, Problem
+from crossreg.entities import selectors as entity_selectors
 from crossreg.linking import selectors, services
 from crossreg.linking.forms import DecisionForm, ImportForm
 from crossreg.linking.models import ReviewPair
 from crossreg.orgs.models import Department
 from crossreg.orgs.permissions import Capability, user_can
 
+# What an import refused, in the UI's language; the service's own (English) detail follows.
+PROBLEM_LEADS = {
+    "too_large": gettext_lazy("文件超过大小限制"),
+    "empty": gettext_lazy("文件是空的"),
+    "malformed": gettext_lazy("文件格式有误,无法读取"),
+    "format": gettext_lazy("不支持的文件格式"),
+    "encoding": gettext_lazy("文件编码无法识别(请使用 UTF-8 或 GBK)"),
+    "missing_columns": gettext_lazy("缺少必需的列:名称(如“单位名称”“企业名称”“主体名称”)"),
+    "forbidden": gettext_lazy("您无权为该部门导入名录"),
+}
 
-def _importable_departments(user: Any) -> Any:
+# The counts of an import report, by the service's key; an unknown key is shown as it is.
+COUNT_LABELS = {
+    "rows": gettext_lazy("行数"),
+    "new": gettext_lazy("新增记录"),
+    "kept": gettext_lazy("未变记录"),
+    "changed": gettext_lazy("变更记录"),
+    "left": gettext_lazy("移出记录"),
+    "linked_records": gettext_lazy("已关联记录"),
+    "clusters": gettext_lazy("关联结果(主体数)"),
+    "new_entities": gettext_lazy("新建的仅见于名录的主体"),
+    "review_pairs": gettext_lazy("待人工审核的记录对"),
+    "pairs_scored": gettext_lazy("模型比较的记录对"),
+    "deterministic_edges": gettext_lazy("按代码确定关联"),
+    "base_joined": gettext_lazy("新入库主体"),
+    "base_left": gettext_lazy("出库主体"),
+    "base_size": gettext_lazy("对象库主体数"),
+}
+
+
+def _problem_text(p: Problem) -> str:
+    """One refusal as the user reads it: where (row/column), what, and the technical detail."""
+    if p.code == "required" and p.row is not None:
+        return _("第 %(row)d 行:名称为空") % {"row": p.row}
+    lead = PROBLEM_LEADS.get(p.code)
+    where = _("第 %(row)d 行") % {"row": p.row} if p.row is not None else ""
+    text = f"{where}:{p.message}" if where else p.message
+    return f"{lead}({text})" if lead else text
+
+
+def _importable_departments(user: Any) -> QuerySet[Department]:
     qs = Department.objects.filter(role=Department.Role.SUPERVISING).order_by("code")
     if getattr(user, "is_superuser", False) or getattr(user, "role", "") == "admin":
         return qs
@@ -36,29 +79,51 @@ def _importable_departments(user: Any) -> Any:
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
     departments = _importable_departments(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None, departments=departments)
+    if not departments.exists():
+        raise PermissionDenied(_("只有监管部门的工作人员可以导入本部门名录"))
+    posted = request.POST.get("department") if request.method == "POST" else None
+    if posted and not departments.filter(pk=posted).exists():
+        raise PermissionDenied(_("您无权为该部门导入名录"))
+    initial = {"department": departments.first()} if departments.count() == 1 else {}
+    form = ImportForm(request.POST or None, request.FILES or None, departments=departments, initial=initial)
     result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = services.source_list_import(
-                actor=request.user,  # type: ignore[arg-type]
-                department=form.cleaned_data["department"],
-                content=upload.read(),
-                file_name=upload.name,
-                system=form.cleaned_data["system"],
-                domain=form.cleaned_data["domain"],
-            )
-        except DomainError as exc:
-            for p in exc.problems:
-                form.add_error(None, f"{p.message}" + (f" (第 {p.row} 行)" if p.row else ""))
-        else:
-            if result.created:
-                messages.success(request, _("名录已导入"))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.source_list_import(
+                    actor=request.user,  # type: ignore[arg-type]
+                    department=form.cleaned_data["department"],
+                    content=upload.read(),
+                    file_name=upload.name,
+                    system=form.cleaned_data["system"],
+                    domain=form.cleaned_data["domain"],
+                )
+            except DomainError as exc:
+                if exc.status == 403:
+                    raise PermissionDenied(_("您无权为该部门导入名录")) from None
+                for p in exc.problems:
+                    form.add_error(None, _problem_text(p))
             else:
-                messages.info(request, _("该文件与当前名录相同,未作改动"))
+                if result.created:
+                    messages.success(request, _("名录已导入"))
+                else:
+                    messages.info(request, _("该文件与当前名录相同,未作改动"))
+        if form.errors:
+            status = 400
+    counts = (
+        [(str(COUNT_LABELS.get(k, k)), v) for k, v in result.counts.items()]
+        if result is not None and result.created
+        else []
+    )
     lists = selectors.source_list_list(user=request.user)[:30]  # type: ignore[arg-type]
-    return render(request, "linking/import.html", {"form": form, "result": result, "lists": lists})
+    return render(
+        request,
+        "linking/import.html",
+        {"form": form, "result": result, "counts": counts, "lists": lists},
+        status=status,
+    )
 
 
 @login_required
@@ -69,34 +134,51 @@ def base_members(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     qs = selectors.base_member_list(user=request.user, domain=domain, department=department, q=q)  # type: ignore[arg-type]
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    departments = list(Department.objects.filter(role=Department.Role.SUPERVISING).order_by("code"))
+    names = {d.code: d.short_name or d.name for d in departments}
+    rows = [(s, [names.get(code, code) for code in s.departments]) for s in page]
     return render(
         request,
         "linking/base.html",
         {
             "page": page,
+            "rows": rows,
             "domains": selectors.key_domains(),
-            "departments": Department.objects.filter(role=Department.Role.SUPERVISING).order_by("code"),
+            "departments": departments,
             "domain": domain,
             "department": department,
             "q": q,
+            "can_import": _importable_departments(request.user).exists(),
+            "can_review": services.can_review(request.user),
         },
     )
+
+
+def _require_reviewer(request: HttpRequest) -> None:
+    if not services.can_review(request.user):
+        raise PermissionDenied(_("只有大数据管理局和系统管理员可以审核"))
 
 
 @login_required
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    if not services.can_review(request.user):
-        return HttpResponseForbidden(_("只有大数据管理局和系统管理员可以审核"))
+    _require_reviewer(request)
     status = request.GET.get("status", ReviewPair.Status.PENDING)
+    if status not in ReviewPair.Status.values:
+        status = ReviewPair.Status.PENDING
     qs = selectors.review_pair_list(user=request.user, status=status)  # type: ignore[arg-type]
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    return render(request, "linking/review.html", {"page": page, "status": status, "form": DecisionForm()})
+    return render(
+        request,
+        "linking/review.html",
+        {"page": page, "status": status, "form": DecisionForm()},
+    )
 
 
 @login_required
 @require_POST
 def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request)
     pair = get_object_or_404(ReviewPair, pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -111,7 +193,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         if exc.status == 403:
-            return HttpResponseForbidden(str(exc))
+            raise PermissionDenied(str(exc)) from None
         messages.error(request, str(exc))
     else:
         messages.success(request, _("审核结论已保存"))
@@ -121,25 +203,35 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def entity_split_view(request: HttpRequest, pk: int) -> HttpResponse:
-    entity = get_object_or_404(Entity, pk=pk)
+    if not services.can_review(request.user):
+        raise PermissionDenied(_("只有大数据管理局和系统管理员可以拆分主体"))
+    entity = _visible_entity(request, pk)
     ids = [int(x) for x in request.POST.getlist("records") if x.isdigit()]
+    if not ids:
+        messages.error(request, _("请勾选要拆出的记录"))
+        return redirect("entity_detail", pk=pk)
     try:
         new = services.entity_split(actor=request.user, entity=entity, record_ids=ids)  # type: ignore[arg-type]
     except DomainError as exc:
         if exc.status == 403:
-            return HttpResponseForbidden(str(exc))
-        messages.error(request, str(exc))
+            raise PermissionDenied(str(exc)) from None
+        messages.error(request, _("无法拆分:%(reason)s") % {"reason": exc})
         return redirect("entity_detail", pk=pk)
     messages.success(request, _("已拆分为新主体"))
     return redirect("entity_detail", pk=new.pk)
+
+
+def _visible_entity(request: HttpRequest, pk: int) -> Any:
+    try:
+        return entity_selectors.entity_get(user=request.user, pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404("no such entity") from None
 
 
 @login_required
 @require_GET
 def entity_360(request: HttpRequest, pk: int) -> HttpResponse:
     """The 360 section alone (htmx, or for pages that include it lazily)."""
-    entity = Entity.objects.filter(pk=pk).select_related("division").first()
-    if entity is None:
-        raise Http404
+    entity = _visible_entity(request, pk)
     ctx = selectors.entity_360_context(user=request.user, entity=entity)  # type: ignore[arg-type]
     return render(request, "linking/partials/entity_360.html", {"l360": ctx})

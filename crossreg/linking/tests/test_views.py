@@ -64,16 +64,49 @@ def test_upload_through_the_import_page(city: dict[str, Any]) -> None:
     assert SourceRecord.objects.get().entity_id == city["entities"][1].pk
     bad = SimpleUploadedFile("bad.csv", "地址\n人民路\n".encode())
     resp = c.post("/base/import/", {"department": "scjg", "file": bad})
-    assert "required column" in resp.content.decode() and SourceList.objects.count() == 1
+    assert resp.status_code == 400 and SourceList.objects.count() == 1
+    assert "缺少必需的列:名称" in resp.content.decode() and "columns are 地址" in resp.content.decode()
 
 
-def test_api_push_is_idempotent_and_token_scoped(city: dict[str, Any]) -> None:
+def test_import_page_refuses_users_without_the_capability(city: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crossreg.orgs.models import User
+
+    officer = User.objects.create_user(
+        username="officer", password="x", role=User.Role.OFFICER, department=city["depts"]["scjg"]
+    )
+    c = Client()
+    for user in (officer, city["reviewer"]):
+        c.force_login(user)
+        assert c.get("/base/import/").status_code == 403
+    c.force_login(city["staff"])
+    upload = SimpleUploadedFile("x.csv", csv_bytes(STHJ_HEADER, [sthj_row(city["entities"][1], "WR1")]))
+    assert c.post("/base/import/", {"department": "sthj", "file": upload}).status_code == 403
+    assert not SourceList.objects.exists()
+    # The 360 partial follows the entity scope: no entity, no page.
+    assert c.get("/base/entities/999999/360/").status_code == 404
+
+
+def _push(c: Client, body: dict[str, Any], secret: str) -> Any:
+    return c.post(
+        "/api/v1/linking/lists",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+
+
+def _token(city: dict[str, Any], dept: str, scopes: list[str]) -> str:
     admin = city["staff"]
     admin.role = "dept_admin"
     admin.save()
-    _token, secret = api_token_issue(
-        actor=admin, name="sys", department=city["depts"]["scjg"], scopes=["entities:write"]
-    )
+    _token, secret = api_token_issue(actor=admin, name="sys", department=city["depts"][dept], scopes=scopes)
+    return secret
+
+
+def test_api_push_is_idempotent_and_token_scoped(city: dict[str, Any]) -> None:
+    secret = _token(city, "scjg", ["lists:push"])
     e = city["entities"][1]
     body = {
         "department": "scjg",
@@ -81,24 +114,82 @@ def test_api_push_is_idempotent_and_token_scoped(city: dict[str, Any]) -> None:
         "rows": [{"主体名称": e.name, "统一社会信用代码": e.uscc, "编号": "SJ1"}],
     }
     c = Client()
-    auth = f"Bearer {secret}"
-    first = c.post(
-        "/api/v1/linking/lists", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=auth
-    )
+    first = _push(c, body, secret)
     assert first.status_code == 201, first.content
-    again = c.post(
-        "/api/v1/linking/lists", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=auth
-    )
+    assert first.json()["counts"]["new"] == 1 and first.json()["snapshot"] == 1
+    sl = SourceList.objects.get()
+    assert sl.channel == "api" and sl.department_id == "scjg"
+    again = _push(c, body, secret)
     assert again.status_code == 200 and again.json()["created"] is False
-    other = c.post(
-        "/api/v1/linking/lists",
-        json.dumps({**body, "department": "sthj"}),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=auth,
-    )
+    # The token is 市场监管局's: another department's list is refused, and says why.
+    other = _push(c, {**body, "department": "sthj"}, secret)
     assert other.status_code == 403
+    assert (
+        other.json()["detail"][0]["field"] == "department" and "sthj" in other.json()["detail"][0]["message"]
+    )
+    assert SourceList.objects.count() == 1 and not SourceList.objects.filter(department_id="sthj").exists()
     c.force_login(city["reviewer"])
     recs = c.get(f"/api/v1/linking/entities/{e.pk}/records").json()
     assert [r["local_id"] for r in recs] == ["SJ1"]
     c.force_login(city["other_staff"])
     assert c.get(f"/api/v1/linking/entities/{e.pk}/records").json() == []
+
+
+@pytest.mark.parametrize("scopes", [["entities:write"], ["entities:read", "ledger:read"]])
+def test_api_push_needs_the_lists_push_scope(city: dict[str, Any], scopes: list[str]) -> None:
+    secret = _token(city, "scjg", scopes)
+    e = city["entities"][1]
+    body = {"department": "scjg", "system": "x", "rows": [{"主体名称": e.name, "编号": "SJ1"}]}
+    resp = _push(Client(), body, secret)
+    assert resp.status_code == 403
+    assert resp.json()["detail"] == [{"message": "this token lacks the scope lists:push", "code": "scope"}]
+    assert not SourceList.objects.exists() and not SourceRecord.objects.exists()
+
+
+def test_api_push_names_the_bad_rows_and_writes_nothing(city: dict[str, Any]) -> None:
+    secret = _token(city, "scjg", ["lists:push"])
+    e = city["entities"]
+    c = Client()
+    good = [{"主体名称": e[1].name, "编号": "SJ1"}]
+    assert _push(c, {"department": "scjg", "system": "x", "rows": good}, secret).status_code == 201
+    rows = [
+        {"主体名称": e[2].name, "编号": "SJ2"},
+        {"主体名称": "", "编号": "SJ3"},
+        {"主体名称": e[3].name, "编号": "SJ4"},
+        {"主体名称": "  ", "编号": "SJ5"},
+    ]
+    resp = _push(c, {"department": "scjg", "system": "x", "rows": rows}, secret)
+    assert resp.status_code == 400
+    detail = resp.json()["detail"]
+    assert [(d["field"], d["row"], d["code"]) for d in detail] == [
+        ("rows[1]", 1, "required"),
+        ("rows[3]", 3, "required"),
+    ]
+    assert detail[0]["message"] == "rows[1]: the name is empty"
+    # No name column at all: the file's columns are listed.
+    resp = _push(c, {"department": "scjg", "system": "x", "rows": [{"地址": "人民路1号"}]}, secret)
+    assert resp.status_code == 400 and resp.json()["detail"][0]["code"] == "missing_columns"
+    assert "地址" in resp.json()["detail"][0]["message"]
+    # A value that is not text is refused by the schema, naming the row and the column.
+    resp = _push(c, {"department": "scjg", "system": "x", "rows": [*good, {"主体名称": None}]}, secret)
+    assert resp.status_code == 422 and resp.json()["detail"][0]["loc"] == [
+        "body",
+        "payload",
+        "rows",
+        1,
+        "主体名称",
+    ]
+    # An unknown key domain is named too.
+    resp = _push(c, {"department": "scjg", "system": "x", "domain": "nope", "rows": rows[:1]}, secret)
+    assert resp.status_code == 400 and resp.json()["detail"][0]["field"] == "domain"
+    # Nothing of the refused pushes was written: the first list is still the current one.
+    assert list(SourceList.objects.values_list("snapshot", "status")) == [(1, "current")]
+    assert list(SourceRecord.objects.values_list("local_id", flat=True)) == ["SJ1"]
+
+
+def test_the_token_admin_offers_the_lists_push_scope(city: dict[str, Any]) -> None:
+    from crossreg.orgs.admin import ApiTokenIssueForm
+
+    assert ("lists:push", "lists:push") in ApiTokenIssueForm().fields["scopes"].choices  # type: ignore[attr-defined]
+    secret = _token(city, "scjg", ["lists:push"])
+    assert secret.startswith("crg_")
