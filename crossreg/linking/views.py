@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -15,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -67,6 +69,10 @@ def _problem_text(p: Problem) -> str:
     return f"{lead}({text})" if lead else text
 
 
+def _upload_limit() -> int:
+    return int(settings.CROSSREG.get("UPLOAD_MAX_BYTES") or 200 * 1024 * 1024)
+
+
 def _importable_departments(user: Any) -> QuerySet[Department]:
     qs = Department.objects.filter(role=Department.Role.SUPERVISING).order_by("code")
     if getattr(user, "is_superuser", False) or getattr(user, "role", "") == "admin":
@@ -89,8 +95,15 @@ def import_list(request: HttpRequest) -> HttpResponse:
     result = None
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
+        upload = form.cleaned_data.get("file") if form.is_valid() else None
+        if upload is not None and upload.size > _upload_limit():
+            # Refused before the file is read into memory (the service checks again).
+            detail = _("文件 %(size)s 字节,上限 %(limit)s 字节") % {
+                "size": f"{upload.size:,}",
+                "limit": f"{_upload_limit():,}",
+            }
+            form.add_error(None, f"{PROBLEM_LEADS['too_large']}({detail})")
+        elif upload is not None:
             try:
                 result = services.source_list_import(
                     actor=request.user,  # type: ignore[arg-type]
@@ -167,7 +180,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if status not in ReviewPair.Status.values:
         status = ReviewPair.Status.PENDING
     qs = selectors.review_pair_list(user=request.user, status=status)  # type: ignore[arg-type]
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page = Paginator(qs.select_related("decided_by"), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "linking/review.html",
@@ -181,9 +194,11 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
     pair = get_object_or_404(ReviewPair, pk=pk)
     form = DecisionForm(request.POST)
+    page = request.POST.get("page", "")
+    back = reverse("linking:review") + (f"?page={page}" if page.isdigit() else "")
     if not form.is_valid():
         messages.error(request, _("请选择审核结论"))
-        return redirect("linking:review")
+        return redirect(back)
     try:
         services.review_pair_decide(
             actor=request.user,  # type: ignore[arg-type]
@@ -197,7 +212,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("审核结论已保存"))
-    return redirect("linking:review")
+    return redirect(back)
 
 
 @login_required

@@ -193,3 +193,84 @@ def test_the_token_admin_offers_the_lists_push_scope(city: dict[str, Any]) -> No
     assert ("lists:push", "lists:push") in ApiTokenIssueForm().fields["scopes"].choices  # type: ignore[attr-defined]
     secret = _token(city, "scjg", ["lists:push"])
     assert secret.startswith("crg_")
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(city: dict[str, Any], settings: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.CROSSREG = {**settings.CROSSREG, "UPLOAD_MAX_BYTES": 100}
+    c = Client()
+    c.force_login(city["staff"])
+    rows = [scjg_row(city["entities"][i], f"SJ{i}") for i in (1, 2, 3)]
+    upload = SimpleUploadedFile("big.csv", csv_bytes(SCJG_HEADER, rows))
+    resp = c.post("/base/import/", {"department": "scjg", "file": upload})
+    assert resp.status_code == 400
+    page = resp.content.decode()
+    assert "文件超过大小限制" in page and "上限 100 字节" in page
+    assert not SourceList.objects.exists()
+
+
+def _queries(c: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert c.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_base_and_review_pages_read_a_fixed_number_of_queries(city: dict[str, Any]) -> None:
+    e = city["entities"]
+    reviewer = city["reviewer"]
+    ids = [1, 2, 3, 4]
+    services.source_list_import(
+        actor="system:test",
+        department=city["depts"]["scjg"],
+        content=csv_bytes(SCJG_HEADER, [scjg_row(e[i], f"SJ{i}") for i in ids]),
+        file_name="a.csv",
+    )
+    services.source_list_import(
+        actor="system:test",
+        department=city["depts"]["sthj"],
+        content=csv_bytes(STHJ_HEADER, [sthj_row(e[i], f"WR{i}") for i in ids]),
+        file_name="b.csv",
+    )
+    c = Client()
+    c.force_login(reviewer)
+    one = _queries(c, f"/base/?q={e[1].name}")
+    assert _queries(c, "/base/") == one
+    page = c.get("/base/").content.decode()
+    assert page.count("2:市场监管局、生态环境局") == 4 and "scjg、sthj" not in page
+    # Decided pairs (from splits) name who decided: still one query for the page of pairs.
+    services.entity_split(
+        actor=reviewer, entity=e[1], record_ids=[SourceRecord.objects.get(local_id="WR1").pk]
+    )
+    one = _queries(c, "/base/review/?status=non_match")
+    for i in (2, 3, 4):
+        services.entity_split(
+            actor=reviewer, entity=e[i], record_ids=[SourceRecord.objects.get(local_id=f"WR{i}").pk]
+        )
+    assert _queries(c, "/base/review/?status=non_match") == one
+    assert (
+        c.get("/base/review/?status=non_match").content.decode().count('data-testid="review-pair"') == 8
+    )  # two per split
+
+
+def test_a_decision_returns_to_the_same_page_of_the_queue(city: dict[str, Any]) -> None:
+    e = city["entities"]
+    _two_lists(city)
+    wr1 = SourceRecord.objects.get(local_id="WR1")
+    services.entity_split(actor=city["reviewer"], entity=e[1], record_ids=[wr1.pk])
+    from crossreg.linking.models import ReviewPair
+
+    pair = ReviewPair.objects.get(other_entity=e[1])  # (and one against SJ1)
+    c = Client()
+    c.force_login(city["reviewer"])
+    resp = c.post(f"/base/review/{pair.pk}/", {"decision": "match", "page": "2"})
+    assert resp.status_code == 302 and resp["Location"] == "/base/review/?page=2"
+    wr1.refresh_from_db()
+    assert wr1.entity_id == e[1].pk
+    c.force_login(city["staff"])
+    assert c.post(f"/base/review/{pair.pk}/", {"decision": "non_match"}).status_code == 403
+    wr1.refresh_from_db()
+    assert wr1.entity_id == e[1].pk
