@@ -1,7 +1,9 @@
 """``/api/v1/ledger/``: the latest signed checkpoint, proof bundles and consistency proofs.
 
 Formats are those of docs/ledger.md; anything returned here can be checked offline with
-``verifiers/ledger_verify.py``. Systems need the ``ledger:read`` token scope.
+``verifiers/ledger_verify.py``. Systems need the ``ledger:read`` token scope. A bundle discloses the
+subject's entries, so it is served only to whoever may read that subject's record (a token: its
+department's subjects); checkpoints and consistency proofs are hashes only and are not scoped.
 """
 
 from __future__ import annotations
@@ -78,14 +80,8 @@ def checkpoint_latest(request: HttpRequest) -> dict[str, Any]:
 def bundle(request: HttpRequest, subject_type: str, subject_id: str) -> dict[str, Any]:
     """The subject's entries with inclusion proofs against a signed checkpoint (made now if needed)."""
     _require_scope(request)
-    last = (
-        selectors.subject_entries(subject_type=subject_type, subject_id=subject_id)
-        .order_by("-seq")
-        .values_list("seq", flat=True)
-        .first()
-    )
-    if last is None:
-        raise NotFound(f"no ledger entries for {subject_type}:{subject_id}")
+    principal: Any = getattr(request, "auth", None)  # the user, or the department's API token
+    last = selectors.subject_last_seq(user=principal, subject_type=subject_type, subject_id=subject_id)
     cp = services.checkpoint_ensure(min_size=last + 1)
     return selectors.bundle_build(subject_type=subject_type, subject_id=subject_id, checkpoint=cp)
 

@@ -1,4 +1,8 @@
-"""Pages of the full-process record: find a subject, see its record as a timeline with a verify result."""
+"""Pages of the full-process record: find a subject, see its record as a timeline with a verify result.
+
+Who may read which subject's record is ``selectors.subject_visible`` (docs/ledger.md); a subject the
+user may not read answers 404, exactly as one that does not exist.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from crossreg.core.errors import NotFound
 from crossreg.ledger import selectors, services, signing
 
 
@@ -17,7 +22,7 @@ def index(request: HttpRequest) -> HttpResponse:
     subject_id = request.GET.get("subject_id", "").strip()
     if subject_type and subject_id:
         return redirect("ledger:subject", subject_type=subject_type, subject_id=subject_id)
-    recent = selectors.Entry.objects.order_by("-seq")[:30]
+    recent = selectors.recent_visible(user=request.user)
     return render(
         request,
         "ledger/index.html",
@@ -33,7 +38,10 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def subject_timeline(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
-    check = selectors.subject_check(subject_type=subject_type, subject_id=subject_id)
+    try:
+        check = selectors.subject_check(user=request.user, subject_type=subject_type, subject_id=subject_id)
+    except NotFound:
+        raise Http404("no such record") from None
     rows = [
         {
             "check": c,
@@ -61,14 +69,10 @@ def subject_timeline(request: HttpRequest, subject_type: str, subject_id: str) -
 @login_required
 def subject_bundle(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
     """The proof bundle as a download; makes a checkpoint on demand if the latest does not cover it."""
-    last = (
-        selectors.subject_entries(subject_type=subject_type, subject_id=subject_id)
-        .order_by("-seq")
-        .values_list("seq", flat=True)
-        .first()
-    )
-    if last is None:
-        raise Http404("no ledger entries for this subject")
+    try:
+        last = selectors.subject_last_seq(user=request.user, subject_type=subject_type, subject_id=subject_id)
+    except NotFound:
+        raise Http404("no ledger entries for this subject, or you may not read them") from None
     checkpoint = services.checkpoint_ensure(min_size=last + 1)
     bundle = selectors.bundle_build(subject_type=subject_type, subject_id=subject_id, checkpoint=checkpoint)
     response = HttpResponse(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from crossreg.entities import selectors as entity_selectors
 from crossreg.entities.models import Entity
 from crossreg.entities.uscc import uscc_check
+from crossreg.ledger.selectors import subject_visible
 from crossreg.linking.selectors import entity_360_context
 from crossreg.orgs.models import User
 from crossreg.web import selectors
@@ -82,6 +83,8 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except ObjectDoesNotExist:
         raise Http404("no such entity") from None
     verdict = uscc_check(entity.uscc) if entity.uscc else None
+    # the record is for the departments that supervise the entity (docs/ledger.md)
+    ledger_visible = subject_visible(user=request.user, subject_type="entity", subject_id=str(entity.pk))
     context = {
         "entity": entity,
         "verdict": verdict,
@@ -90,8 +93,9 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (USCC_PART_LABELS.get(k, k), v) for k, v in (verdict.parts if verdict else {}).items()
         ],
         "key_domains": list(entity.key_domains.all()),
-        "ledger_count": selectors.entity_ledger_count(entity=entity),
-        "ledger_url": _ledger_timeline_url(entity),
+        "ledger_visible": ledger_visible,
+        "ledger_count": selectors.entity_ledger_count(entity=entity) if ledger_visible else 0,
+        "ledger_url": _ledger_timeline_url(entity) if ledger_visible else None,
         "l360": entity_360_context(user=cast(User, request.user), entity=entity),  # login_required
     }
     return render(request, "web/entity_detail.html", context)

@@ -33,7 +33,10 @@ def _fill() -> None:
 
 @pytest.fixture
 def user_client(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_user(username="viewer", password="pw-viewer-123456")
+    """A city leader: reads every subject's record (department scoping: test_access.py)."""
+    user = django_user_model.objects.create_user(
+        username="viewer", password="pw-viewer-123456", role="leader"
+    )
     client = Client()
     client.force_login(user)
     return client

@@ -215,3 +215,22 @@ def demo_city(*, entities_per_county: int = 6) -> dict[str, Any]:
         "staff": staff,
         "root": root,
     }
+
+
+def source_record_make(entity: Entity, department: Department, key: str, *, current: bool = True) -> Any:
+    """A row of ``department``'s list linked to ``entity`` (its supervisor, while ``current``)."""
+    from crossreg.linking.models import SourceList, SourceRecord
+
+    sl, _ = SourceList.objects.get_or_create(department=department, snapshot=1, defaults={"sha256": "0" * 64})
+    return SourceRecord.objects.create(
+        department=department,
+        source_list=sl,
+        last_list=sl,
+        record_key=key,
+        row_number=1,
+        raw={},
+        name=entity.name,
+        content_sha1="0" * 40,
+        entity=entity,
+        state=SourceRecord.State.CURRENT if current else SourceRecord.State.LEFT,
+    )

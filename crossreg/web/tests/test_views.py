@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crossreg.entities.models import Entity
@@ -19,6 +21,7 @@ from crossreg.web.tests.factories import (
     UserFactory,
     city_divisions,
     entity_make,
+    source_record_make,
 )
 
 pytestmark = pytest.mark.django_db
@@ -146,29 +149,96 @@ def test_dashboard_figures(city: dict) -> None:
     assert {b.key: b.value for b in fig.entities_by_type} == {"enterprise": 2, "individual": 1}
     assert {b.label: b.value for b in fig.entities_by_county} == {"亭湖区": 2, "东台市": 1}
     assert fig.departments == 2 and fig.departments_supervising == 1
+    # the market regulator's staff see its officers, not the approval bureau's expired one
+    assert fig.scope == "smr"
     assert (fig.officers_total, fig.officers_active, fig.officers_suspended, fig.officers_expired) == (
-        3,
+        2,
         1,
         1,
-        1,
+        0,
     )
-    assert fig.officers_own_department == 2
 
 
-def test_dashboard_page_and_query_count(
-    staff_client: Client, city: dict, django_assert_max_num_queries
-) -> None:
+def _dashboard_people(city: dict) -> dict[str, User]:
+    approval = Department.objects.get(role=Department.Role.APPROVAL)
+    bigdata = DepartmentFactory.create(code="dsj", name="盐城市大数据管理局", role=Department.Role.BIGDATA)
+    make = UserFactory.create
+    return {
+        "smr_staff": city["staff"],
+        "smr_officer": make(username="smr_off", role=User.Role.OFFICER, department=city["smr"]),
+        "approval": make(username="spj", role=User.Role.APPROVAL, department=approval),
+        "no_dept": make(username="nodept", role=User.Role.STAFF, department=None),
+        "leader": make(username="leader", role=User.Role.LEADER, department=None),
+        "bigdata": make(username="dsj", role=User.Role.BIGDATA, department=bigdata),
+        "admin": make(username="root", role=User.Role.ADMIN, is_staff=True, department=None),
+    }
+
+
+# role → whose departmental figures: (scope, officers total/active/suspended/expired, supervised
+# entities). The public figures (registry, departments, ledger size) are the same for everyone.
+DASHBOARD_TABLE = {
+    "smr_staff": ("smr", (2, 1, 1, 0), 1),
+    "smr_officer": ("smr", (2, 1, 1, 0), 1),
+    "approval": ("approval", (1, 0, 0, 1), 0),
+    "no_dept": (None, (0, 0, 0, 0), 0),  # acts for no department: public figures only
+    "leader": ("city", (3, 1, 1, 1), 2),
+    "bigdata": ("city", (3, 1, 1, 1), 2),
+    "admin": ("city", (3, 1, 1, 1), 2),
+}
+
+
+def test_dashboard_figures_by_role(city: dict) -> None:
+    people = _dashboard_people(city)
+    hengda = city["hengda"]
+    source_record_make(hengda, city["smr"], "smr-1")
+    other = Entity.objects.exclude(pk=hengda.pk)[0]
+    source_record_make(other, Department.objects.get(role=Department.Role.APPROVAL), "spj-1", current=False)
+    source_record_make(other, DepartmentFactory.create(code="hbj", name="盐城市生态环境局"), "hbj-1")
+    public = None
+    for name, (scope, officers, supervised) in DASHBOARD_TABLE.items():
+        fig = dashboard_figures(user=people[name], today=dt.date(2025, 6, 1))
+        got = (
+            fig.scope,
+            (fig.officers_total, fig.officers_active, fig.officers_suspended, fig.officers_expired),
+        )
+        assert got == (scope, officers), name
+        assert fig.supervised_entities == supervised, name
+        shown = (fig.entities_total, fig.departments, fig.ledger_entries)
+        assert public in (None, shown), name
+        public = shown
+
+
+@pytest.mark.parametrize(("name", "queries"), [("smr_staff", 11), ("no_dept", 7), ("leader", 10)])
+def test_dashboard_page_and_query_count(city: dict, name: str, queries: int) -> None:
+    client = Client()
+    client.force_login(_dashboard_people(city)[name])
+
+    def page() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            r = client.get(reverse("dashboard"))
+        assert r.status_code == 200
+        return r.content.decode(), len(ctx.captured_queries)
+
+    _, small = page()
     # Grow the city: the number of queries must not grow with it.
     for i in range(20):
-        entity_make(name=f"盐城市新{i}号科技有限公司", division=city["divisions"]["320903"])
-    with django_assert_max_num_queries(10):
-        r = staff_client.get(reverse("dashboard"))
-    html = r.content.decode()
-    assert r.status_code == 200
+        e = entity_make(name=f"盐城市新{i}号科技有限公司", division=city["divisions"]["320903"])
+        source_record_make(e, city["smr"], f"smr-new-{i}")
+    html, large = page()
+    assert small == large == queries
     stat = html.split('data-testid="stat-entities"', 1)[1].split("</div>", 1)[0]
     assert ">23<" in stat
-    assert "stat-value" in stat
     assert "盐都区" in html and "亭湖区" in html
+    scoped = (
+        html.split('data-testid="scope-figures"', 1)[1].split("</section>", 1)[0] if name != "no_dept" else ""
+    )
+    if name == "smr_staff":
+        assert "盐城市市场监督管理局的数据，以及全市公开数据" in html
+        assert 'data-testid="stat-supervised"' in scoped and ">20<" in scoped
+    elif name == "leader":
+        assert "全市监管数据概览" in html and ">3<" in scoped.split('data-testid="stat-officers"', 1)[1]
+    else:
+        assert 'data-testid="stat-officers"' not in html and "全市公开数据概览" in html
 
 
 # --- entity search -----------------------------------------------------------------------------
@@ -246,7 +316,12 @@ def test_entity_page_shows_registry_fields(staff_client: Client, city: dict) -> 
     assert "食品安全" in html.split('data-testid="key-domains"', 1)[1].split("</dd>", 1)[0]
     assert "credit-B" in html
     assert "亭湖区" in html  # registering division decoded from the USCC
-    # Its creation is in the ledger, and the page links to its timeline there.
+    # Its record is for the departments that supervise it: not yet the market regulator …
+    assert "/ledger/subject/" not in html and "本主体共有" not in html
+    assert 'data-testid="ledger-scoped"' in html
+    # … until the entity is on its list; then the page links to its timeline, with its creation.
+    source_record_make(e, city["smr"], "smr-1")
+    html = staff_client.get(reverse("entity_detail", args=[e.pk])).content.decode()
     assert f'href="/ledger/subject/entity/{e.pk}/"' in html
     assert "本主体共有 1 条记录。" in html
 
