@@ -17,47 +17,27 @@ from crossreg.linking import services
 from crossreg.linking.models import LinkModel, ReviewPair, SourceList, SourceRecord
 from crossreg.linking.tests.conftest import SCJG_HEADER, STHJ_HEADER, csv_bytes, scjg_row, sthj_row
 from crossreg.orgs.models import User
-from crossreg.testing.browser import BROWSER_MARKS, CHROMIUM
+from crossreg.testing.browser import BROWSER_MARKS
+from crossreg.testing.pages import PHONE, Browser, Page, expect, live_settings, new_page, page_width, sign_in
 
 pytestmark = BROWSER_MARKS
-
-if CHROMIUM.exists():
-    from playwright.sync_api import Browser, Page, expect
-else:  # pragma: no cover - the whole module is skipped
-    Browser = Page = Any  # type: ignore[misc,assignment]
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 @pytest.fixture
 def live_city(transactional_db: None, settings: Any, city: dict[str, Any]) -> dict[str, Any]:
-    # The live server speaks plain http on localhost: no Secure cookies there.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+    live_settings(settings)
     return city
-
-
-def _open(browser: Browser, live_server: Any, **context: Any) -> Page:
-    ctx = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", **(context or {"viewport": {"width": 1280, "height": 800}})
-    )
-    ctx.set_default_timeout(20_000)
-    return ctx.new_page()
 
 
 @pytest.fixture
 def page(browser: Browser, live_server: Any, live_city: dict[str, Any]) -> Iterator[Page]:
-    p = _open(browser, live_server)
+    p = new_page(browser, live_server)
     yield p
     p.context.close()
 
 
 def _login(page: Page, username: str) -> None:
-    page.goto(reverse("login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("x")
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in(page, username, "x")
 
 
 def _import(city: dict[str, Any], dept: str, content: bytes, **kw: Any) -> None:
@@ -302,8 +282,8 @@ def test_users_without_the_capability_are_refused(
     wr1 = SourceRecord.objects.get(local_id="WR1")
     lists_before = SourceList.objects.count()
 
-    staff = _open(browser, live_server)
-    officer = _open(browser, live_server)
+    staff = new_page(browser, live_server)
+    officer = new_page(browser, live_server)
     try:
         _login(staff, "staff")
         # No review link for department staff, and the page itself answers 403.
@@ -356,13 +336,13 @@ def test_pages_work_at_phone_width(browser: Browser, live_server: Any, live_city
     city = live_city
     e1 = city["entities"][1]
     _review_pair(city)
-    reviewer = _open(browser, live_server, **PHONE)
-    staff = _open(browser, live_server, **PHONE)
+    reviewer = new_page(browser, live_server, **PHONE)
+    staff = new_page(browser, live_server, **PHONE)
     try:
         _login(reviewer, "reviewer")
         for url in (reverse("linking:base"), reverse("linking:review"), f"/entities/{e1.pk}/"):
             reviewer.goto(url)
-            width = reviewer.evaluate("document.documentElement.scrollWidth")
+            width = page_width(reviewer)
             assert width <= 390, (url, width)
         reviewer.goto(reverse("linking:review"))
         button = reviewer.get_by_role("button", name="是同一主体", exact=True).first
@@ -373,7 +353,7 @@ def test_pages_work_at_phone_width(browser: Browser, live_server: Any, live_city
 
         _login(staff, "staff")
         staff.goto(reverse("linking:import"))
-        assert staff.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(staff) <= 390
         staff.get_by_label("名录文件").set_input_files(
             {
                 "name": "scjg.csv",
@@ -383,7 +363,7 @@ def test_pages_work_at_phone_width(browser: Browser, live_server: Any, live_city
         )
         staff.get_by_role("button", name="导入").click()
         expect(staff.get_by_test_id("import-result")).to_be_visible()
-        assert staff.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(staff) <= 390
     finally:
         reviewer.context.close()
         staff.context.close()
