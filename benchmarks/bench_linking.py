@@ -1,39 +1,70 @@
-"""Linking benchmark: import every department's list, relink the city, score it, link a new list.
+"""Linking benchmark (issue 5): import every department's list, relink the city, score it, then link
+a department's updated list with new records incrementally.
 
-    python -m benchmarks.bench_linking --entities 100000
-    python -m benchmarks.bench_linking --entities 1000000 --incremental 10000
+    python -m benchmarks.bench_linking --entities 1000000                 # PostgreSQL, 8 lists
+    python -m benchmarks.bench_linking --entities 100000 --database sqlite
+    python -m benchmarks.bench_linking --entities 100000 --list-plan city  # the 17-list city
 
-Runs on a scratch SQLite database in a temporary directory (``--keep DIR`` to keep it). Prints, never
-asserts: import time, linking time (train / predict / cluster / apply), peak memory, pairs scored,
-pairwise precision/recall/F1 and cluster precision/recall; then the incremental link of a list of
-``--incremental`` rows (the first rows of the fire brigade's list, held back from the full run).
+The city is seeded with ``crossreg seed --list-plan bench8`` (eight departments' lists, about three
+rows per entity) in a child process, into a scratch database: PostgreSQL (``--database postgres``,
+the default; ``BENCH_LINKING_DATABASE_URL``, default
+postgres://postgres@127.0.0.1:5432/crossreg_linking_bench, dropped and created on every run with
+``bench_seed``'s helper) or a SQLite file in a temporary directory. The last ``--incremental`` rows
+of one department's list (``--held-back``) are left out of the full run; afterwards that
+department's whole list is imported as its next snapshot, so those rows are linked incrementally
+against the base. Prints, never asserts: import time, linking time per step, peak memory (this
+process's maximum RSS; the seed runs in its own process), pairs scored, pairwise
+precision/recall/F1, cluster precision/recall, and the incremental run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-HELD_BACK = "xf"
-"""The department whose list is held back from the full run and linked incrementally afterwards."""
+from benchmarks.bench_seed import ROOT, _pg_recreate
+
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/crossreg_linking_bench"
+HELD_BACK = "wjw"
+"""The department whose last rows are held back from the full run and linked incrementally."""
 
 
 def _peak_rss_mib() -> float:
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() or "?"
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _split_list(path: Path, keep_out: int) -> tuple[bytes, bytes]:
+    """(the list without its last ``keep_out`` rows, the whole list)."""
+    whole = path.read_bytes()
+    lines = whole.splitlines(keepends=True)
+    return b"".join(lines[: max(1, len(lines) - keep_out)]), whole
+
+
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="bench_linking")
+    parser = argparse.ArgumentParser(prog="bench_linking", description=__doc__.split("\n\n")[0])
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--list-plan", default="bench8", help="the seed's list plan (bench8 or city)")
+    parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--held-back", default=HELD_BACK, help="department whose last rows are held back")
     parser.add_argument(
-        "--incremental", type=int, default=10_000, help="rows of the incrementally linked list"
+        "--incremental", type=int, default=10_000, help="rows held back and linked incrementally"
     )
     parser.add_argument("--keep", type=Path, default=None, help="work in this directory and keep it")
     parser.add_argument("--workers", type=int, default=2)
@@ -41,48 +72,86 @@ def main(argv: list[str]) -> None:
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-linking-"))
     work.mkdir(parents=True, exist_ok=True)
-    os.environ["CROSSREG_VAR_DIR"] = str(work)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CROSSREG_VAR_DIR")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", CROSSREG_VAR_DIR=str(work))
+    if args.database == "postgres":
+        url = os.environ.get("BENCH_LINKING_DATABASE_URL", DEFAULT_PG)
+        _pg_recreate(url)
+        env["DATABASE_URL"] = url
+    os.environ.clear()
+    os.environ.update(env)
+    print(
+        f"commit {_commit()}; {os.cpu_count()} CPUs, load average {_load()}; {args.database}; "
+        f"{args.entities:,} entities, list plan {args.list_plan}; work dir {work}",
+        flush=True,
+    )
+    cli = [sys.executable, "-m", "crossreg.cli"]
+    subprocess.run([*cli, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    lists = work / "lists"
+    t = time.perf_counter()
+    subprocess.run(
+        [
+            *cli,
+            "seed",
+            "--seed",
+            str(args.seed),
+            "--entities",
+            str(args.entities),
+            "--list-plan",
+            args.list_plan,
+            "--lists-dir",
+            str(lists),
+            "--workers",
+            str(args.workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    print(f"seed: {time.perf_counter() - t:.1f} s", flush=True)
+
     import django
 
     django.setup()
-    from django.core.management import call_command
-
     from crossreg.linking import evaluation, services
     from crossreg.linking.models import SourceRecord
     from crossreg.orgs.models import Department
-    from crossreg.synth.services import city_seed
 
-    print(f"work dir {work}", flush=True)
-    call_command("migrate", verbosity=0)
-    lists = work / "lists"
-    t = time.perf_counter()
-    city_seed(seed=args.seed, entities=args.entities, lists_dir=lists, workers=args.workers)
-    print(f"seed {args.entities:,} entities: {time.perf_counter() - t:.1f} s", flush=True)
-
-    held = lists / f"{HELD_BACK}.csv"
+    held_path = lists / f"{args.held_back}.csv"
     held_dir = work / "held"
     held_dir.mkdir(exist_ok=True)
-    held.rename(held_dir / held.name)
+    shutil.move(held_path, held_dir / held_path.name)
+    part, whole = _split_list(held_dir / held_path.name, args.incremental)
+    held_path.write_bytes(part)
 
     actor = "system:bench"
     t = time.perf_counter()
     results = services.import_directory(actor=actor, directory=lists, link=False)
     t_import = time.perf_counter() - t
     rows = sum(r.source_list.row_count for r in results)
+    std = sum(r.timings.get("standardise", 0.0) for r in results)
+    write = sum(r.timings.get("write", 0.0) for r in results)
     print(
-        f"import {len(results)} lists, {rows:,} records: {t_import:.1f} s ({rows / t_import:,.0f} rows/s)",
+        f"import {len(results)} lists, {rows:,} records: {t_import:.1f} s ({rows / t_import:,.0f} rows/s; "
+        f"read + standardise {std:.1f} s, write {write:.1f} s); peak RSS so far {_peak_rss_mib():,.0f} MiB; "
+        f"load {_load()}",
         flush=True,
     )
 
     t = time.perf_counter()
     relink = services.linking_relink(actor=actor, retrain=True)
     t_link = time.perf_counter() - t
-    print(f"link (train + predict + cluster + apply + base): {t_link:.1f} s  {relink.timings}", flush=True)
     print(
-        f"pairs scored {relink.counts['pairs_scored']:,}; deterministic edges {relink.counts['deterministic_edges']:,}; "
-        f"review pairs {relink.counts['review_pairs']:,}; base size {relink.counts['base_size']:,}",
+        f"link (load + train + predict + cluster + apply + base): {t_link:.1f} s  {relink.timings}; "
+        f"peak RSS so far {_peak_rss_mib():,.0f} MiB; load {_load()}",
+        flush=True,
+    )
+    c = relink.counts
+    print(
+        f"pairs scored {c['pairs_scored']:,}; deterministic edges {c['deterministic_edges']:,}; "
+        f"review pairs {c['review_pairs']:,}; new source-only entities {c['new_entities']:,}; "
+        f"base size {c['base_size']:,}",
         flush=True,
     )
 
@@ -94,16 +163,21 @@ def main(argv: list[str]) -> None:
         flush=True,
     )
 
-    # Incremental: the held-back department's list, cut to --incremental rows.
-    text = (held_dir / held.name).read_bytes().decode("utf-8-sig").splitlines(keepends=True)
-    part = "".join(text[: args.incremental + 1]).encode("utf-8")
+    # Incremental: the held-back department's whole list as its next snapshot.
     t = time.perf_counter()
     result = services.source_list_import(
-        actor=actor, department=Department.objects.get(pk=HELD_BACK), content=part, file_name=held.name
+        actor=actor,
+        department=Department.objects.get(pk=args.held_back),
+        content=whole,
+        file_name=held_path.name,
     )
     t_inc = time.perf_counter() - t
+    timings = {k: round(v, 1) for k, v in result.timings.items()}
     print(
-        f"incremental link of {result.source_list.row_count:,} records: {t_inc:.1f} s {result.timings}",
+        f"incremental: {args.held_back} list of {result.source_list.row_count:,} rows, "
+        f"{result.counts.get('new', 0):,} new records linked: {t_inc:.1f} s {timings} "
+        f"(link step {timings.get('link', 0.0)} s); pairs scored {result.counts.get('pairs_scored', 0):,}; "
+        f"load {_load()}",
         flush=True,
     )
     s2 = evaluation.evaluate_against(truth)
@@ -114,6 +188,8 @@ def main(argv: list[str]) -> None:
         flush=True,
     )
     print(f"peak memory (this process, RSS): {_peak_rss_mib():,.0f} MiB", flush=True)
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -367,12 +367,52 @@ def deterministic_edges(nodes: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass
 class ClusterResult:
-    cluster_of: dict[int, int]
-    """rid → cluster root rid."""
+    clusters: pl.DataFrame
+    """``rid`` → ``root`` (the cluster's id, a member's rid), for every node, in node order."""
     accepted: int
     refused: int
-    model_edge_of: dict[int, float]
-    """rid → best accepted model probability that joined it (for display)."""
+    scores: pl.DataFrame
+    """``rid`` → ``score``: the best accepted model probability that joined it (for display)."""
+
+    @property
+    def cluster_of(self) -> dict[int, int]:
+        """rid → root as a dict (small runs and tests)."""
+        return dict(self.clusters.select("rid", "root").iter_rows())
+
+    @property
+    def model_edge_of(self) -> dict[int, float]:
+        return dict(self.scores.select("rid", "score").iter_rows())
+
+
+_EDGE_SCHEMA = {"rid_l": pl.Int64, "rid_r": pl.Int64}
+
+
+def _pairs_frame(pairs: Iterable[tuple[int, int]]) -> pl.DataFrame:
+    return pl.DataFrame(list(pairs), schema=_EDGE_SCHEMA, orient="row")
+
+
+def components(rids: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:
+    """Connected components (``rid`` → ``comp``, the smallest rid of its component) by min-label
+    propagation with pointer jumping, vectorised in polars; nodes without edges are their own."""
+    rids = rids.cast(pl.Int64)
+    e = edges.select(pl.col("rid_l").alias("a"), pl.col("rid_r").alias("b")).cast(pl.Int64)
+    e = pl.concat([e, e.select(pl.col("b").alias("a"), pl.col("a").alias("b"))]).unique()
+    label = pl.DataFrame({"rid": pl.concat([e["a"]]).unique()}).with_columns(pl.col("rid").alias("comp"))
+    while True:
+        nb = e.join(label, left_on="b", right_on="rid").group_by("a").agg(pl.col("comp").min().alias("nb"))
+        new = label.join(nb, left_on="rid", right_on="a", how="left").select(
+            "rid", pl.min_horizontal("comp", "nb").alias("comp")
+        )
+        # pointer jumping: a node takes its label's label
+        new = new.join(
+            new.select(pl.col("rid").alias("comp"), pl.col("comp").alias("jump")), on="comp", how="left"
+        ).select("rid", pl.min_horizontal("comp", "jump").alias("comp"))
+        changed = new.join(label, on="rid", suffix="_old").filter(pl.col("comp") != pl.col("comp_old")).height
+        label = new
+        if changed == 0:
+            break
+    out = pl.DataFrame({"rid": rids}).join(label, on="rid", how="left")
+    return out.with_columns(pl.coalesce("comp", "rid").alias("comp"))
 
 
 def cluster(
@@ -385,18 +425,123 @@ def cluster(
     forbidden: Iterable[tuple[int, int]] = (),
     same_anchor_united: bool = True,
 ) -> ClusterResult:
-    """Constrained union–find, strongest edges first (see module docstring)."""
+    """Constrained union–find, strongest edges first (see module docstring).
+
+    Vectorised: the connected components of all edges are computed in polars; a component with at
+    most one anchor, one valid USCC and one branch name and no forbidden pair inside is what the
+    constrained union–find would build from it (no check can fail), so it is taken whole. Only
+    the few components that break a constraint are run through the sequential union–find, edge
+    by edge in order, exactly as before."""
+    node_cols = nodes.select(
+        pl.col("rid").cast(pl.Int64),
+        pl.col("anchor").cast(pl.Int64),
+        pl.col("uscc"),
+        (pl.col("branch_key").fill_null("") if "branch_key" in nodes.columns else pl.lit("")).alias(
+            "branch_key"
+        ),
+    )
+    rid_set = node_cols.select("rid")
+    # Edges in the order the union–find takes them: same anchor, forced, deterministic, model.
+    anchor_edges = pl.DataFrame(schema=_EDGE_SCHEMA)
+    if same_anchor_united:
+        with_anchor = node_cols.filter(pl.col("anchor").is_not_null()).select("rid", "anchor")
+        first = with_anchor.group_by("anchor", maintain_order=True).agg(pl.col("rid").first().alias("rid_l"))
+        anchor_edges = (
+            with_anchor.join(first, on="anchor")
+            .filter(pl.col("rid") != pl.col("rid_l"))
+            .select("rid_l", pl.col("rid").alias("rid_r"))
+        )
+    forced_df = _pairs_frame(forced)
+    forced_df = forced_df.join(rid_set, left_on="rid_l", right_on="rid", how="semi").join(
+        rid_set, left_on="rid_r", right_on="rid", how="semi"
+    )
+    det = (
+        deterministic.select(pl.col("rid_l", "rid_r").cast(pl.Int64))
+        if deterministic is not None and deterministic.height
+        else pl.DataFrame(schema=_EDGE_SCHEMA)
+    )
+    strong = pl.DataFrame(schema={**_EDGE_SCHEMA, "match_probability": pl.Float64})
+    if model_edges is not None and model_edges.height:
+        strong = (
+            model_edges.select(pl.col("rid_l", "rid_r").cast(pl.Int64), pl.col("match_probability"))
+            .filter(pl.col("match_probability") >= threshold)
+            .join(rid_set, left_on="rid_l", right_on="rid", how="semi")
+            .join(rid_set, left_on="rid_r", right_on="rid", how="semi")
+            .sort("match_probability", descending=True, maintain_order=True)
+        )
+    all_edges = pl.concat([anchor_edges, forced_df, det, strong.select("rid_l", "rid_r")])
+    comps = components(node_cols.get_column("rid"), all_edges)
+    # A component is clean when no union–find check can fail inside it.
+    info = node_cols.join(comps, on="rid")
+    per_comp = info.group_by("comp").agg(
+        pl.col("anchor").drop_nulls().n_unique().alias("anchors"),
+        pl.col("uscc").drop_nulls().n_unique().alias("usccs"),
+        pl.col("branch_key").n_unique().alias("branches"),
+    )
+    dirty = per_comp.filter((pl.col("anchors") > 1) | (pl.col("usccs") > 1) | (pl.col("branches") > 1))
+    forbidden_df = _pairs_frame(forbidden)
+    if forbidden_df.height:
+        inside = (
+            forbidden_df.join(comps, left_on="rid_l", right_on="rid")
+            .join(comps, left_on="rid_r", right_on="rid", suffix="_r")
+            .filter(pl.col("comp") == pl.col("comp_r"))
+            .select("comp")
+        )
+        dirty = pl.concat([dirty.select("comp"), inside]).unique()
+    dirty_ids = dirty.select("comp")
+    clean = comps.join(dirty_ids, on="comp", how="anti")
+    clean_strong = strong.join(clean, left_on="rid_l", right_on="rid", how="semi")
+    clean_scores = pl.concat(
+        [
+            clean_strong.select(pl.col("rid_l").alias("rid"), "match_probability"),
+            clean_strong.select(pl.col("rid_r").alias("rid"), "match_probability"),
+        ]
+    )
+    edge_count = det.join(clean, left_on="rid_l", right_on="rid", how="semi").height + clean_strong.height
+    accepted, refused = edge_count, 0
+    roots = clean.select("rid", pl.col("comp").alias("root"))
+    if dirty_ids.height:
+        members = comps.join(dirty_ids, on="comp", how="semi").select("rid")
+
+        def within(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.join(members, left_on="rid_l", right_on="rid", how="semi")
+
+        sub = _cluster_sequential(
+            node_cols.join(members, on="rid", how="semi"),
+            unchecked=pl.concat([within(anchor_edges), within(forced_df)]),
+            deterministic=within(det),
+            strong=within(strong),
+            forbidden=forbidden_df,
+        )
+        roots = pl.concat([roots, sub.clusters])
+        clean_scores = pl.concat([clean_scores, sub.scores.rename({"score": "match_probability"})])
+        accepted += sub.accepted
+        refused += sub.refused
+    clusters = node_cols.select("rid").join(roots, on="rid", how="left", maintain_order="left")
+    scores = clean_scores.group_by("rid").agg(pl.col("match_probability").max().alias("score"))
+    return ClusterResult(clusters=clusters, accepted=accepted, refused=refused, scores=scores)
+
+
+def _cluster_sequential(
+    nodes: pl.DataFrame,
+    *,
+    unchecked: pl.DataFrame,
+    deterministic: pl.DataFrame,
+    strong: pl.DataFrame,
+    forbidden: pl.DataFrame,
+) -> ClusterResult:
+    """The constrained union–find over a (small) set of nodes: unchecked unions first (same
+    anchor, human matches), then deterministic edges, then model edges strongest first; a checked
+    merge is refused when it would join two anchors, two valid USCCs, two branch names or a
+    forbidden pair."""
     rids = nodes.get_column("rid").to_list()
-    anchors = nodes.get_column("anchor").to_list()
-    usccs = nodes.get_column("uscc").to_list()
-    branches = nodes.get_column("branch_key").to_list() if "branch_key" in nodes.columns else [""] * len(rids)
     parent: dict[int, int] = {r: r for r in rids}
     size: dict[int, int] = dict.fromkeys(rids, 1)
-    anchor_of: dict[int, int | None] = dict(zip(rids, anchors, strict=True))
-    uscc_of: dict[int, str | None] = dict(zip(rids, usccs, strict=True))
-    branch_of: dict[int, str] = {r: (b or "") for r, b in zip(rids, branches, strict=True)}
+    anchor_of: dict[int, int | None] = dict(zip(rids, nodes.get_column("anchor").to_list(), strict=True))
+    uscc_of: dict[int, str | None] = dict(zip(rids, nodes.get_column("uscc").to_list(), strict=True))
+    branch_of: dict[int, str] = dict(zip(rids, nodes.get_column("branch_key").to_list(), strict=True))
     cannot: dict[int, set[int]] = {}
-    for a, b in forbidden:
+    for a, b in forbidden.iter_rows():
         cannot.setdefault(a, set()).add(b)
         cannot.setdefault(b, set()).add(a)
     members_with_cannot: dict[int, list[int]] = {r: [r] for r in cannot if r in parent}
@@ -438,40 +583,30 @@ def cluster(
         return True
 
     accepted = refused = 0
-    if same_anchor_united:
-        first_of_anchor: dict[int, int] = {}
-        for r, a in zip(rids, anchors, strict=True):
-            if a is None:
-                continue
-            if a in first_of_anchor:
-                union(first_of_anchor[a], r, check=False)
-            else:
-                first_of_anchor[a] = r
-    for a, b in forced:
-        if a in parent and b in parent:
-            union(a, b, check=False)
-    if deterministic is not None and deterministic.height:
-        for a, b in deterministic.select("rid_l", "rid_r").iter_rows():
-            if union(a, b, check=True):
-                accepted += 1
-            else:
-                refused += 1
+    for a, b in unchecked.select("rid_l", "rid_r").iter_rows():
+        union(a, b, check=False)
+    for a, b in deterministic.select("rid_l", "rid_r").iter_rows():
+        if union(a, b, check=True):
+            accepted += 1
+        else:
+            refused += 1
     best: dict[int, float] = {}
-    if model_edges is not None and model_edges.height:
-        strong = model_edges.filter(pl.col("match_probability") >= threshold).sort(
-            "match_probability", descending=True
-        )
-        for a, b, p in strong.select("rid_l", "rid_r", "match_probability").iter_rows():
-            if a not in parent or b not in parent:
-                continue
-            if union(a, b, check=True):
-                accepted += 1
-                best[a] = max(best.get(a, 0.0), p)
-                best[b] = max(best.get(b, 0.0), p)
-            else:
-                refused += 1
+    for a, b, p in strong.select("rid_l", "rid_r", "match_probability").iter_rows():
+        if union(a, b, check=True):
+            accepted += 1
+            best[a] = max(best.get(a, 0.0), p)
+            best[b] = max(best.get(b, 0.0), p)
+        else:
+            refused += 1
     return ClusterResult(
-        cluster_of={r: find(r) for r in rids}, accepted=accepted, refused=refused, model_edge_of=best
+        clusters=pl.DataFrame(
+            {"rid": rids, "root": [find(r) for r in rids]}, schema={"rid": pl.Int64, "root": pl.Int64}
+        ),
+        accepted=accepted,
+        refused=refused,
+        scores=pl.DataFrame(
+            {"rid": list(best), "score": list(best.values())}, schema={"rid": pl.Int64, "score": pl.Float64}
+        ),
     )
 
 
@@ -487,11 +622,18 @@ def review_candidates(
     if model_edges.height == 0:
         return model_edges
     mid = model_edges.filter((pl.col("match_probability") >= low) & (pl.col("match_probability") < high))
-    keep = []
-    for a, b in mid.select("rid_l", "rid_r").iter_rows():
-        key = (min(a, b), max(a, b))
-        keep.append(result.cluster_of.get(a) != result.cluster_of.get(b) and key not in decided)
-    return mid.filter(pl.Series(keep, dtype=pl.Boolean))
+    roots = result.clusters.select("rid", "root")
+    decided_df = _pairs_frame(sorted(decided)).rename({"rid_l": "lo", "rid_r": "hi"})
+    return (
+        mid.with_columns(
+            pl.min_horizontal("rid_l", "rid_r").alias("lo"), pl.max_horizontal("rid_l", "rid_r").alias("hi")
+        )
+        .join(roots.rename({"rid": "rid_l", "root": "root_l"}), on="rid_l", how="left")
+        .join(roots.rename({"rid": "rid_r", "root": "root_r"}), on="rid_r", how="left")
+        .filter(pl.col("root_l").ne_missing(pl.col("root_r")))
+        .join(decided_df, on=["lo", "hi"], how="anti")
+        .drop("lo", "hi", "root_l", "root_r")
+    )
 
 
 def evidence(row: dict[str, Any], model: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from crossreg.linking import engine
+from crossreg.linking import bulk, engine
 from crossreg.linking.models import SourceRecord
 
 
@@ -28,11 +28,12 @@ def truth_frame(path: Path) -> pl.DataFrame:
 
 
 def predicted_frame(*, current_only: bool = False) -> pl.DataFrame:
-    qs = SourceRecord.objects.all()
-    if current_only:
-        qs = qs.filter(state=SourceRecord.State.CURRENT)
-    rows = list(qs.values_list("department_id", "local_id", "entity_id", "pk"))
-    df = pl.DataFrame(rows, schema=["department", "local_id", "entity_id", "pk"], orient="row")
+    where = "WHERE state = 'current'" if current_only else ""
+    df = bulk.fetch_frame(
+        f"SELECT department_id, local_id, entity_id, id FROM {SourceRecord._meta.db_table} {where}",
+        [],
+        {"department": pl.Utf8, "local_id": pl.Utf8, "entity_id": pl.Int64, "pk": pl.Int64},
+    )
     return df.select(
         (pl.col("department") + pl.lit("|") + pl.col("local_id")).alias("key"),
         # An unlinked record is its own cluster (negative ids cannot collide with entity ids).

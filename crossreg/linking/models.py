@@ -79,9 +79,18 @@ class SourceRecord(models.Model):
         SPLIT = "split", _("人工拆分")
         NEW = "new", _("新建主体")
 
-    department = models.ForeignKey("orgs.Department", on_delete=models.PROTECT, related_name="+")
+    # Indexes are kept few: every one costs time on each of millions of rows written by an import
+    # or a relink. The department is covered by the unique key and (department, state), the entity
+    # by (entity, state); codes and names are matched in the linking engine, not in SQL.
+    department = models.ForeignKey(
+        "orgs.Department", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     source_list = models.ForeignKey(
-        SourceList, on_delete=models.PROTECT, related_name="first_records", verbose_name=_("首次出现的名录")
+        SourceList,
+        on_delete=models.PROTECT,
+        related_name="first_records",
+        verbose_name=_("首次出现的名录"),
+        db_index=False,
     )
     last_list = models.ForeignKey(
         SourceList, on_delete=models.PROTECT, related_name="records", verbose_name=_("最近出现的名录")
@@ -98,12 +107,12 @@ class SourceRecord(models.Model):
     # Standardised columns (crossreg.linking.standardise); the raw row stays in ``raw``.
     uscc_raw = models.CharField(_("代码(原文)"), max_length=64, blank=True)
     uscc_norm = models.CharField(_("代码(规范化)"), max_length=64, blank=True)
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     uscc_valid = models.BooleanField(_("代码有效"), default=False)
-    registration_no = models.CharField(_("注册号"), max_length=15, blank=True, db_index=True)
+    registration_no = models.CharField(_("注册号"), max_length=15, blank=True)
     orgcode = models.CharField(_("组织机构代码"), max_length=9, blank=True)
     name = models.CharField(_("名称"), max_length=200, blank=True)
-    name_norm = models.CharField(_("规范化名称"), max_length=200, blank=True, db_index=True)
+    name_norm = models.CharField(_("规范化名称"), max_length=200, blank=True)
     name_region = models.CharField(max_length=32, blank=True)
     trade_name = models.CharField(_("字号"), max_length=64, blank=True)
     industry_words = models.CharField(max_length=64, blank=True)
@@ -122,7 +131,7 @@ class SourceRecord(models.Model):
     state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.CURRENT)
     left_at = models.DateTimeField(_("移出时间"), null=True, blank=True)
     left_list = models.ForeignKey(
-        SourceList, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        SourceList, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
 
     entity = models.ForeignKey(
@@ -132,6 +141,7 @@ class SourceRecord(models.Model):
         blank=True,
         related_name="source_records",
         verbose_name=_("市场主体"),
+        db_index=False,
     )
     link_method = models.CharField(
         _("关联方式"), max_length=8, choices=LinkMethod.choices, default=LinkMethod.NONE, blank=True

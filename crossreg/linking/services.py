@@ -22,14 +22,14 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid, ProblemList
 from crossreg.entities.models import Entity
-from crossreg.linking import engine
+from crossreg.linking import bulk, engine
 from crossreg.linking import standardise as std
 from crossreg.linking.models import (
     BaseMembershipEvent,
@@ -114,22 +114,14 @@ def division_gazetteer() -> list[tuple[str, str]]:
     return std.division_gazetteer(Division.objects.values_list("name", "code"))
 
 
-def _fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
-
-
 def registry_nodes(gazetteer: list[tuple[str, str]] | None = None) -> pl.DataFrame:
     """Every registry entity as a linking node: ``rid`` = −id, ``anchor`` = id."""
     gz = gazetteer if gazetteer is not None else division_gazetteer()
     table = Entity._meta.db_table
-    rows = _fetch(f"SELECT id, uscc, registration_no, name, address, legal_rep, division_id FROM {table}")
-    if not rows:
-        return engine.nodes_frame(pl.DataFrame(schema={"rid": pl.Int64, "source": pl.Utf8}))
-    df = pl.DataFrame(
-        rows,
-        schema={
+    df = bulk.fetch_frame(
+        f"SELECT id, uscc, registration_no, name, address, legal_rep, division_id FROM {table}",
+        [],
+        {
             "id": pl.Int64,
             "uscc_raw": pl.Utf8,
             "regno": pl.Utf8,
@@ -138,8 +130,9 @@ def registry_nodes(gazetteer: list[tuple[str, str]] | None = None) -> pl.DataFra
             "legal_rep": pl.Utf8,
             "division_id": pl.Utf8,
         },
-        orient="row",
     )
+    if df.height == 0:
+        return engine.nodes_frame(pl.DataFrame(schema={"rid": pl.Int64, "source": pl.Utf8}))
     df = df.with_columns(pl.coalesce(pl.col("uscc_raw"), pl.col("regno"), pl.lit("")).alias("uscc_raw"))
     df = std.standardise(df.with_columns(pl.lit("").alias("phone")), gz)
     # The registry's own division is authoritative.
@@ -163,14 +156,11 @@ def registry_nodes(gazetteer: list[tuple[str, str]] | None = None) -> pl.DataFra
 def record_nodes(*, where: str = "state = 'current'", params: Sequence[Any] = ()) -> pl.DataFrame:
     """Source records as linking nodes (``rid`` = record id); ``anchor`` = their entity when asked."""
     table = SourceRecord._meta.db_table
-    rows = _fetch(
+    return bulk.fetch_frame(
         f"SELECT id, department_id, entity_id, uscc, uscc_norm, registration_no, orgcode, name_norm, "
         f"trade_name, industry_words, branch, county, address_core, legal_rep, phone FROM {table} WHERE {where}",
         params,
-    )
-    df = pl.DataFrame(
-        rows,
-        schema={
+        {
             "rid": pl.Int64,
             "source": pl.Utf8,
             "entity_id": pl.Int64,
@@ -187,9 +177,7 @@ def record_nodes(*, where: str = "state = 'current'", params: Sequence[Any] = ()
             "legal_rep_norm": pl.Utf8,
             "phone_norm": pl.Utf8,
         },
-        orient="row",
     )
-    return df
 
 
 def _as_nodes(records: pl.DataFrame, *, anchored: bool) -> pl.DataFrame:
@@ -333,11 +321,6 @@ def _keys(df: pl.DataFrame) -> list[str]:
     return keys
 
 
-def _content_sha(row: dict[str, Any]) -> str:
-    basis = "|".join(str(row.get(f, "")) for f in RECORD_STD_FIELDS)
-    return hashlib.sha1(basis.encode()).hexdigest()
-
-
 @transaction.atomic
 def source_list_import(
     *,
@@ -477,11 +460,14 @@ def source_list_push(
     )
 
 
-def _write_records(*, sl: SourceList, table: std.Table, df: pl.DataFrame) -> dict[str, int]:
-    """Insert new rows, refresh kept rows, mark vanished rows left. Changed rows lose their link."""
-    headers = table.headers
-    keys = _keys(df)
-    std_rows = df.select(
+def _record_frame(*, sl: SourceList, table: std.Table, df: pl.DataFrame, now: str) -> pl.DataFrame:
+    """The list's rows as SourceRecord columns (without ids): standardised values clipped to the
+    columns' lengths, record key, raw row as JSON, content hash."""
+    clip = {
+        f: getattr(SourceRecord._meta.get_field(f), "max_length", None)
+        for f in ("local_id", *RECORD_STD_FIELDS)
+    }
+    std_cols = df.select(
         "local_id",
         "uscc_raw",
         "uscc_norm",
@@ -502,99 +488,116 @@ def _write_records(*, sl: SourceList, table: std.Table, df: pl.DataFrame) -> dic
         "address_core",
         pl.col("legal_rep_norm").alias("legal_rep"),
         pl.col("phone_norm").alias("phone"),
-    ).to_dicts()
-    existing = {
-        key: (pk, sha, state)
-        for key, pk, sha, state in SourceRecord.objects.filter(department=sl.department).values_list(
-            "record_key", "pk", "content_sha1", "state"
-        )
-    }
-    now = timezone.now()
-    new_objs: list[SourceRecord] = []
-    kept_ids: list[int] = []
-    changed: list[SourceRecord] = []
-    seen: set[str] = set()
-    for i, (key, std_row, raw_row) in enumerate(zip(keys, std_rows, table.rows, strict=True)):
-        seen.add(key)
-        values = {f: _clip(f, std_row[f]) for f in RECORD_STD_FIELDS}
-        sha = _content_sha(values)
-        raw = dict(zip(headers, raw_row, strict=True))
-        prior = existing.get(key)
-        if prior is None:
-            new_objs.append(
-                SourceRecord(
-                    department_id=sl.department_id,
-                    source_list=sl,
-                    last_list=sl,
-                    record_key=key,
-                    local_id=(std_row["local_id"] or "")[:64],
-                    row_number=i + 2,
-                    raw=raw,
-                    content_sha1=sha,
-                    **values,
-                )
-            )
-        elif prior[1] == sha and prior[2] == SourceRecord.State.CURRENT:
-            kept_ids.append(prior[0])
-        else:
-            changed.append(
-                SourceRecord(
-                    pk=prior[0],
-                    last_list=sl,
-                    row_number=i + 2,
-                    raw=raw,
-                    content_sha1=sha,
-                    state=SourceRecord.State.CURRENT,
-                    left_at=None,
-                    left_list=None,
-                    entity=None,
-                    link_method="",
-                    link_score=None,
-                    updated_at=now,
-                    **values,
-                )
-            )
-    SourceRecord.objects.bulk_create(new_objs, batch_size=2000)
-    for chunk in _chunks(kept_ids, 5000):
-        SourceRecord.objects.filter(pk__in=chunk).update(last_list=sl, updated_at=now)
-    if changed:
-        SourceRecord.objects.bulk_update(
-            changed,
+    ).with_columns(
+        [
+            pl.col(f).cast(pl.Utf8).fill_null("").str.slice(0, n)
+            for f, n in clip.items()
+            if f != "uscc_valid" and n
+        ]
+        + [pl.col("uscc_valid").cast(pl.Boolean).fill_null(False)]
+    )
+    # The hash of the standardised values (a changed row is relinked); same text as before the
+    # vectorised import: str() of each value joined by "|".
+    basis = std_cols.select(
+        pl.concat_str(
             [
-                "last_list",
-                "row_number",
-                "raw",
-                "content_sha1",
-                "state",
-                "left_at",
-                "left_list",
-                "entity",
-                "link_method",
-                "link_score",
-                "updated_at",
-                *RECORD_STD_FIELDS,
+                pl.when(pl.col(f)).then(pl.lit("True")).otherwise(pl.lit("False"))
+                if f == "uscc_valid"
+                else pl.col(f)
+                for f in RECORD_STD_FIELDS
             ],
-            batch_size=1000,
+            separator="|",
         )
-    vanished = [pk for key, (pk, _sha, state) in existing.items() if key not in seen and state == "current"]
-    for chunk in _chunks(vanished, 5000):
-        SourceRecord.objects.filter(pk__in=chunk).update(
-            state=SourceRecord.State.LEFT, left_at=now, left_list=sl, updated_at=now
-        )
+    ).to_series()
+    shas = pl.Series([hashlib.sha1(s.encode()).hexdigest() for s in basis], dtype=pl.Utf8)
+    # The raw row, as received, as a JSON object (header → cell).
+    last = {h: i for i, h in enumerate(table.headers)}
+    raw = pl.DataFrame(
+        {h: [row[i] for row in table.rows] for h, i in last.items()}, schema=dict.fromkeys(last, pl.Utf8)
+    )
+    raw_json = raw.select(pl.struct(pl.all()).struct.json_encode()).to_series()
+    return std_cols.with_columns(
+        pl.Series("record_key", _keys(df), dtype=pl.Utf8),
+        pl.int_range(2, std_cols.height + 2, dtype=pl.Int64).alias("row_number"),
+        raw_json.alias("raw"),
+        shas.alias("content_sha1"),
+        pl.lit(sl.department_id, dtype=pl.Utf8).alias("department_id"),
+        pl.lit(sl.pk, dtype=pl.Int64).alias("source_list_id"),
+        pl.lit(sl.pk, dtype=pl.Int64).alias("last_list_id"),
+        pl.lit(SourceRecord.State.CURRENT).alias("state"),
+        pl.lit("").alias("link_method"),
+        pl.lit(now).alias("created_at"),
+        pl.lit(now).alias("updated_at"),
+    )
+
+
+def _write_records(*, sl: SourceList, table: std.Table, df: pl.DataFrame) -> dict[str, int]:
+    """Insert new rows, refresh kept rows, mark vanished rows left. Changed rows lose their link.
+
+    Set-based: the rows are classified in polars against the department's existing keys, new rows
+    are inserted with COPY (PostgreSQL) or ``executemany`` (SQLite), and kept, changed and vanished
+    rows are updated with one ``UPDATE … FROM`` a staging table each."""
+    now = timezone.now()
+    rows = _record_frame(sl=sl, table=table, df=df, now=bulk.db_time(now))
+    rec = SourceRecord._meta.db_table
+    existing = bulk.fetch_frame(
+        f"SELECT record_key, id, content_sha1, state FROM {rec} WHERE department_id = %s",
+        [sl.department_id],
+        {"record_key": pl.Utf8, "id": pl.Int64, "prior_sha": pl.Utf8, "prior_state": pl.Utf8},
+    )
+    j = rows.join(existing, on="record_key", how="left")
+    is_new = pl.col("id").is_null()
+    is_kept = (pl.col("prior_sha") == pl.col("content_sha1")) & (
+        pl.col("prior_state") == SourceRecord.State.CURRENT
+    )
+    new = j.filter(is_new).drop("id", "prior_sha", "prior_state")
+    kept = j.filter(~is_new & is_kept).select("id")
+    changed = j.filter(~is_new & ~is_kept).drop(
+        "prior_sha",
+        "prior_state",
+        "department_id",
+        "source_list_id",
+        "created_at",
+        "updated_at",
+        "record_key",
+        "link_method",
+    )
+    vanished = (
+        existing.filter(pl.col("prior_state") == SourceRecord.State.CURRENT)
+        .join(rows.select("record_key"), on="record_key", how="anti")
+        .select("id")
+    )
+    bulk.insert_frame(rec, new)
+    if kept.height:
+        with bulk.staged("linking_tmp_ids", kept, key="id") as tmp:
+            bulk.execute(
+                f"UPDATE {rec} SET last_list_id = %s, updated_at = %s WHERE id IN (SELECT id FROM {tmp})",
+                [sl.pk, now],
+            )
+    if changed.height:
+        raw = "CAST(t.raw AS jsonb)" if bulk.is_pg() else "t.raw"
+        sets = ", ".join(f"{c} = {raw if c == 'raw' else 't.' + c}" for c in changed.columns if c != "id")
+        with bulk.staged("linking_tmp_changed", changed, key="id") as tmp:
+            bulk.execute(
+                f"UPDATE {rec} SET {sets}, entity_id = NULL, link_method = '', link_score = NULL, "
+                f"linked_at = NULL, left_at = NULL, left_list_id = NULL, updated_at = %s "
+                f"FROM {tmp} AS t WHERE {rec}.id = t.id",
+                [now],
+            )
+    if vanished.height:
+        with bulk.staged("linking_tmp_ids", vanished, key="id") as tmp:
+            bulk.execute(
+                f"UPDATE {rec} SET state = %s, left_at = %s, left_list_id = %s, updated_at = %s "
+                f"WHERE id IN (SELECT id FROM {tmp})",
+                [SourceRecord.State.LEFT, now, sl.pk, now],
+            )
     return {
-        "rows": len(keys),
-        "new": len(new_objs),
-        "kept": len(kept_ids),
-        "changed": len(changed),
-        "left": len(vanished),
+        "rows": rows.height,
+        "new": new.height,
+        "kept": kept.height,
+        "changed": changed.height,
+        "left": vanished.height,
     }
-
-
-def _clip(field_name: str, value: Any) -> Any:
-    if isinstance(value, str):
-        max_length = SourceRecord._meta.get_field(field_name).max_length  # type: ignore[union-attr]
-        return value[:max_length] if max_length else value
-    return value
 
 
 def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
@@ -667,235 +670,245 @@ def link_model_install_default(*, actor: Actor) -> LinkModel:
     return model
 
 
-def _source_only_entities(
-    clusters: dict[int, list[int]], records: pl.DataFrame, *, reuse: dict[int, int]
-) -> dict[int, int]:
-    """Create a source-only Entity for each cluster root without one; returns root → entity id."""
-    out: dict[int, int] = {}
-    if not clusters:
-        return out
-    by_id = {r["rid"]: r for r in records.iter_rows(named=True)}
-    roots = [root for root in clusters if root not in reuse]
-    out.update({root: reuse[root] for root in clusters if root in reuse})
-    if not roots:
-        return out
+DETAIL_COLUMNS: dict[str, Any] = {
+    "rid": pl.Int64,
+    "name": pl.Utf8,
+    "name_norm": pl.Utf8,
+    "name_region": pl.Utf8,
+    "trade_name": pl.Utf8,
+    "industry_words": pl.Utf8,
+    "org_form": pl.Utf8,
+    "branch": pl.Utf8,
+    "uscc": pl.Utf8,
+    "registration_no": pl.Utf8,
+    "division_code": pl.Utf8,
+    "county": pl.Utf8,
+    "address": pl.Utf8,
+    "legal_rep": pl.Utf8,
+}
+
+
+def _record_details(members: pl.DataFrame) -> pl.DataFrame:
+    """The columns a new entity is made from, for the records in ``members`` (``rid`` …)."""
+    rec = SourceRecord._meta.db_table
+    cols = ", ".join(f"r.{c}" for c in DETAIL_COLUMNS if c != "rid")
+    with bulk.staged("linking_tmp_rids", members.select("rid").unique(), key="rid") as tmp:
+        details = bulk.fetch_frame(
+            f"SELECT r.id, {cols} FROM {rec} AS r JOIN {tmp} AS t ON r.id = t.rid", [], DETAIL_COLUMNS
+        )
+    return members.join(details.with_columns(pl.all().exclude("rid").fill_null("")), on="rid")
+
+
+def _most_common(members: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Per cluster root, the most common non-empty value of ``col`` (ties: the smallest)."""
+    return (
+        members.filter(pl.col(col) != "")
+        .group_by("root", col)
+        .len()
+        .sort(["root", "len", col], descending=[False, True, False])
+        .unique("root", keep="first")
+        .select("root", col)
+    )
+
+
+def _source_only_entities(members: pl.DataFrame) -> pl.DataFrame:
+    """Create a source-only Entity for each cluster of ``members`` (``root``, ``rid``) from its
+    records' columns; returns ``root`` → ``entity_id``."""
+    out_schema = {"root": pl.Int64, "entity_id": pl.Int64}
+    if members.height == 0:
+        return pl.DataFrame(schema=out_schema)
+    details = _record_details(members)
     divisions = set(Division.objects.values_list("code", flat=True))
     fallback = next(iter(sorted(d for d in divisions if len(d) == 6)), None) or next(
         iter(sorted(divisions)), None
     )
     if fallback is None:
         raise Conflict("no divisions are loaded; run the seed first", code="no_divisions")
-    taken_usccs = set(
-        Entity.objects.filter(
-            uscc__in=[u for root in roots for u in [_pick(by_id, clusters[root], "uscc")] if u]
-        ).values_list("uscc", flat=True)
+    # The best record of a cluster names it: one with a code, then the longest name, then the first.
+    best = (
+        details.sort(
+            [pl.col("uscc") != "", pl.col("name").str.len_chars(), pl.col("rid")],
+            descending=[True, True, False],
+        )
+        .unique("root", keep="first")
+        .drop("uscc", "registration_no")
     )
+    best = best.join(_most_common(details, "uscc"), on="root", how="left").join(
+        _most_common(details, "registration_no"), on="root", how="left"
+    )
+    best = best.with_columns(pl.col("uscc", "registration_no").fill_null("")).sort("root")
+    wanted = [u for u in best.get_column("uscc").unique().to_list() if u]
+    taken: set[str] = set()
+    for chunk in _chunks(wanted, 20000):
+        taken.update(str(u) for u in Entity.objects.filter(uscc__in=chunk).values_list("uscc", flat=True))
     objs = []
-    for root in roots:
-        rows = [by_id[r] for r in clusters[root] if r in by_id]
-        best = max(rows, key=lambda r: (bool(r["uscc"]), len(r["name"] or ""), -r["rid"]))
-        division = best["division_code"] if best["division_code"] in divisions else None
-        division = division or (best["county"] if best["county"] in divisions else fallback)
-        uscc = _pick(by_id, clusters[root], "uscc")
-        if uscc in taken_usccs:
+    roots = []
+    for row in best.iter_rows(named=True):
+        uscc = row["uscc"]
+        if uscc in taken:
             uscc = ""
         elif uscc:
-            taken_usccs.add(uscc)
+            taken.add(uscc)
         t2 = uscc[1] if uscc else ""
         entity_type = (
             Entity.Type.INDIVIDUAL
-            if t2 == "2" or (not best["org_form"] and not t2 and not uscc)
+            if t2 == "2" or (not row["org_form"] and not t2 and not uscc)
             else Entity.Type.COOP
             if t2 == "3"
             else Entity.Type.ENTERPRISE
         )
+        division = row["division_code"] if row["division_code"] in divisions else None
+        division = division or (row["county"] if row["county"] in divisions else fallback)
+        roots.append(row["root"])
         objs.append(
             Entity(
                 uscc=uscc or None,
-                registration_no=_pick(by_id, clusters[root], "registration_no") or "",
-                name=(best["name"] or "")[:128],
-                name_norm=(best["name_norm"] or "")[:128],
-                name_region=(best["name_region"] or "")[:32],
-                trade_name=(best["trade_name"] or "")[:32],
-                industry_words=(best["industry_words"] or "")[:32],
-                org_form=(best["org_form"] or "")[:32],
-                branch=(best["branch"] or "")[:32],
+                registration_no=row["registration_no"],
+                name=row["name"][:128],
+                name_norm=row["name_norm"][:128],
+                name_region=row["name_region"][:32],
+                trade_name=row["trade_name"][:32],
+                industry_words=row["industry_words"][:32],
+                org_form=row["org_form"][:32],
+                branch=row["branch"][:32],
                 entity_type=entity_type,
                 division_id=division,
-                address=(best["address"] or "")[:200],
-                legal_rep=(best["legal_rep"] or "")[:32],
+                address=row["address"][:200],
+                legal_rep=row["legal_rep"][:32],
             )
         )
-    created = Entity.objects.bulk_create(objs, batch_size=2000)
-    EntityLinkState.objects.bulk_create(
-        [EntityLinkState(entity_id=e.pk, source_only=True) for e in created],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
-    for root, e in zip(roots, created, strict=True):
-        out[root] = e.pk
-    return out
-
-
-def _pick(by_id: dict[int, dict[str, Any]], rids: list[int], col: str) -> str:
-    values = Counter(by_id[r][col] for r in rids if r in by_id and by_id[r][col])
-    return values.most_common(1)[0][0] if values else ""
-
-
-def _record_details(ids: Sequence[int]) -> pl.DataFrame:
-    if not ids:
-        return pl.DataFrame(
-            schema={
-                "rid": pl.Int64,
-                "name": pl.Utf8,
-                "name_norm": pl.Utf8,
-                "name_region": pl.Utf8,
-                "trade_name": pl.Utf8,
-                "industry_words": pl.Utf8,
-                "org_form": pl.Utf8,
-                "branch": pl.Utf8,
-                "uscc": pl.Utf8,
-                "registration_no": pl.Utf8,
-                "division_code": pl.Utf8,
-                "county": pl.Utf8,
-                "address": pl.Utf8,
-                "legal_rep": pl.Utf8,
-                "entity_id": pl.Int64,
-            }
-        )
-    rows: list[tuple[Any, ...]] = []
-    for chunk in _chunks(list(ids), 20000):
-        rows.extend(
-            SourceRecord.objects.filter(pk__in=chunk).values_list(
-                "pk",
-                "name",
-                "name_norm",
-                "name_region",
-                "trade_name",
-                "industry_words",
-                "org_form",
-                "branch",
-                "uscc",
-                "registration_no",
-                "division_code",
-                "county",
-                "address",
-                "legal_rep",
-                "entity_id",
-            )
-        )
-    return pl.DataFrame(
-        rows,
-        schema=[
-            "rid",
-            "name",
-            "name_norm",
-            "name_region",
-            "trade_name",
-            "industry_words",
-            "org_form",
-            "branch",
-            "uscc",
-            "registration_no",
-            "division_code",
-            "county",
-            "address",
-            "legal_rep",
+    created = Entity.objects.bulk_create(objs, batch_size=5000)
+    ids = pl.DataFrame({"root": roots, "entity_id": [e.pk for e in created]}, schema=out_schema)
+    now = bulk.db_time(timezone.now())
+    bulk.insert_frame(
+        EntityLinkState._meta.db_table,
+        ids.select(
             "entity_id",
-        ],
-        orient="row",
+            pl.lit(True).alias("source_only"),
+            pl.lit("[]").alias("departments"),
+            pl.lit(0).alias("department_count"),
+            pl.lit(False).alias("in_base"),
+            pl.lit(now).alias("updated_at"),
+        ),
     )
+    return ids
+
+
+def _reuse_source_only(clusters: pl.DataFrame, prior: pl.DataFrame, claimed: pl.Series) -> pl.DataFrame:
+    """A cluster without a registry entity keeps the source-only entity most of its records had
+    before (stable ids over relinks); each such entity goes to one cluster only."""
+    schema = {"root": pl.Int64, "entity_id": pl.Int64}
+    if prior.height == 0:
+        return pl.DataFrame(schema=schema)
+    rs = EntityLinkState._meta.db_table
+    source_only = bulk.fetch_frame(
+        f"SELECT entity_id FROM {rs} WHERE source_only", [], {"entity_id": pl.Int64}
+    )
+    votes = (
+        clusters.join(prior.select("rid", "entity_id").drop_nulls(), on="rid")
+        .join(source_only, on="entity_id", how="semi")
+        .join(
+            pl.DataFrame({"entity_id": claimed}, schema={"entity_id": pl.Int64}), on="entity_id", how="anti"
+        )
+        .group_by("root", "entity_id")
+        .len()
+    )
+    chosen = []
+    while votes.height:
+        # each root's favourite, then each entity's strongest root; the rest try again
+        pick = (
+            votes.sort(["len", "entity_id", "root"], descending=[True, False, False])
+            .unique("root", keep="first")
+            .unique("entity_id", keep="first")
+            .select("root", "entity_id")
+        )
+        chosen.append(pick)
+        votes = votes.join(pick, on="root", how="anti").join(pick, on="entity_id", how="anti")
+    return pl.concat(chosen) if chosen else pl.DataFrame(schema=schema)
 
 
 def _apply_links(
     *,
-    cluster_of: dict[int, int],
-    record_ids: Sequence[int],
-    anchor_of_root: dict[int, int],
+    clusters: pl.DataFrame,
+    anchors: pl.DataFrame,
     forced_nodes: set[int],
-    scores: dict[int, float],
-    prior_entity: dict[int, int | None],
+    scores: pl.DataFrame,
+    prior: pl.DataFrame | None = None,
 ) -> dict[str, int]:
-    """Point each record at its cluster's entity (creating source-only entities where needed)."""
-    clusters: dict[int, list[int]] = {}
-    for rid in record_ids:
-        clusters.setdefault(cluster_of[rid], []).append(rid)
-    # Reuse a cluster's previous source-only entity when the records keep it (stable ids over relinks).
-    source_only = set(
-        EntityLinkState.objects.filter(
-            source_only=True, entity_id__in={e for e in prior_entity.values() if e}
-        ).values_list("entity_id", flat=True)
+    """Point each record at its cluster's entity (creating source-only entities where needed).
+
+    ``clusters``: ``rid``, ``root`` of every record to link; ``anchors``: ``root`` → ``anchor`` (the
+    registry entity of a cluster); ``prior``: ``rid`` → ``entity_id`` before this run."""
+    clusters = clusters.select(pl.col("rid").cast(pl.Int64), pl.col("root").cast(pl.Int64))
+    anchors = anchors.select(
+        pl.col("root").cast(pl.Int64), pl.col("anchor").cast(pl.Int64).alias("entity_id")
     )
-    reuse: dict[int, int] = {}
-    claimed: set[int] = set(anchor_of_root.values())
-    for root, rids in clusters.items():
-        if root in anchor_of_root:
-            reuse[root] = anchor_of_root[root]
-            continue
-        votes = Counter(prior_entity.get(r) for r in rids if prior_entity.get(r) in source_only)
-        for entity_id, _n in votes.most_common():
-            if entity_id is not None and entity_id not in claimed:
-                reuse[root] = entity_id
-                claimed.add(entity_id)
-                break
-    needing = {root: rids for root, rids in clusters.items() if root not in reuse}
-    details = _record_details([r for rids in needing.values() for r in rids])
-    entity_of_root = _source_only_entities(clusters, details, reuse=reuse)
-    usccs = (
-        dict(Entity.objects.filter(pk__in=set(entity_of_root.values())).values_list("pk", "uscc"))
-        if len(entity_of_root) < 50000
-        else {}
+    anchored = anchors.join(clusters.select("root").unique(), on="root", how="semi")
+    free = clusters.join(anchored, on="root", how="anti")
+    reused = _reuse_source_only(
+        free, prior if prior is not None else pl.DataFrame(), anchored.get_column("entity_id")
     )
-    rec_codes = {
-        pk: (u, n)
-        for chunk in _chunks(list(record_ids), 20000)
-        for pk, u, n in SourceRecord.objects.filter(pk__in=chunk).values_list("pk", "uscc", "registration_no")
-    }
-    now = timezone.now()
-    updates: list[tuple[int, int, str, float | None]] = []
-    for root, rids in clusters.items():
-        entity_id = entity_of_root[root]
-        for rid in rids:
-            uscc, _regno = rec_codes.get(rid, ("", ""))
-            if rid in forced_nodes:
-                method = SourceRecord.LinkMethod.REVIEW
-            elif root not in anchor_of_root and len(rids) == 1:
-                method = SourceRecord.LinkMethod.NEW
-            elif uscc and usccs.get(entity_id) == uscc:
-                method = SourceRecord.LinkMethod.USCC
-            elif rid in scores:
-                method = SourceRecord.LinkMethod.MODEL
-            else:
-                method = SourceRecord.LinkMethod.USCC if uscc else SourceRecord.LinkMethod.MODEL
-            updates.append((rid, entity_id, method, scores.get(rid)))
-    _bulk_set_links(updates, now)
+    needing = free.join(reused, on="root", how="anti")
+    created = _source_only_entities(needing)
+    entity_of_root = pl.concat([anchored, reused, created], how="vertical_relaxed")
+    size = clusters.group_by("root").len("size")
+    links = clusters.join(entity_of_root, on="root", how="left").join(size, on="root")
+    # How each record was linked.
+    rec, ent = SourceRecord._meta.db_table, Entity._meta.db_table
+    with bulk.staged("linking_tmp_links", links.select("rid", "entity_id"), key="rid") as tmp:
+        codes = bulk.fetch_frame(
+            f"SELECT t.rid, COALESCE(r.uscc, ''), COALESCE(e.uscc, '') FROM {tmp} AS t "
+            f"JOIN {rec} AS r ON r.id = t.rid LEFT JOIN {ent} AS e ON e.id = t.entity_id",
+            [],
+            {"rid": pl.Int64, "rec_uscc": pl.Utf8, "entity_uscc": pl.Utf8},
+        )
+    links = links.join(codes, on="rid", how="left").with_columns(
+        pl.col("rec_uscc", "entity_uscc").fill_null(""),
+        pl.col("rid").is_in(pl.Series(sorted(forced_nodes), dtype=pl.Int64).implode()).alias("forced"),
+        pl.col("root").is_in(anchored.get_column("root").implode()).alias("is_anchored"),
+    )
+    links = links.join(scores.select("rid", "score"), on="rid", how="left")
+    method = SourceRecord.LinkMethod
+    links = links.select(
+        "rid",
+        "entity_id",
+        pl.when(pl.col("forced"))
+        .then(pl.lit(method.REVIEW.value))
+        .when(~pl.col("is_anchored") & (pl.col("size") == 1))
+        .then(pl.lit(method.NEW.value))
+        .when((pl.col("rec_uscc") != "") & (pl.col("rec_uscc") == pl.col("entity_uscc")))
+        .then(pl.lit(method.USCC.value))
+        .when(pl.col("score").is_not_null())
+        .then(pl.lit(method.MODEL.value))
+        .when(pl.col("rec_uscc") != "")
+        .then(pl.lit(method.USCC.value))
+        .otherwise(pl.lit(method.MODEL.value))
+        .alias("method"),
+        "score",
+    )
+    _bulk_set_links(links)
     return {
-        "linked_records": len(updates),
-        "clusters": len(clusters),
-        "new_entities": sum(1 for root in clusters if root not in reuse),
+        "linked_records": links.height,
+        "clusters": size.height,
+        "new_entities": created.height,
     }
 
 
-def _bulk_set_links(updates: list[tuple[int, int, str, float | None]], now: Any) -> None:
-    """UPDATE … FROM a temporary table: one statement for any number of records (SQLite and PostgreSQL)."""
-    if not updates:
+def _bulk_set_links(links: pl.DataFrame) -> None:
+    """UPDATE … FROM a staging table (``rid``, ``entity_id``, ``method``, ``score``): one statement
+    for any number of records (SQLite and PostgreSQL)."""
+    if links.height == 0:
         return
     table = SourceRecord._meta.db_table
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS linking_tmp_links")
-        cur.execute(
-            "CREATE TEMPORARY TABLE linking_tmp_links (rid bigint PRIMARY KEY, entity_id bigint, method varchar(8), score double precision)"
-        )
-        for chunk in _chunks(updates, 5000):
-            cur.executemany(
-                "INSERT INTO linking_tmp_links (rid, entity_id, method, score) VALUES (%s, %s, %s, %s)", chunk
-            )
-        cur.execute(
+    now = timezone.now()
+    with bulk.staged("linking_tmp_links", links, key="rid") as tmp:
+        bulk.execute(
             f"UPDATE {table} SET entity_id = t.entity_id, link_method = t.method, link_score = t.score, "
-            f"linked_at = %s FROM linking_tmp_links AS t WHERE {table}.id = t.rid",
+            f"linked_at = %s FROM {tmp} AS t WHERE {table}.id = t.rid AND ({table}.entity_id IS NULL "
+            f"OR {table}.entity_id <> t.entity_id OR {table}.link_method <> t.method "
+            f"OR ({table}.link_score IS NULL) <> (t.score IS NULL) OR {table}.link_score <> t.score)",
             [now],
         )
-        cur.execute("DROP TABLE linking_tmp_links")
 
 
 def _save_review_pairs(candidates: pl.DataFrame, model: LinkModel) -> int:
@@ -990,24 +1003,18 @@ def link_incremental(
     model = _ensure_model(actor, pl.concat([existing, new], how="vertical_relaxed"))
     match_t, review_t = model.threshold_match, model.threshold_review
     forced, forbidden, decided = _decisions()
-    nodes = pl.concat([existing, new], how="vertical_relaxed")
-    det = engine.deterministic_edges(nodes)
-    new_ids = set(new.get_column("rid").to_list())
-    det = det.filter(pl.col("rid_l").is_in(list(new_ids)) | pl.col("rid_r").is_in(list(new_ids)))
     edges = engine.predict_between(new, existing, model.settings_json, threshold=review_t)
     edges = engine._filter_edges(edges) if edges.height else edges
+    nodes, det = _incremental_nodes(new, existing, edges, forced)
     result = engine.cluster(
         nodes, forced=forced, deterministic=det, model_edges=edges, threshold=match_t, forbidden=forbidden
     )
-    anchor_of_root = _anchors_of_roots(nodes, result)
-    prior: dict[int, int | None] = {}
+    clusters, anchors = _cluster_frames(nodes, result, new.get_column("rid"))
     counts = _apply_links(
-        cluster_of=result.cluster_of,
-        record_ids=sorted(new_ids),
-        anchor_of_root=anchor_of_root,
+        clusters=clusters,
+        anchors=anchors,
         forced_nodes={n for pair in forced for n in pair},
-        scores=result.model_edge_of,
-        prior_entity=prior,
+        scores=result.scores,
     )
     review = (
         engine.review_candidates(edges, result, low=review_t, high=match_t, decided=decided)
@@ -1025,12 +1032,46 @@ def _with_names(records: pl.DataFrame) -> pl.DataFrame:
     return records
 
 
-def _anchors_of_roots(nodes: pl.DataFrame, result: engine.ClusterResult) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for rid, anchor in nodes.select("rid", "anchor").iter_rows():
-        if anchor is not None:
-            out.setdefault(result.cluster_of[rid], anchor)
-    return out
+def _incremental_nodes(
+    new: pl.DataFrame, existing: pl.DataFrame, edges: pl.DataFrame, forced: list[tuple[int, int]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The nodes an incremental run clusters, and its deterministic edges: the new records, and
+    every existing cluster (all nodes of its anchor) that a new record shares a code with, is
+    scored against, or is forced to. Existing clusters keep their anchors, so no other part of
+    the city can change."""
+    codes = {col: new.get_column(col).drop_nulls().unique() for col in ("uscc", "registration_no")}
+    sharing = existing.filter(
+        pl.col("uscc").is_in(codes["uscc"].implode())
+        | pl.col("registration_no").is_in(codes["registration_no"].implode())
+    )
+    candidates = pl.concat([new, sharing], how="vertical_relaxed")
+    det = engine.deterministic_edges(candidates)
+    touched = pl.concat(
+        [
+            det.get_column("rid_l"),
+            det.get_column("rid_r"),
+            *([edges.get_column("rid_l"), edges.get_column("rid_r")] if edges.height else []),
+            pl.Series([n for pair in forced for n in pair], dtype=pl.Int64),
+        ]
+    ).unique()
+    anchors = (
+        existing.filter(pl.col("rid").is_in(touched.implode())).get_column("anchor").drop_nulls().unique()
+    )
+    nodes = pl.concat(
+        [new, existing.filter(pl.col("anchor").is_in(anchors.implode()))], how="vertical_relaxed"
+    )
+    return nodes, det
+
+
+def _cluster_frames(
+    nodes: pl.DataFrame, result: engine.ClusterResult, record_ids: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(``rid`` → cluster ``root`` of the given records, ``root`` → ``anchor`` of every anchored
+    cluster: the first anchor in node order)."""
+    roots = result.clusters.select("rid", "root").with_columns(nodes.get_column("anchor").cast(pl.Int64))
+    anchors = roots.drop_nulls("anchor").group_by("root", maintain_order=True).agg(pl.col("anchor").first())
+    wanted = pl.DataFrame({"rid": record_ids.cast(pl.Int64)})
+    return roots.join(wanted, on="rid", how="semi").select("rid", "root"), anchors
 
 
 @dataclass
@@ -1066,20 +1107,13 @@ def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
         forbidden=forbidden,
     )
     t_cluster = time.perf_counter()
-    prior = dict(
-        zip(
-            records_raw.get_column("rid").to_list(),
-            records_raw.get_column("entity_id").to_list(),
-            strict=True,
-        )
-    )
+    clusters, anchors = _cluster_frames(nodes, result, records.get_column("rid"))
     counts = _apply_links(
-        cluster_of=result.cluster_of,
-        record_ids=records.get_column("rid").to_list(),
-        anchor_of_root=_anchors_of_roots(nodes, result),
+        clusters=clusters,
+        anchors=anchors,
         forced_nodes={n for pair in forced for n in pair},
-        scores=result.model_edge_of,
-        prior_entity=prior,
+        scores=result.scores,
+        prior=records_raw.select("rid", "entity_id"),
     )
     ReviewPair.objects.filter(status=ReviewPair.Status.PENDING).delete()
     _f, _fb, decided = _decisions()
@@ -1138,94 +1172,98 @@ def _drop_orphan_source_only() -> int:
 
 
 def base_membership_recompute(*, source_list: SourceList | None, reason: str) -> dict[str, int]:
-    """Recompute every entity's departments from current records; write joins and leaves."""
-    table = SourceRecord._meta.db_table
-    rows = _fetch(
-        f"SELECT entity_id, department_id FROM {table} WHERE state = 'current' AND entity_id IS NOT NULL "
-        "GROUP BY entity_id, department_id"
-    )
-    depts: dict[int, list[str]] = {}
-    for entity_id, dept in rows:
-        depts.setdefault(entity_id, []).append(dept)
-    states = {
-        s.entity_id: s
-        for s in EntityLinkState.objects.filter(department_count__gt=0).only(
-            "entity_id", "departments", "department_count", "in_base", "base_since", "source_only"
-        )
-    }
+    """Recompute every entity's departments from current records; write joins and leaves.
+
+    Set-based: the departments per entity are computed in polars from one scan of the current
+    records, compared with the stored states, and the differences are written with one INSERT (new
+    states), one ``UPDATE … FROM`` (changed states) and one INSERT of the join/leave events."""
+    rec, st = SourceRecord._meta.db_table, EntityLinkState._meta.db_table
     now = timezone.now()
-    wanted_ids = set(depts) - set(states)
-    for chunk in _chunks(sorted(wanted_ids), 20000):
-        for s in EntityLinkState.objects.filter(entity_id__in=chunk):
-            states[s.entity_id] = s
-    to_create: list[EntityLinkState] = []
-    to_update: list[EntityLinkState] = []
-    events: list[BaseMembershipEvent] = []
-    for entity_id in set(depts) | set(states):
-        d = sorted(depts.get(entity_id, []))
-        in_base = len(d) >= 2
-        state = states.get(entity_id)
-        if state is None:
-            state = EntityLinkState(
-                entity_id=entity_id, departments=d, department_count=len(d), in_base=in_base
-            )
-            if in_base:
-                state.base_since = now
-                events.append(_event(entity_id, BaseMembershipEvent.Kind.JOIN, d, source_list, reason))
-            to_create.append(state)
-            continue
-        if state.departments == d and state.in_base == in_base:
-            continue
-        if in_base and not state.in_base:
-            state.base_since = now
-            events.append(_event(entity_id, BaseMembershipEvent.Kind.JOIN, d, source_list, reason))
-        elif state.in_base and not in_base:
-            state.base_since = None
-            events.append(_event(entity_id, BaseMembershipEvent.Kind.LEAVE, d, source_list, reason))
-        state.departments, state.department_count, state.in_base = d, len(d), in_base
-        to_update.append(state)
-    EntityLinkState.objects.bulk_create(to_create, batch_size=2000)
-    _bulk_update_states(to_update, now)
-    BaseMembershipEvent.objects.bulk_create(events, batch_size=2000)
-    return {
-        "base_joined": sum(1 for e in events if e.kind == BaseMembershipEvent.Kind.JOIN),
-        "base_left": sum(1 for e in events if e.kind == BaseMembershipEvent.Kind.LEAVE),
-        "base_size": sum(1 for v in depts.values() if len(v) >= 2),
-    }
-
-
-def _bulk_update_states(states: list[EntityLinkState], now: Any) -> None:
-    """UPDATE … FROM a temporary table (one statement; ``bulk_update``'s CASE chains are slow)."""
-    if not states:
-        return
-    table = EntityLinkState._meta.db_table
-    cast = "CAST(t.departments AS jsonb)" if connection.vendor == "postgresql" else "t.departments"
-    rows = [
-        (s.entity_id, json.dumps(s.departments), s.department_count, s.in_base, s.base_since) for s in states
-    ]
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS linking_tmp_states")
-        cur.execute(
-            "CREATE TEMPORARY TABLE linking_tmp_states (entity_id bigint PRIMARY KEY, departments text, "
-            "department_count integer, in_base boolean, base_since timestamp with time zone)"
+    computed = (
+        bulk.fetch_frame(
+            f"SELECT DISTINCT entity_id, department_id FROM {rec} "
+            "WHERE state = 'current' AND entity_id IS NOT NULL",
+            [],
+            {"entity_id": pl.Int64, "department_id": pl.Utf8},
         )
-        for chunk in _chunks(rows, 5000):
-            cur.executemany("INSERT INTO linking_tmp_states VALUES (%s, %s, %s, %s, %s)", chunk)
-        cur.execute(
-            f"UPDATE {table} SET departments = {cast}, department_count = t.department_count, "
-            f"in_base = t.in_base, base_since = t.base_since, updated_at = %s "
-            f"FROM linking_tmp_states AS t WHERE {table}.entity_id = t.entity_id",
-            [now],
-        )
-        cur.execute("DROP TABLE linking_tmp_states")
-
-
-def _event(
-    entity_id: int, kind: str, departments: list[str], source_list: SourceList | None, reason: str
-) -> BaseMembershipEvent:
-    return BaseMembershipEvent(
-        entity_id=entity_id, kind=kind, departments=departments, source_list=source_list, reason=reason
+        .group_by("entity_id")
+        .agg(pl.col("department_id").sort().alias("depts"))
     )
+    stored = bulk.fetch_frame(
+        f"SELECT entity_id, departments, in_base FROM {st}",
+        [],
+        {"entity_id": pl.Int64, "stored_json": pl.Utf8, "stored_in_base": pl.Boolean},
+    ).with_columns(pl.col("stored_json").str.json_decode(pl.List(pl.Utf8)).alias("stored"))
+    j = (
+        computed.join(stored, on="entity_id", how="full", coalesce=True)
+        .with_columns(
+            pl.col("depts").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+            pl.col("stored").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+            pl.col("stored_json").is_not_null().alias("has_state"),
+            pl.col("stored_in_base").fill_null(False),
+        )
+        .with_columns(
+            pl.col("depts").list.len().alias("department_count"),
+            (pl.col("depts").list.len() >= 2).alias("in_base"),
+            # the departments as stored (json.dumps of the sorted list)
+            pl.when(pl.col("depts").list.len() == 0)
+            .then(pl.lit("[]"))
+            .otherwise(pl.lit('["') + pl.col("depts").list.join('", "') + pl.lit('"]'))
+            .alias("departments"),
+        )
+    )
+    j = j.filter(
+        ~pl.col("has_state")
+        | (pl.col("depts").list.join(",") != pl.col("stored").list.join(","))
+        | (pl.col("in_base") != pl.col("stored_in_base"))
+    )
+    joins = j.filter(pl.col("in_base") & ~pl.col("stored_in_base"))
+    leaves = j.filter(~pl.col("in_base") & pl.col("stored_in_base"))
+    t = bulk.db_time(now)
+    created = j.filter(~pl.col("has_state"))
+    bulk.insert_frame(
+        st,
+        created.select(
+            "entity_id",
+            pl.lit(False).alias("source_only"),
+            "departments",
+            "department_count",
+            "in_base",
+            pl.when(pl.col("in_base")).then(pl.lit(t)).otherwise(None).alias("base_since"),
+            pl.lit(t).alias("updated_at"),
+        ),
+    )
+    changed = j.filter(pl.col("has_state")).select("entity_id", "departments", "department_count", "in_base")
+    if changed.height:
+        cast = "CAST(t.departments AS jsonb)" if bulk.is_pg() else "t.departments"
+        with bulk.staged("linking_tmp_states", changed, key="entity_id") as tmp:
+            bulk.execute(
+                f"UPDATE {st} SET departments = {cast}, department_count = t.department_count, "
+                f"base_since = CASE WHEN t.in_base AND NOT {st}.in_base THEN %s "
+                f"WHEN t.in_base THEN {st}.base_since END, "
+                f"in_base = t.in_base, updated_at = %s FROM {tmp} AS t WHERE {st}.entity_id = t.entity_id",
+                [now, now],
+            )
+    events = pl.concat(
+        [
+            joins.select(
+                "entity_id", pl.lit(BaseMembershipEvent.Kind.JOIN.value).alias("kind"), "departments"
+            ),
+            leaves.select(
+                "entity_id", pl.lit(BaseMembershipEvent.Kind.LEAVE.value).alias("kind"), "departments"
+            ),
+        ]
+    ).with_columns(
+        pl.lit(source_list.pk if source_list else None, dtype=pl.Int64).alias("source_list_id"),
+        pl.lit(reason).alias("reason"),
+        pl.lit(t).alias("at"),
+    )
+    bulk.insert_frame(BaseMembershipEvent._meta.db_table, events)
+    return {
+        "base_joined": joins.height,
+        "base_left": leaves.height,
+        "base_size": computed.filter(pl.col("depts").list.len() >= 2).height,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1310,9 +1348,13 @@ def entity_split(*, actor: User, entity: Entity, record_ids: Sequence[int], _dec
     source_only = EntityLinkState.objects.filter(entity=entity, source_only=True).exists()
     if not staying_ids and source_only:
         raise Invalid("every record of this entity would move; nothing to split", field="record_ids")
-    details = _record_details(moving_ids)
-    created = _source_only_entities({moving_ids[0]: moving_ids}, details, reuse={})
-    new_entity_id = created[moving_ids[0]]
+    created = _source_only_entities(
+        pl.DataFrame(
+            {"root": [moving_ids[0]] * len(moving_ids), "rid": moving_ids},
+            schema=dict.fromkeys(("root", "rid"), pl.Int64),
+        )
+    )
+    new_entity_id = int(created.get_column("entity_id")[0])
     SourceRecord.objects.filter(pk__in=moving_ids).update(
         entity_id=new_entity_id, link_method=SourceRecord.LinkMethod.SPLIT, linked_at=timezone.now()
     )
