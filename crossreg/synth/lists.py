@@ -6,20 +6,30 @@ fumes …), with the department's own columns, record-ID format, date and phone 
 and its own degree of messiness. The ground truth ((department, record ID) → entity) is written
 apart, in ``_truth/truth.csv``.
 
-Determinism: the rows of chunk ``k`` for department ``d`` come from their own
-``random.Random((seed, "lists", d, k))``; record IDs are numbered in file order.
+Rows are built column by column (:func:`dept_rows`): which entities a department lists, the
+duplicates, the shuffle and every mess decision are drawn as numpy arrays for all rows of a chunk at
+once; the string-level mess (a typo, a dropped region …) is then applied in Python only to the rows
+drawn for it, in the same order of kinds as a row-by-row model would.
+
+Determinism: the rows of chunk ``k`` for department ``d`` come from their own numpy generator,
+seeded with the SHA-256 of ``"crossreg-synth:<seed>:lists:[<plan>:]<d>:<k>"`` (the few string-level
+choices from a ``random.Random`` seeded from it); record IDs are numbered in file order.
 """
 
 from __future__ import annotations
 
+import operator
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from crossreg.orgs.data.departments import SUPERVISING
 from crossreg.orgs.data.divisions import COUNTY_BY_CODE
 from crossreg.synth import mess
-from crossreg.synth.generate import GenEntity
+from crossreg.synth.generate import GenEntity, _np_rng
 from crossreg.synth.pools import INDUSTRY_NAMES, STATUS_ZH
 
 LIVE = frozenset({"active", "operating", "moved_out"})
@@ -33,7 +43,7 @@ class ListSpec:
     filename: str
     encoding: str
     columns: tuple[tuple[str, str], ...]  # (header, field)
-    row_id: Callable[[int, GenEntity], str]
+    row_id: Callable[[list[int], Rows], list[str]]  # record IDs from sequence numbers
     messiness: float = 1.0
     coverage: float = 0.92  # share of its live supervised entities a department actually lists
     stale: float = 0.2  # share of its cancelled/revoked entities still on the list
@@ -41,57 +51,86 @@ class ListSpec:
     phone_style: str = "plain"
     id_kind: str = "uscc"  # "uscc" or "orgcode"
     foreign_ids: bool = False  # record IDs in another department's format
-    licence: Callable[[random.Random, GenEntity], str] | None = None
+    licence: Callable[[np.random.Generator, Rows], list[str]] | None = None
 
 
-def _seqid(prefix: str, width: int) -> Callable[[int, GenEntity], str]:
-    def make(seq: int, _e: GenEntity) -> str:
-        return f"{prefix}{seq:0{width}d}"
+def _seqid(prefix: str, width: int) -> Callable[[list[int], Rows], list[str]]:
+    def make(seqs: list[int], _rows: Rows) -> list[str]:
+        return [f"{prefix}{seq:0{width}d}" for seq in seqs]
 
     return make
 
 
-def _ybj_id(seq: int, e: GenEntity) -> str:
-    letter = "H" if e.kind in ("i_clinic", "e_medical", "o_hospital") else "P"
-    return f"{letter}{e.county}{seq:07d}"
+_YBJ_HOSPITAL = frozenset({"i_clinic", "e_medical", "o_hospital"})
 
 
-def _lic_food(rng: random.Random, e: GenEntity) -> str:
-    if "food" not in e.domains:
-        return ""
-    kind = "2" if e.industry in ("62", "61") else "1"
-    return f"JY{kind}{e.county}{rng.randrange(10**7):07d}"
+def _ybj_id(seqs: list[int], rows: Rows) -> list[str]:
+    return [
+        f"{'H' if kind in _YBJ_HOSPITAL else 'P'}{county}{seq:07d}"
+        for seq, kind, county in zip(seqs, rows.get("kind"), rows.get("county"), strict=True)
+    ]
 
 
-def _lic_pollution(rng: random.Random, e: GenEntity) -> str:
-    if not e.uscc or rng.random() < 0.3:
-        return ""
-    return f"{e.uscc}{rng.randint(1, 3):03d}{rng.choice('VPUQWXYZ')}"
+def _lic_food(rng: np.random.Generator, rows: Rows) -> list[str]:
+    serial = rng.integers(0, 10**7, rows.n).tolist()
+    return [
+        (f"JY{'2' if ind in ('62', '61') else '1'}{county}{x:07d}" if "food" in doms else "")
+        for doms, ind, county, x in zip(
+            rows.get("domains"), rows.get("industry"), rows.get("county"), serial, strict=True
+        )
+    ]
 
 
-def _lic_transport(rng: random.Random, e: GenEntity) -> str:
-    return f"苏交运管许可盐字{e.county}{rng.randrange(10**6):06d}号"
+def _lic_pollution(rng: np.random.Generator, rows: Rows) -> list[str]:
+    skip = (rng.random(rows.n) < 0.3).tolist()
+    suffix = rng.integers(1, 4, rows.n).tolist()
+    letter = rng.integers(0, 8, rows.n).tolist()
+    return [
+        "" if not uscc or sk else f"{uscc}{x:03d}{'VPUQWXYZ'[c]}"
+        for uscc, sk, x, c in zip(rows.get("uscc"), skip, suffix, letter, strict=True)
+    ]
 
 
-def _lic_hazchem(rng: random.Random, e: GenEntity) -> str:
-    if "hazchem" not in e.domains and "fireworks" not in e.domains:
-        return ""
-    kind = "烟花零" if "fireworks" in e.domains else "危化经"
-    return f"苏盐{kind}字〔{e.registered_on.year + rng.randint(0, 3)}〕{rng.randrange(10**4):04d}"
+def _lic_transport(rng: np.random.Generator, rows: Rows) -> list[str]:
+    serial = rng.integers(0, 10**6, rows.n).tolist()
+    return [
+        f"苏交运管许可盐字{county}{x:06d}号" for county, x in zip(rows.get("county"), serial, strict=True)
+    ]
 
 
-def _lic_education(rng: random.Random, e: GenEntity) -> str:
-    return f"教民1{e.county}{rng.randrange(10**8):08d}号"
+def _lic_hazchem(rng: np.random.Generator, rows: Rows) -> list[str]:
+    later = rng.integers(0, 4, rows.n).tolist()
+    serial = rng.integers(0, 10**4, rows.n).tolist()
+    out = []
+    for doms, year, dy, x in zip(rows.get("domains"), rows.get("year"), later, serial, strict=True):
+        if "fireworks" in doms:
+            out.append(f"苏盐烟花零字〔{year + dy}〕{x:04d}")
+        elif "hazchem" in doms:
+            out.append(f"苏盐危化经字〔{year + dy}〕{x:04d}")
+        else:
+            out.append("")
+    return out
 
 
-def _lic_construction(rng: random.Random, e: GenEntity) -> str:
-    if "construction" not in e.domains or e.entity_type != "enterprise":
-        return ""
-    return f"D{rng.choice('23')}32{rng.randrange(10**6):06d}"
+def _lic_education(rng: np.random.Generator, rows: Rows) -> list[str]:
+    serial = rng.integers(0, 10**8, rows.n).tolist()
+    return [f"教民1{county}{x:08d}号" for county, x in zip(rows.get("county"), serial, strict=True)]
 
 
-def _lic_health(rng: random.Random, e: GenEntity) -> str:
-    return f"盐卫公字〔{max(e.registered_on.year, 2010)}〕第{rng.randrange(10**4):04d}号"
+def _lic_construction(rng: np.random.Generator, rows: Rows) -> list[str]:
+    grade = rng.integers(2, 4, rows.n).tolist()
+    serial = rng.integers(0, 10**6, rows.n).tolist()
+    return [
+        f"D{g}32{x:06d}" if "construction" in doms and et == "enterprise" else ""
+        for doms, et, g, x in zip(rows.get("domains"), rows.get("entity_type"), grade, serial, strict=True)
+    ]
+
+
+def _lic_health(rng: np.random.Generator, rows: Rows) -> list[str]:
+    serial = rng.integers(0, 10**4, rows.n).tolist()
+    return [
+        f"盐卫公字〔{max(year, 2010)}〕第{x:04d}号" for year, x in zip(rows.get("year"), serial, strict=True)
+    ]
 
 
 _COMMON = (("名称", "name"), ("地址", "address"), ("负责人", "legal_rep"), ("联系电话", "phone"))
@@ -412,168 +451,6 @@ _TYPE_ZH = {
 }
 
 
-@dataclass
-class PendingRow:
-    """A list row before its record ID is assigned (IDs are numbered in file order)."""
-
-    entity: GenEntity
-    values: dict[str, str]
-    mess: list[str]
-
-
-def _identifier(rng: random.Random, e: GenEntity, spec: ListSpec, m: float, kinds: list[str]) -> str:
-    if spec.id_kind == "orgcode":
-        kinds.append("orgcode_instead")
-        if not e.orgcode or rng.random() < 0.08 * m:
-            kinds.append("uscc_missing")
-            return ""
-        return f"{e.orgcode[:8]}-{e.orgcode[8]}"
-    if not e.uscc:
-        kinds.append("no_uscc")
-        return e.registration_no if rng.random() < 0.7 else ""
-    r = rng.random()
-    if r < 0.06 * m:
-        kinds.append("uscc_missing")
-        return ""
-    if e.registration_no and r < 0.06 * m + 0.25 * m:
-        kinds.append("regno_instead")
-        return e.registration_no
-    code = e.uscc
-    r = rng.random()
-    if r < 0.015 * m:
-        kinds.append("uscc_typo")
-        return mess.uscc_typo(rng, code)
-    if r < 0.025 * m:
-        swapped = mess.uscc_transpose(rng, code)
-        if swapped:
-            kinds.append("uscc_transposed")
-            return swapped
-    if r < 0.04 * m:
-        kinds.append("uscc_format")
-        return mess.uscc_format(rng, code)
-    return code
-
-
-def _took(kinds: list[str], kind: str, value: str) -> str:
-    kinds.append(kind)
-    return value
-
-
-def _name(rng: random.Random, e: GenEntity, m: float, kinds: list[str]) -> str:
-    name = e.name
-    r = rng.random
-    if r() < 0.15 * m:
-        v = mess.form_variant(name)
-        if v:
-            name = _took(kinds, "name_form_variant", v)
-    if r() < 0.5:
-        v = mess.brackets(name)
-        if v:
-            name = _took(kinds, "name_brackets", v)
-    x = r()
-    if x < 0.08 * m:
-        v = mess.region_dropped(name, e.name_region)
-        if v:
-            name = _took(kinds, "name_region_dropped", v)
-    elif x < 0.12 * m:
-        v = mess.region_added(name, e.name_region, e.county)
-        if v:
-            name = _took(kinds, "name_region_added", v)
-    if r() < 0.02 * m:
-        v = mess.trade_typo(rng, name, e.trade_name)
-        if v:
-            name = _took(kinds, "name_trade_typo", v)
-    if e.entity_type == "individual" and r() < 0.01 * m:
-        name += "（个体工商户）"
-        kinds.append("name_suffix")
-    if r() < 0.01 * m:
-        v = mess.traditional(name)
-        if v:
-            name = _took(kinds, "name_traditional", v)
-    if r() < 0.03 * m:
-        name = mess.spaces(rng, name)
-        kinds.append("name_spaces")
-    return name
-
-
-def _address(rng: random.Random, e: GenEntity, m: float, kinds: list[str]) -> str:
-    address = e.address
-    r = rng.random
-    if r() < 0.12 * m:
-        v = mess.address_county_abbrev(address, e.county)
-        if v:
-            address = _took(kinds, "address_county_abbrev", v)
-    if r() < 0.1 * m:
-        v = mess.address_no_township(address, e.township_name)
-        if v:
-            address = _took(kinds, "address_no_township", v)
-    x = r()
-    if x < 0.04 * m:
-        v = mess.address_number_chinese(address, e.number)
-        if v:
-            address = _took(kinds, "address_number_chinese", v)
-    elif x < 0.07 * m:
-        v = mess.address_number_format(rng, address, e.number)
-        if v:
-            address = _took(kinds, "address_number_format", v)
-    if r() < 0.04 * m and not address.startswith("江苏"):
-        address = mess.address_province_added(address)
-        kinds.append("address_province_added")
-    return address
-
-
-def _row(rng: random.Random, e: GenEntity, spec: ListSpec, extra_kinds: tuple[str, ...] = ()) -> PendingRow:
-    m = spec.messiness
-    kinds: list[str] = list(extra_kinds)
-    if e.status not in LIVE:
-        kinds.append("stale")
-    if spec.foreign_ids:
-        kinds.append("foreign_id_format")
-    values: dict[str, str] = {}
-    for _, field_name in spec.columns:
-        if field_name == "uscc":
-            values["uscc"] = _identifier(rng, e, spec, m, kinds)
-        elif field_name == "name":
-            values["name"] = _name(rng, e, m, kinds)
-        elif field_name == "address":
-            values["address"] = _address(rng, e, m, kinds)
-        elif field_name == "legal_rep":
-            if rng.random() < 0.05 * m:
-                values["legal_rep"] = ""
-                kinds.append("legal_rep_missing")
-            else:
-                values["legal_rep"] = e.legal_rep
-        elif field_name == "phone":
-            if rng.random() < 0.08 * m:
-                values["phone"] = ""
-                kinds.append("phone_missing")
-            else:
-                style = spec.phone_style if rng.random() < 0.85 else rng.choice(("plain", "dashed", "spaced"))
-                values["phone"] = mess.phone_format(rng, e.phone, style)
-        elif field_name == "registered_on":
-            values["registered_on"] = e.registered_on.strftime(spec.date_format)
-        elif field_name == "status":
-            values["status"] = STATUS_ZH[e.status]
-        elif field_name == "industry":
-            section, label = INDUSTRY_NAMES[e.industry]
-            values["industry"] = f"{section}{e.industry} {label}" if spec.department == "scjg" else label
-        elif field_name == "licence":
-            values["licence"] = spec.licence(rng, e) if spec.licence else ""
-        elif field_name == "county":
-            values["county"] = COUNTY_BY_CODE[e.county].name
-        elif field_name == "township":
-            values["township"] = e.township_name
-        elif field_name == "entity_type":
-            values["entity_type"] = _TYPE_ZH[e.entity_type]
-    return PendingRow(e, values, kinds)
-
-
-_DEPTS_BY_DOMAIN: dict[str, tuple[str, ...]] = {}
-for _dept, _domains in DEPT_DOMAINS.items():
-    for _domain in _domains:
-        _DEPTS_BY_DOMAIN[_domain] = (*_DEPTS_BY_DOMAIN.get(_domain, ()), _dept)
-
-
 @dataclass(frozen=True)
 class ListPlan:
     """Which departments write a list, and how widely each lists beyond its own domains.
@@ -623,40 +500,431 @@ PLANS: dict[str, ListPlan] = {
 DEFAULT_PLAN = "city"
 
 
+_DEPTS_BY_DOMAIN: dict[str, tuple[str, ...]] = {}
+for _dept, _domains in DEPT_DOMAINS.items():
+    for _domain in _domains:
+        _DEPTS_BY_DOMAIN[_domain] = (*_DEPTS_BY_DOMAIN.get(_domain, ()), _dept)
+
+_SPEC_BIT = {spec.department: i for i, spec in enumerate(SPECS)}
+
+ROW_BLOCK = 20_000
+"""Record-ID block per chunk (a chunk yields at most ~10,300 rows for one department): row ``j``
+(1-based) of chunk ``k`` gets sequence number ``k * ROW_BLOCK + j``."""
+
+
+def _date_template(strftime: str) -> str:
+    """A ``str.format`` template (year, month, day) for the few ``strftime`` formats lists use."""
+    out = strftime
+    for code, field in (("%Y", "{0}"), ("%-m", "{1}"), ("%m", "{1:02d}"), ("%-d", "{2}"), ("%d", "{2:02d}")):
+        out = out.replace(code, field)
+    assert "%" not in out, strftime
+    return out
+
+
+class ChunkEntities:
+    """The entities of one chunk as columns (attribute → list), computed once and shared by every
+    department's list."""
+
+    def __init__(self, entities: list[GenEntity]) -> None:
+        self.entities = entities
+        self._columns: dict[str, list[Any]] = {}
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def column(self, name: str) -> list[Any]:
+        col = self._columns.get(name)
+        if col is None:
+            col = self._columns[name] = self._compute(name)
+        return col
+
+    def array(self, name: str) -> np.ndarray:
+        """A numeric column as a numpy array."""
+        arr = self._arrays.get(name)
+        if arr is None:
+            arr = self._arrays[name] = np.asarray(self.column(name), dtype=np.int64)
+        return arr
+
+    def _compute(self, name: str) -> list[Any]:
+        es = self.entities
+        if name in GenEntity._fields:
+            i = GenEntity._fields.index(name)
+            return [e[i] for e in es]
+        if name == "year":
+            return [e.registered_on.year for e in es]
+        if name == "ymd":
+            return [(e.registered_on.year, e.registered_on.month, e.registered_on.day) for e in es]
+        if name == "live":
+            return [e.status in LIVE for e in es]
+        if name == "depts":  # bit i set: the entity shares a domain with SPECS[i]'s department
+            masks: dict[tuple[str, ...], int] = {}
+            out = []
+            for e in es:
+                bits = masks.get(e.domains)
+                if bits is None:
+                    bits = masks[e.domains] = sum(
+                        1 << _SPEC_BIT[d]
+                        for d in {d for dom in e.domains for d in _DEPTS_BY_DOMAIN.get(dom, ())}
+                    )
+                out.append(bits)
+            return out
+        if name == "status_zh":
+            return [STATUS_ZH[e.status] for e in es]
+        if name == "industry_scjg":
+            return [
+                f"{INDUSTRY_NAMES[e.industry][0]}{e.industry} {INDUSTRY_NAMES[e.industry][1]}" for e in es
+            ]
+        if name == "industry_label":
+            return [INDUSTRY_NAMES[e.industry][1] for e in es]
+        if name == "county_name":
+            return [COUNTY_BY_CODE[e.county].name for e in es]
+        if name == "type_zh":
+            return [_TYPE_ZH[e.entity_type] for e in es]
+        if name == "orgcode_text":
+            return [f"{e.orgcode[:8]}-{e.orgcode[8]}" if e.orgcode else "" for e in es]
+        if name == "form_variant":
+            return [mess.form_variant(e.name) for e in es]
+        if name == "bracketed":
+            return ["（" in e.name or "(" in e.name for e in es]
+        if name == "individual":
+            return [e.entity_type == "individual" for e in es]
+        raise KeyError(name)
+
+
+class Rows:
+    """The rows of one department's list in one chunk: positions of their entities in the chunk
+    (in file order), and entity columns taken in that order."""
+
+    def __init__(self, chunk: ChunkEntities, positions: list[int]) -> None:
+        self.chunk = chunk
+        self.positions = positions
+        self.n = len(positions)
+        self._taken: dict[str, list[Any]] = {}
+
+    def get(self, name: str) -> list[Any]:
+        col = self._taken.get(name)
+        if col is None:
+            source = self.chunk.column(name)
+            if self.n > 1:
+                col = list(operator.itemgetter(*self.positions)(source))
+            else:
+                col = [source[i] for i in self.positions]
+            self._taken[name] = col
+        return col
+
+
+@dataclass
+class DeptRows:
+    """One department's rows of one chunk, column by column, in file order."""
+
+    spec: ListSpec
+    rows: Rows
+    values: dict[str, list[str]]  # field → column ("row_id" included)
+    mess: list[list[str]]  # kinds per row, in the order they were applied
+
+    def csv_columns(self) -> list[list[str]]:
+        return [self.values[f] for _, f in self.spec.columns]
+
+
+@dataclass
+class PendingRow:
+    """One list row, for tests and inspection (the renderer works on :class:`DeptRows`)."""
+
+    entity: GenEntity
+    values: dict[str, str]
+    mess: list[str]
+
+
+# Uniform draws per row (columns of one matrix per department and chunk).
+_U_ID_A, _U_ID_B, _U_ID_C = 0, 1, 2
+_U_FORM, _U_BRACKETS, _U_REGION, _U_TRADE, _U_SUFFIX, _U_TRAD, _U_SPACES = 3, 4, 5, 6, 7, 8, 9
+_U_COUNTY, _U_TOWNSHIP, _U_NUMBER, _U_PROVINCE = 10, 11, 12, 13
+_U_REP, _U_PHONE, _U_STYLE, _U_STYLE_ALT = 14, 15, 16, 17
+_N_UNIFORMS = 18
+_ALT_STYLES = ("plain", "dashed", "spaced")
+
+
+def _flagged(mask: np.ndarray) -> list[int]:
+    return np.flatnonzero(mask).tolist()
+
+
+def _identifiers(
+    spec: ListSpec, rows: Rows, u: np.ndarray, m: float, kinds: list[list[str]], py: random.Random
+) -> list[str]:
+    """The identifier column (USCC, or the organisation code for 公安局) with its mess."""
+    n = rows.n
+    if spec.id_kind == "orgcode":
+        codes = rows.get("orgcode_text")
+        missing = (u[:, _U_ID_C] < 0.08 * m) | np.array([not c for c in codes], dtype=bool)
+        out = list(codes)
+        for i in range(n):
+            kinds[i].append("orgcode_instead")
+        for i in _flagged(missing):
+            kinds[i].append("uscc_missing")
+            out[i] = ""
+        return out
+    usccs = rows.get("uscc")
+    regnos = rows.get("registration_no")
+    has = np.array([c is not None for c in usccs], dtype=bool)
+    has_regno = np.array([bool(r) for r in regnos], dtype=bool)
+    a, b = u[:, _U_ID_A], u[:, _U_ID_B]
+    missing = has & (a < 0.06 * m)
+    regno = has & ~missing & has_regno & (a < 0.31 * m)
+    clean = has & ~missing & ~regno
+    out = [c or "" for c in usccs]
+    kind_of: list[tuple[str, np.ndarray]] = [
+        ("no_uscc", ~has),
+        ("uscc_missing", missing),
+        ("regno_instead", regno),
+        ("typo", clean & (b < 0.015 * m)),
+        ("transpose", clean & (b >= 0.015 * m) & (b < 0.025 * m)),
+        ("format", clean & (b >= 0.025 * m) & (b < 0.04 * m)),
+    ]
+    flagged = np.zeros(n, dtype=bool)
+    for _, mask in kind_of:
+        flagged |= mask
+    which = {name: mask for name, mask in kind_of}
+    c = u[:, _U_ID_C]
+    for i in _flagged(flagged):
+        code = out[i]
+        if which["no_uscc"][i]:
+            kinds[i].append("no_uscc")
+            out[i] = regnos[i] if c[i] < 0.7 else ""
+        elif which["uscc_missing"][i]:
+            kinds[i].append("uscc_missing")
+            out[i] = ""
+        elif which["regno_instead"][i]:
+            kinds[i].append("regno_instead")
+            out[i] = regnos[i]
+        elif which["typo"][i]:
+            kinds[i].append("uscc_typo")
+            out[i] = mess.uscc_typo(py, code)
+        else:
+            swapped = mess.uscc_transpose(py, code) if which["transpose"][i] else None
+            if swapped:
+                kinds[i].append("uscc_transposed")
+                out[i] = swapped
+            else:  # nothing to swap: written sloppily instead
+                kinds[i].append("uscc_format")
+                out[i] = mess.uscc_format(py, code)
+    return out
+
+
+_Step = tuple[str, np.ndarray, Callable[[str, int], "str | None"]]
+
+
+def _apply_steps(values: list[str], steps: list[_Step], kinds: list[list[str]]) -> list[str]:
+    """Apply each step (kind of mess, rows drawn for it, change) in order to the rows drawn for any
+    of them; a change that does not apply (returns ``None``) records nothing."""
+    out = list(values)
+    drawn = np.zeros(len(values), dtype=bool)
+    for _, flag, _ in steps:
+        drawn |= flag
+    flags = [(kind, flag.tolist(), change) for kind, flag, change in steps]
+    for i in _flagged(drawn):
+        value = out[i]
+        for kind, flag, change in flags:
+            if flag[i]:
+                changed = change(value, i)
+                if changed:
+                    value = changed
+                    kinds[i].append(kind)
+        out[i] = value
+    return out
+
+
+def _names(rows: Rows, u: np.ndarray, m: float, kinds: list[list[str]], py: random.Random) -> list[str]:
+    """The name column with its mess; only the rows drawn for some kind of mess are touched."""
+    form_v = rows.get("form_variant")
+    regions = rows.get("name_region")
+    trades = rows.get("trade_name")
+    counties = rows.get("county")
+    x = u[:, _U_REGION]
+    drop = x < 0.08 * m
+    steps: list[_Step] = [
+        ("name_form_variant", u[:, _U_FORM] < 0.15 * m, lambda name, i: form_v[i]),
+        (
+            "name_brackets",
+            np.array(rows.get("bracketed")) & (u[:, _U_BRACKETS] < 0.5),
+            lambda name, i: mess.brackets(name),
+        ),
+        ("name_region_dropped", drop, lambda name, i: mess.region_dropped(name, regions[i])),
+        (
+            "name_region_added",
+            ~drop & (x < 0.12 * m),
+            lambda name, i: mess.region_added(name, regions[i], counties[i]),
+        ),
+        ("name_trade_typo", u[:, _U_TRADE] < 0.02 * m, lambda name, i: mess.trade_typo(py, name, trades[i])),
+        (
+            "name_suffix",
+            np.array(rows.get("individual")) & (u[:, _U_SUFFIX] < 0.01 * m),
+            lambda name, i: name + "（个体工商户）",
+        ),
+        ("name_traditional", u[:, _U_TRAD] < 0.01 * m, lambda name, i: mess.traditional(name)),
+        ("name_spaces", u[:, _U_SPACES] < 0.03 * m, lambda name, i: mess.spaces(py, name)),
+    ]
+    return _apply_steps(rows.get("name"), steps, kinds)
+
+
+def _addresses(rows: Rows, u: np.ndarray, m: float, kinds: list[list[str]], py: random.Random) -> list[str]:
+    """The address column with its mess."""
+    counties = rows.get("county")
+    townships = rows.get("township_name")
+    numbers = rows.get("number")
+    x = u[:, _U_NUMBER]
+    chinese = x < 0.04 * m
+    steps: list[_Step] = [
+        (
+            "address_county_abbrev",
+            u[:, _U_COUNTY] < 0.12 * m,
+            lambda address, i: mess.address_county_abbrev(address, counties[i]),
+        ),
+        (
+            "address_no_township",
+            u[:, _U_TOWNSHIP] < 0.1 * m,
+            lambda address, i: mess.address_no_township(address, townships[i]),
+        ),
+        (
+            "address_number_chinese",
+            chinese,
+            lambda address, i: mess.address_number_chinese(address, numbers[i]),
+        ),
+        (
+            "address_number_format",
+            ~chinese & (x < 0.07 * m),
+            lambda address, i: mess.address_number_format(py, address, numbers[i]),
+        ),
+        (
+            "address_province_added",
+            u[:, _U_PROVINCE] < 0.04 * m,
+            lambda address, i: None if address.startswith("江苏") else mess.address_province_added(address),
+        ),
+    ]
+    return _apply_steps(rows.get("address"), steps, kinds)
+
+
+def _blanked(values: list[str], mask: np.ndarray, kind: str, kinds: list[list[str]]) -> list[str]:
+    out = list(values)
+    for i in _flagged(mask):
+        out[i] = ""
+        kinds[i].append(kind)
+    return out
+
+
+def _phones(spec: ListSpec, rows: Rows, u: np.ndarray, m: float, kinds: list[list[str]]) -> list[str]:
+    """The phone column: the department's style (85%) or another one, sometimes left empty."""
+    phones = rows.get("phone")
+    alt = (u[:, _U_STYLE_ALT] * len(_ALT_STYLES)).astype(np.int64)
+    style_of = np.where(u[:, _U_STYLE] < 0.85, -1, alt)
+    out = [""] * rows.n
+    for code in np.unique(style_of).tolist():
+        style = spec.phone_style if code < 0 else _ALT_STYLES[code]
+        idx = _flagged(style_of == code)
+        for i, text in zip(idx, mess.phones_format([phones[i] for i in idx], style), strict=True):
+            out[i] = text
+    return _blanked(out, u[:, _U_PHONE] < 0.08 * m, "phone_missing", kinds)
+
+
+def _select(
+    spec: ListSpec, chunk: ChunkEntities, wide: float, rng: np.random.Generator
+) -> tuple[list[int], np.ndarray]:
+    """Which entities of the chunk the department lists (positions, in file order) and which rows
+    are duplicates."""
+    s = len(chunk)
+    u = rng.random((s, 2))
+    considered = (chunk.array("depts") >> _SPEC_BIT[spec.department]) & 1 == 1
+    if wide:
+        considered |= u[:, 0] < wide
+    live = chunk.array("live").astype(bool)
+    listed = considered & (u[:, 1] < np.where(live, spec.coverage, spec.stale))
+    first = np.flatnonzero(listed)
+    again = first[rng.random(len(first)) < 0.012 * spec.messiness]
+    positions = np.concatenate([first, again])
+    duplicate = np.concatenate([np.zeros(len(first), dtype=bool), np.ones(len(again), dtype=bool)])
+    # Lists are not in registration order: shuffle within the chunk; duplicates drift apart.
+    order = rng.permutation(len(positions))
+    return positions[order].tolist(), duplicate[order]
+
+
+_FIELD_COLUMN = {
+    "status": "status_zh",
+    "county": "county_name",
+    "township": "township_name",
+    "entity_type": "type_zh",
+}
+
+
+def dept_rows(seed: int, k: int, chunk: ChunkEntities, spec: ListSpec, plan: ListPlan) -> DeptRows:
+    """Department ``spec``'s rows from chunk ``k``: drawn column by column from the department's
+    own numpy generator (``crossreg-synth:<seed>:lists:[<plan>:]<dept>:<k>``); the string mess is
+    applied, in Python, only to the rows drawn for it."""
+    tag = "" if plan.name == DEFAULT_PLAN else f"{plan.name}:"
+    rng = _np_rng("crossreg-synth", seed, "lists", f"{tag}{spec.department}", k)
+    positions, duplicate = _select(spec, chunk, dict(plan.wide).get(spec.department, 0.0), rng)
+    rows = Rows(chunk, positions)
+    n = rows.n
+    m = spec.messiness
+    u = rng.random((n, _N_UNIFORMS))
+    py = random.Random(int(rng.integers(2**62)))  # the few string-level choices of messy rows
+    kinds: list[list[str]] = [[] for _ in range(n)]
+    for i in _flagged(duplicate):
+        kinds[i].append("duplicate")
+    for i, live in enumerate(rows.get("live")):
+        if not live:
+            kinds[i].append("stale")
+    if spec.foreign_ids:
+        for k_ in kinds:
+            k_.append("foreign_id_format")
+    values: dict[str, list[str]] = {
+        "row_id": spec.row_id(list(range(k * ROW_BLOCK + 1, k * ROW_BLOCK + n + 1)), rows)
+    }
+    for _, f in spec.columns:
+        if f == "row_id":
+            continue
+        if f == "uscc":
+            values[f] = _identifiers(spec, rows, u, m, kinds, py)
+        elif f == "name":
+            values[f] = _names(rows, u, m, kinds, py)
+        elif f == "address":
+            values[f] = _addresses(rows, u, m, kinds, py)
+        elif f == "legal_rep":
+            values[f] = _blanked(rows.get("legal_rep"), u[:, _U_REP] < 0.05 * m, "legal_rep_missing", kinds)
+        elif f == "phone":
+            values[f] = _phones(spec, rows, u, m, kinds)
+        elif f == "registered_on":
+            template = _date_template(spec.date_format)
+            values[f] = [template.format(*ymd) for ymd in rows.get("ymd")]
+        elif f == "industry":
+            values[f] = rows.get("industry_scjg" if spec.department == "scjg" else "industry_label")
+        elif f == "licence":
+            values[f] = spec.licence(rng, rows) if spec.licence else [""] * n
+        else:
+            values[f] = rows.get(_FIELD_COLUMN[f])
+    return DeptRows(spec, rows, values, kinds)
+
+
+def lists_for_chunk(
+    seed: int, k: int, chunk: ChunkEntities, plan: ListPlan | str = DEFAULT_PLAN
+) -> list[DeptRows]:
+    """Every list of the plan's departments, the rows chunk ``k`` of the city gives them."""
+    if isinstance(plan, str):
+        plan = PLANS[plan]
+    return [dept_rows(seed, k, chunk, spec, plan) for spec in plan.specs]
+
+
 def list_rows_for_chunk(
     seed: int, k: int, entities: list[GenEntity], plan: ListPlan | str = DEFAULT_PLAN
 ) -> dict[str, list[PendingRow]]:
-    """The rows each department's list gets from chunk ``k`` of the city, in file order."""
-    if isinstance(plan, str):
-        plan = PLANS[plan]
-    specs = plan.specs
-    wide = dict(plan.wide)
-    domain_sets: list[set[str]] = []
-    for e in entities:
-        depts: set[str] = set()
-        for d in e.domains:
-            depts.update(_DEPTS_BY_DOMAIN.get(d, ()))
-        domain_sets.append(depts)
-    # The default plan keeps its generator names (its city stays byte-identical); other plans
-    # draw from their own.
-    tag = "" if plan.name == DEFAULT_PLAN else f"{plan.name}:"
+    """The rows each department's list gets from chunk ``k`` of the city, in file order, row by
+    row (for tests and inspection; rendering uses :func:`lists_for_chunk`)."""
     out: dict[str, list[PendingRow]] = {}
-    for spec in specs:
-        dept = spec.department
-        rng = random.Random(f"crossreg-synth:{seed}:lists:{tag}{dept}:{k}")
-        w = wide.get(dept, 0.0)
-        rows: list[PendingRow] = []
-        for e, depts in zip(entities, domain_sets, strict=True):  # in entity order
-            if dept not in depts and not (w and rng.random() < w):
-                continue
-            if rng.random() >= (spec.coverage if e.status in LIVE else spec.stale):
-                continue
-            rows.append(_row(rng, e, spec))
-            if rng.random() < 0.012 * spec.messiness:
-                rows.append(_row(rng, e, spec, ("duplicate",)))
-        # Lists are not in registration order: shuffle within the chunk; duplicates drift apart.
-        rng.shuffle(rows)
-        out[spec.department] = rows
+    for d in lists_for_chunk(seed, k, ChunkEntities(entities), plan):
+        fields = list(d.values)
+        out[d.spec.department] = [
+            PendingRow(entities[pos], dict(zip(fields, vals, strict=True)), kinds)
+            for pos, kinds, *vals in zip(d.rows.positions, d.mess, *d.values.values(), strict=True)
+        ]
     return out
 
 

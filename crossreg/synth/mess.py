@@ -6,6 +6,7 @@ so record linkage (REQUIREMENTS M2) can be evaluated kind by kind.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import zhconv
 
@@ -177,24 +178,25 @@ def address_province_added(address: str) -> str:
     return "江苏省" + address if address.startswith("盐城市") else "江苏省盐城市" + address
 
 
-def phone_format(rng: random.Random, phone: str, style: str) -> str:
-    """Reformat a canonical phone (``13812345678`` or ``0515-88123456``) in a department's style."""
-    landline = phone.startswith("0515-")
-    if landline:
-        local = phone[5:]
-        return {
-            "plain": "0515" + local,
-            "dashed": phone,
-            "paren": f"(0515){local}",
-            "intl": f"+86-515-{local}",
-            "spaced": f"0515 {local}",
-            "local": local,
-        }[style]
-    return {
-        "plain": phone,
-        "dashed": f"{phone[:3]}-{phone[3:7]}-{phone[7:]}",
-        "paren": phone,
-        "intl": f"+86 {phone}",
-        "spaced": f"{phone[:3]} {phone[3:7]} {phone[7:]}",
-        "local": phone,
-    }[style]
+_LANDLINE_STYLES: dict[str, Callable[[str], str]] = {
+    "plain": lambda local: "0515" + local,
+    "dashed": lambda local: "0515-" + local,
+    "paren": lambda local: f"(0515){local}",
+    "intl": lambda local: f"+86-515-{local}",
+    "spaced": lambda local: f"0515 {local}",
+    "local": lambda local: local,
+}
+_MOBILE_STYLES: dict[str, Callable[[str], str]] = {
+    "plain": lambda p: p,
+    "dashed": lambda p: f"{p[:3]}-{p[3:7]}-{p[7:]}",
+    "paren": lambda p: p,
+    "intl": lambda p: f"+86 {p}",
+    "spaced": lambda p: f"{p[:3]} {p[3:7]} {p[7:]}",
+    "local": lambda p: p,
+}
+
+
+def phones_format(phones: list[str], style: str) -> list[str]:
+    """Reformat canonical phones (``13812345678`` or ``0515-88123456``) in a department's style."""
+    landline, mobile = _LANDLINE_STYLES[style], _MOBILE_STYLES[style]
+    return [landline(p[5:]) if p.startswith("0515-") else mobile(p) for p in phones]

@@ -50,7 +50,7 @@ from crossreg.synth.people import people_seed
 from crossreg.synth.reference import orgs_reference_load
 from crossreg.synth.render import ChunkOut, Plan, render_chunk
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bumped whenever the same seed would give a different city."""
 
 
@@ -84,8 +84,10 @@ def city_summary() -> dict[str, int]:
     }
 
 
-def _chunks(seed: int, n: int, plan: Plan, workers: int, list_plan: str = DEFAULT_PLAN) -> Iterator[ChunkOut]:
-    jobs = [(seed, k, n, plan, list_plan) for k in range((n + CHUNK - 1) // CHUNK)]
+def _chunks(
+    seed: int, n: int, plan: Plan, workers: int, list_plan: str = DEFAULT_PLAN, part: str = "all"
+) -> Iterator[ChunkOut]:
+    jobs = [(seed, k, n, plan, list_plan, part) for k in range((n + CHUNK - 1) // CHUNK)]
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield render_chunk(job)
@@ -102,6 +104,28 @@ def _chunks(seed: int, n: int, plan: Plan, workers: int, list_plan: str = DEFAUL
                 pending.append(pool.submit(render_chunk, jobs[next_job]))
                 next_job += 1
             yield result
+
+
+@dataclass
+class _Tally:
+    """The counts of the chunks written so far."""
+
+    by_type: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_county: Counter[str] = field(default_factory=Counter)
+    mess: Counter[str] = field(default_factory=Counter)
+    histogram: Counter[int] = field(default_factory=Counter)
+    without_uscc: int = 0
+    norm_fallback: bool = False
+
+    def add(self, chunk: ChunkOut) -> None:
+        self.by_type.update(chunk.by_type)
+        self.by_status.update(chunk.by_status)
+        self.by_county.update(chunk.by_county)
+        self.mess.update(chunk.mess)
+        self.histogram.update(chunk.lists_per_entity)
+        self.without_uscc += chunk.without_uscc
+        self.norm_fallback |= chunk.norm_fallback
 
 
 def _reset() -> None:
@@ -211,31 +235,47 @@ def city_seed(
             )
             loader = EntityLoader()
             writer = _ListWriter(tmp, specs)
-            by_type: Counter[str] = Counter()
-            by_status: Counter[str] = Counter()
-            by_county: Counter[str] = Counter()
-            mess: Counter[str] = Counter()
-            histogram: Counter[int] = Counter()
-            no_uscc = 0
-            norm_fallback = False
-            try:
-                for chunk in _chunks(seed, entities, loader.plan, workers, list_plan):
-                    loader.load(chunk)
-                    writer.write(chunk)
-                    by_type.update(chunk.by_type)
-                    by_status.update(chunk.by_status)
-                    by_county.update(chunk.by_county)
-                    mess.update(chunk.mess)
-                    histogram.update(chunk.lists_per_entity)
-                    no_uscc += chunk.without_uscc
-                    norm_fallback |= chunk.norm_fallback
+            tally = _Tally()
+
+            def chunks(part: str) -> Iterator[ChunkOut]:
+                for chunk in _chunks(seed, entities, loader.plan, workers, list_plan, part):
+                    yield chunk
+                    tally.add(chunk)
                     done = min((chunk.k + 1) * CHUNK, entities)
                     if done % (10 * CHUNK) == 0 or done == entities:
                         rate = done / max(time.perf_counter() - started, 1e-9)
-                        say(f"{done:,} / {entities:,} entities ({rate:,.0f}/s)")
+                        what = {"all": "entities", "entities": "entities", "lists": "entities' list rows"}[
+                            part
+                        ]
+                        say(f"{done:,} / {entities:,} {what} ({rate:,.0f}/s)")
+
+            try:
+                if loader.vendor == "postgresql":
+                    # Two passes, so that PostgreSQL builds the indexes (a single-threaded minute at
+                    # 1,000,000 entities) while the workers regenerate the entities and derive the
+                    # lists, instead of the lists' CPU and the index build taking turns.
+                    for chunk in chunks("entities"):
+                        loader.load(chunk)
+                    building = loader.finish_in_background()
+                    try:
+                        for chunk in chunks("lists"):
+                            writer.write(chunk)
+                    finally:
+                        building.result()
+                else:
+                    for chunk in chunks("all"):
+                        loader.load(chunk)
+                        writer.write(chunk)
+                    loader.finish()
             finally:
                 writer.close()
-            loader.finish()
+            by_type, by_status, by_county = tally.by_type, tally.by_status, tally.by_county
+            mess, histogram, no_uscc, norm_fallback = (
+                tally.mess,
+                tally.histogram,
+                tally.without_uscc,
+                tally.norm_fallback,
+            )
             counts: dict[str, Any] = {
                 "entities": entities,
                 "by_type": dict(sorted(by_type.items())),
