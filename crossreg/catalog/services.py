@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crossreg.catalog import workflow
 from crossreg.catalog.content import Refs, content_apply, content_check, content_hash, content_of
@@ -104,9 +105,11 @@ def _cr_link(cr: ChangeRequest) -> str:
 
 def _require_drafter(actor: User, department_id: str) -> None:
     if not actor.is_authenticated or not actor.is_active or actor.role not in workflow.DRAFTERS:
-        raise Forbidden("只有部门工作人员或部门管理员可以起草监管事项", field="actor", code="forbidden_role")
+        raise Forbidden(
+            _("只有部门工作人员或部门管理员可以起草监管事项"), field="actor", code="forbidden_role"
+        )
     if actor.department_id != department_id:
-        raise Forbidden("只能为本部门起草监管事项", field="department", code="forbidden_department")
+        raise Forbidden(_("只能为本部门起草监管事项"), field="department", code="forbidden_department")
 
 
 def _withdrawn_power_items(version: ItemVersion) -> None:
@@ -114,9 +117,14 @@ def _withdrawn_power_items(version: ItemVersion) -> None:
     if bad:
         raise Invalid(
             *[
-                f"关联的行政权力事项“{p.code} {p.name}”已取消"
-                + (f"（{p.withdrawn_reason}）" if p.withdrawn_reason else "")
-                + "，不能发布；请先调整关联权力事项"
+                (
+                    _(
+                        "关联的行政权力事项“%(code)s %(name)s”已取消（%(reason)s），不能发布；请先调整关联权力事项"
+                    )
+                    if p.withdrawn_reason
+                    else _("关联的行政权力事项“%(code)s %(name)s”已取消，不能发布；请先调整关联权力事项")
+                )
+                % {"code": p.code, "name": p.name, "reason": p.withdrawn_reason}
                 for p in bad
             ],
             field="power_items",
@@ -176,7 +184,7 @@ def _require_catalog_admin(actor: Actor) -> None:
         return
     if user.role == User.Role.APPROVAL and workflow.is_city_approval(user.department):
         return
-    raise Forbidden("只有市行政审批局可以维护权力事项和跨部门事项", field="actor", code="forbidden_role")
+    raise Forbidden(_("只有市行政审批局可以维护权力事项和跨部门事项"), field="actor", code="forbidden_role")
 
 
 @transaction.atomic
@@ -185,7 +193,9 @@ def power_item_save(*, actor: Actor, data: PowerItemData) -> PowerItem:
     _require_catalog_admin(actor)
     dept = Department.objects.filter(pk=data.department).first()
     if dept is None:
-        raise Invalid(f"未知部门代码“{data.department}”", field="department", code="unknown")
+        raise Invalid(
+            _("未知部门代码“%(code)s”") % {"code": data.department}, field="department", code="unknown"
+        )
     pi, created = PowerItem.objects.select_for_update(of=("self",)).get_or_create(
         code=data.code,
         defaults={
@@ -220,10 +230,10 @@ def power_item_withdraw(*, power_item: PowerItem, actor: Actor, reason: str) -> 
     """Withdraw a power item (it left the power list). Items linking to it cannot be published any more."""
     _require_catalog_admin(actor)
     if not reason.strip():
-        raise Invalid("请说明取消原因", field="reason", code="required")
+        raise Invalid(_("请说明取消原因"), field="reason", code="required")
     pi = PowerItem.objects.select_for_update(of=("self",)).get(pk=power_item.pk)
     if pi.status == PowerItem.Status.WITHDRAWN:
-        raise Conflict("该权力事项已取消", field="status", code="bad_state")
+        raise Conflict(_("该权力事项已取消"), field="status", code="bad_state")
     pi.status = PowerItem.Status.WITHDRAWN
     pi.withdrawn_reason = reason.strip()[:300]
     pi.save()
@@ -256,14 +266,18 @@ def item_create(*, actor: User, content: ItemContent) -> ItemVersion:
     content_check(content, refs, problems)
     problems.raise_if_any()
     if SupervisionItem.objects.filter(code=content.code).exists():
-        raise Conflict(f"监管事项编码“{content.code}”已存在", field="code", code="duplicate")
+        raise Conflict(
+            _("监管事项编码“%(code)s”已存在") % {"code": content.code}, field="code", code="duplicate"
+        )
     try:
         with transaction.atomic():
             item = SupervisionItem.objects.create(
                 code=content.code, department=refs.departments[content.department]
             )
     except IntegrityError:
-        raise Conflict(f"监管事项编码“{content.code}”已存在", field="code", code="duplicate") from None
+        raise Conflict(
+            _("监管事项编码“%(code)s”已存在") % {"code": content.code}, field="code", code="duplicate"
+        ) from None
     version = ItemVersion.objects.create(
         item=item,
         number=1,
@@ -287,10 +301,10 @@ def item_create(*, actor: User, content: ItemContent) -> ItemVersion:
 
 def _copy_as_new_version(*, item: SupervisionItem, actor: User) -> ItemVersion:
     if item.versions.filter(status__in=ItemVersion.OPEN).exists():
-        raise Conflict("该事项已有正在起草或审核中的版本", field="item", code="open_version")
+        raise Conflict(_("该事项已有正在起草或审核中的版本"), field="item", code="open_version")
     latest = item.versions.order_by("-number").first()
     if latest is None:
-        raise NotFound("该事项没有任何版本", field="item")
+        raise NotFound(_("该事项没有任何版本"), field="item")
     content = content_of(latest)
     number = (item.versions.aggregate(m=Max("number"))["m"] or 0) + 1
     version = ItemVersion.objects.create(
@@ -334,14 +348,15 @@ def version_update(*, version: ItemVersion, actor: User, revision: int, content:
         workflow.compile_check(v, "edit", actor)
     if revision != v.revision:
         raise Conflict(
-            f"该草稿在您打开后已被他人修改（修订号 {revision} → {v.revision}），请重新打开后再修改",
+            _("该草稿在您打开后已被他人修改（修订号 %(opened)s → %(now)s），请重新打开后再修改")
+            % {"opened": revision, "now": v.revision},
             field="revision",
             code="stale",
         )
     if content.code != v.item.code:
-        raise Invalid("不能修改事项编码", field="code", code="immutable")
+        raise Invalid(_("不能修改事项编码"), field="code", code="immutable")
     if content.department != v.item.department_id:
-        raise Invalid("不能修改实施部门", field="department", code="immutable")
+        raise Invalid(_("不能修改实施部门"), field="department", code="immutable")
     problems = ProblemList()
     refs = Refs.load(power_codes=content.power_items)
     content_check(content, refs, problems)
@@ -433,11 +448,11 @@ def version_transition(
         .get(pk=version.pk)
     )
     if v.on_adjust_track:
-        raise Conflict("此版本属于调整申请，请在调整申请中办理", field="transition", code="adjust_track")
+        raise Conflict(_("此版本属于调整申请，请在调整申请中办理"), field="transition", code="adjust_track")
     t = workflow.compile_check(v, transition, actor)
     reason = reason.strip()
     if t.needs_reason and not reason:
-        raise Invalid("请填写理由或意见", field="reason", code="required")
+        raise Invalid(_("请填写理由或意见"), field="reason", code="required")
     now = timezone.now()
     from_state = v.status
     to_state = t.target
@@ -452,14 +467,14 @@ def version_transition(
             missing = codes - {d.pk for d in depts}
             if missing:
                 raise Invalid(
-                    f"未知会审部门代码：{'、'.join(sorted(missing))}",
+                    _("未知会审部门代码：%(codes)s") % {"codes": "、".join(sorted(missing))},
                     field="involved_departments",
                     code="unknown",
                 )
             v.involved_departments.set(depts)
         if not v.involved_departments.exclude(pk=v.item.department_id).exists():
             raise Invalid(
-                "请至少指定一个会审部门（实施部门以外）", field="involved_departments", code="required"
+                _("请至少指定一个会审部门（实施部门以外）"), field="involved_departments", code="required"
             )
         v.review_round += 1
     elif transition in ("concur", "object"):
@@ -568,13 +583,13 @@ def change_request_create(
         or actor.role != User.Role.APPROVAL
         or not workflow.is_county_approval(actor.department)
     ):
-        raise Forbidden("只有县级行政审批局可以提出调整申请", field="actor", code="forbidden_role")
+        raise Forbidden(_("只有县级行政审批局可以提出调整申请"), field="actor", code="forbidden_role")
     if reason_kind not in ChangeRequest.Reason.values:
-        raise Invalid("请选择调整原因", field="reason_kind", code="invalid")
+        raise Invalid(_("请选择调整原因"), field="reason_kind", code="invalid")
     if not reason.strip():
-        raise Invalid("请填写调整说明", field="reason", code="required")
+        raise Invalid(_("请填写调整说明"), field="reason", code="required")
     if item.published is None:
-        raise Conflict("只能调整已发布的监管事项", field="item", code="not_published")
+        raise Conflict(_("只能调整已发布的监管事项"), field="item", code="not_published")
     base = item.published
     version = _copy_as_new_version(item=item, actor=actor)
     cr = ChangeRequest.objects.create(
@@ -661,11 +676,11 @@ def change_request_transition(
     )
     v = ItemVersion.objects.select_for_update(of=("self",)).select_related("item").get(pk=cr.version_id)
     if transition == "edit":
-        raise Invalid("编辑请保存草稿", field="transition", code="invalid")
+        raise Invalid(_("编辑请保存草稿"), field="transition", code="invalid")
     t = workflow.adjust_check(cr, transition, actor)
     reason = reason.strip()
     if t.needs_reason and not reason:
-        raise Invalid("请填写理由或意见", field="reason", code="required")
+        raise Invalid(_("请填写理由或意见"), field="reason", code="required")
     now = timezone.now()
     from_state = cr.status
     if transition == "file":
@@ -727,12 +742,12 @@ def cross_item_save(*, actor: Actor, data: CrossItemData) -> CrossDepartmentItem
     codes = {data.lead_department, *data.departments}
     depts = {d.pk: d for d in Department.objects.filter(pk__in=codes)}
     for c in sorted(codes - set(depts)):
-        problems.add(f"未知部门代码“{c}”", field="departments", code="unknown")
+        problems.add(_("未知部门代码“%(code)s”") % {"code": c}, field="departments", code="unknown")
     items = {i.code: i for i in SupervisionItem.objects.filter(code__in=data.items)}
     for c in sorted(set(data.items) - set(items)):
-        problems.add(f"未知监管事项“{c}”", field="items", code="unknown")
+        problems.add(_("未知监管事项“%(code)s”") % {"code": c}, field="items", code="unknown")
     if len(codes) < 2:
-        problems.add("跨部门事项至少涉及两个部门", field="departments", code="too_few")
+        problems.add(_("跨部门事项至少涉及两个部门"), field="departments", code="too_few")
     problems.raise_if_any()
     obj, _created = CrossDepartmentItem.objects.update_or_create(
         code=data.code,

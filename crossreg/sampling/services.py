@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from crossreg.catalog.models import CheckPoint, ItemVersion
 from crossreg.core.audit import audit_record
@@ -101,29 +102,36 @@ def _rules_validate(
             if not ratio.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            problems.add(f"{ratio_raw!r} is not a number", field=field)
+            problems.add(gettext("“%(value)s”不是数字") % {"value": ratio_raw}, field=field)
             continue
         if ratio < 0 or ratio > 100:
-            problems.add(f"ratio {ratio}% is outside 0–100%", field=field, code="out_of_range")
+            problems.add(
+                gettext("抽查比例 %(ratio)s%% 超出 0–100%% 范围") % {"ratio": ratio},
+                field=field,
+                code="out_of_range",
+            )
             continue
         if ratio.as_tuple().exponent < -2:  # type: ignore[operator]
-            problems.add("at most two decimals", field=field)
+            problems.add(gettext("抽查比例最多两位小数"), field=field)
             continue
         lo, hi = conf.ratio_range(cls)
         exempt = cls == "A" and conf.a_grade_exempt() and not triggered
         if not exempt and cls in given and conf.enforce_class_ranges() and not lo <= ratio <= hi:
             problems.add(
-                f"ratio {ratio}% is outside the configured range {lo}–{hi}% for class {cls}",
+                gettext("抽查比例 %(ratio)s%% 超出 %(cls)s 类的配置范围 %(lo)s–%(hi)s%%")
+                % {"ratio": ratio, "cls": cls, "lo": lo, "hi": hi},
                 field=field,
                 code="out_of_class_range",
             )
         try:
             minimum = int(minimum_raw)
         except (TypeError, ValueError):
-            problems.add(f"{minimum_raw!r} is not a whole number", field=f"rules.{cls}.minimum")
+            problems.add(
+                gettext("“%(value)s”不是整数") % {"value": minimum_raw}, field=f"rules.{cls}.minimum"
+            )
             continue
         if minimum < 0:
-            problems.add("must not be negative", field=f"rules.{cls}.minimum")
+            problems.add(gettext("最低数量不能为负数"), field=f"rules.{cls}.minimum")
         if exempt:  # 无事不扰: A grade only when triggered
             ratio, minimum = Decimal(0), 0
         out[cls] = {"ratio": format(ratio.normalize(), "f"), "minimum": minimum}
@@ -165,26 +173,30 @@ def plan_create(
 ) -> SamplingPlan:
     """Create a draft plan. Plans over key industries default to joint plans led by the authority."""
     if not can_plan(actor, department):
-        raise Forbidden("you may not plan for this department", field="department", code="forbidden")
+        raise Forbidden(gettext("您不能为该部门制定抽查计划"), field="department", code="forbidden")
     p = ProblemList()
     if not name.strip():
-        p.add("a plan needs a name", field="name", code="required")
+        p.add(gettext("请填写计划名称"), field="name", code="required")
     versions = list(item_versions)
     if not versions:
-        p.add("a plan needs at least one supervision item", field="item_versions", code="required")
+        p.add(gettext("抽查计划至少需要一个监管事项"), field="item_versions", code="required")
     for v in versions:
         if v.status != ItemVersion.Status.PUBLISHED:
-            p.add(f"{v} is not a published item version", field="item_versions", code="not_published")
+            p.add(
+                gettext("“%(version)s”不是已发布的事项版本") % {"version": v},
+                field="item_versions",
+                code="not_published",
+            )
     if period_end < period_start:
-        p.add("the period ends before it starts", field="period_end")
+        p.add(gettext("抽查周期的结束日期早于开始日期"), field="period_end")
     if not period.strip():
-        p.add("a plan needs a period", field="period", code="required")
+        p.add(gettext("请填写抽查周期"), field="period", code="required")
     if not seed_source.strip():
-        p.add("name the future public source of the seed", field="seed_source", code="required")
+        p.add(gettext("请写明随机种子将取自哪个公开来源"), field="seed_source", code="required")
     if source not in SamplingPlan.Source.values:
-        p.add(f"unknown source {source!r}", field="source")
+        p.add(gettext("未知对象来源“%(source)s”") % {"source": source}, field="source")
     if directed and not directed_reason.strip():
-        p.add("a directed plan says what it is directed at", field="directed_reason", code="required")
+        p.add(gettext("定向抽查须说明定向对象"), field="directed_reason", code="required")
     clean_rules = _rules_validate(rules, triggered=triggered, problems=p)
     p.raise_if_any()
 
@@ -231,7 +243,7 @@ def plan_create(
         plan.participants.set(Department.objects.filter(pk__in=extra))
     # An empty pool is refused now, not at publication time.
     if not pool_rows(plan):
-        raise Invalid("the pool is empty: no entity matches the filter", field="pool", code="empty_pool")
+        raise Invalid(gettext("对象池为空：没有符合条件的市场主体"), field="pool", code="empty_pool")
     audit_record(
         actor=actor,
         action="sampling.plan.create",
@@ -254,14 +266,17 @@ def plan_publish(*, actor: Actor, plan: SamplingPlan) -> SamplingPlan:
     """Publish the plan before the draw: freeze the pool, publish its Merkle root and the seed source."""
     plan = SamplingPlan.objects.select_for_update().get(pk=plan.pk)
     if not can_plan(actor, plan.department):
-        raise Forbidden("you may not publish this plan", code="forbidden")
+        raise Forbidden(gettext("您不能公示该计划"), code="forbidden")
     if plan.status != SamplingPlan.Status.DRAFT:
-        raise Conflict(f"the plan is {plan.get_status_display()}, not a draft", field="status")
+        raise Conflict(
+            gettext("该计划当前为“%(status)s”，不是草稿") % {"status": plan.get_status_display()},
+            field="status",
+        )
     if not plan.item_versions.exists():
-        raise Invalid("a plan needs at least one supervision item", field="item_versions", code="required")
+        raise Invalid(gettext("抽查计划至少需要一个监管事项"), field="item_versions", code="required")
     rows = pool_rows(plan)
     if not rows:
-        raise Invalid("the pool is empty: no entity matches the filter", field="pool", code="empty_pool")
+        raise Invalid(gettext("对象池为空：没有符合条件的市场主体"), field="pool", code="empty_pool")
     pool = [(cls, draw.entity_key(uscc, pk)) for pk, uscc, cls in rows]
     PoolMember.objects.bulk_create(
         [
@@ -363,16 +378,17 @@ def plan_draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
 def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
     plan = SamplingPlan.objects.select_for_update().get(pk=plan.pk)
     if not can_plan(actor, plan.department):
-        raise Forbidden("you may not draw this plan", code="forbidden")
+        raise Forbidden(gettext("您不能对该计划摇号"), code="forbidden")
     if plan.status == SamplingPlan.Status.DRAWN:
-        raise Conflict("this plan has been drawn already: one draw per plan", field="plan", code="drawn")
+        raise Conflict(gettext("该计划已摇号：每个计划只能摇号一次"), field="plan", code="drawn")
     if plan.status != SamplingPlan.Status.PUBLISHED:
-        raise Conflict("publish the plan before drawing", field="status", code="not_published")
+        raise Conflict(gettext("请先公示计划再摇号"), field="status", code="not_published")
     if not seed.strip():
-        raise Invalid("enter the seed read from the named public source", field="seed", code="required")
+        raise Invalid(gettext("请输入从公示的来源读取的随机种子"), field="seed", code="required")
     if timezone.localdate() < plan.seed_due:
         raise Invalid(
-            f"the seed source is due on {plan.seed_due.isoformat()}: draw on or after it",
+            gettext("随机种子的产生日期为 %(date)s：请在当日或之后摇号")
+            % {"date": plan.seed_due.isoformat()},
             field="seed",
             code="too_early",
         )
@@ -381,8 +397,8 @@ def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
     root = draw.pool_root(pool)
     if root != plan.pool_root:
         raise Conflict(
-            f"the pool has changed since its root was published ({len(pool)} entities now, "
-            f"{plan.pool_size} then): the draw does not run",
+            gettext("对象池在公示默克尔根之后已变化（现有 %(now)s 个，公示时 %(then)s 个），不能摇号")
+            % {"now": len(pool), "then": plan.pool_size},
             field="pool",
             code="pool_changed",
         )
@@ -449,7 +465,7 @@ def period_pool(*, actor: Actor, period: str, today: dt.date | None = None) -> P
     recorded as refused with the shortages, and :class:`Invalid` names them.
     """
     if not can_pool(actor, period):
-        raise Forbidden("you may not pool this period", code="forbidden")
+        raise Forbidden(gettext("您不能对该周期进行汇总比对"), code="forbidden")
     try:
         with transaction.atomic():
             return _pool(actor=actor, period=period, today=today or timezone.localdate())
@@ -484,7 +500,7 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
         .order_by("code")
     )
     if not plans:
-        raise Invalid("no new draws to pool in this period", field="period", code="nothing_to_pool")
+        raise Invalid(gettext("本周期没有需要汇总比对的新摇号结果"), field="period", code="nothing_to_pool")
     plan_by_id = {p.pk: p for p in plans}
     # Item versions per plan, per owning department.
     pv = defaultdict(lambda: defaultdict(set))  # type: ignore[var-annotated]
@@ -823,11 +839,20 @@ def _shortage_problem(s: Any, names: dict[str, str]) -> Any:
 
     dom = "、".join(s.domains) if s.domains else "—"
     return Problem(
-        message=(
-            f"{names.get(s.department, s.department)}（{s.department}）在区域 {s.region}、领域 {dom} "
-            f"缺少执法人员：{s.tasks} 项任务的 {s.slots_short} 个名额无法安排，至少还需 {s.officers_short} 名"
-            f"（可选 {s.eligible} 名）"
-        ),
+        message=gettext(
+            "%(dept)s（%(code)s）在区域 %(region)s、领域 %(domains)s 缺少执法人员："
+            "%(tasks)s 项任务的 %(slots)s 个名额无法安排，至少还需 %(short)s 名（可选 %(eligible)s 名）"
+        )
+        % {
+            "dept": names.get(s.department, s.department),
+            "code": s.department,
+            "region": s.region,
+            "domains": dom,
+            "tasks": s.tasks,
+            "slots": s.slots_short,
+            "short": s.officers_short,
+            "eligible": s.eligible,
+        },
         field=f"officers.{s.department}.{s.region}",
         code="officers_short",
     )

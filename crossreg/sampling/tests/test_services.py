@@ -92,7 +92,7 @@ def test_draw_is_verifiable_and_second_draw_refused_and_recorded(city) -> None:
     assert draw_verify.verify(bundle, seed="03 07 12 19 25 31 + 09", root=plan.pool_root)[-1].endswith(
         "VERIFIED"
     )
-    with pytest.raises(Conflict, match="drawn already"):
+    with pytest.raises(Conflict, match="已摇号"):
         services.plan_draw(actor=city["staff"]["smr"], plan=plan, seed="another seed")
     attempts = list(DrawAttempt.objects.filter(plan=plan).values_list("outcome", "seed"))
     assert attempts == [("drawn", "03 07 12 19 25 31 + 09"), ("refused", "another seed")]
@@ -105,7 +105,7 @@ def test_changed_pool_refuses_the_draw(city) -> None:
     plan = make_plan(city, "smr", divisions=["320902"])
     services.plan_publish(actor=city["staff"]["smr"], plan=plan)
     Entity.objects.filter(pk=city["hengda"].pk).update(credit_class="D")  # regraded after publication
-    with pytest.raises(Conflict, match="pool has changed"):
+    with pytest.raises(Conflict, match="对象池在公示默克尔根之后已变化"):
         services.plan_draw(actor=city["staff"]["smr"], plan=plan, seed="s")
     plan.refresh_from_db()
     assert plan.status == SamplingPlan.Status.PUBLISHED and not plan.selections.exists()
@@ -114,10 +114,10 @@ def test_changed_pool_refuses_the_draw(city) -> None:
 
 def test_draw_before_publication_or_before_seed_due_refused(city) -> None:
     plan = make_plan(city, "smr", divisions=["320902"], seed_due=dt.date(2999, 1, 1))
-    with pytest.raises(Conflict, match="publish"):
+    with pytest.raises(Conflict, match="请先公示计划"):
         services.plan_draw(actor=city["staff"]["smr"], plan=plan, seed="s")
     services.plan_publish(actor=city["staff"]["smr"], plan=plan)
-    with pytest.raises(Invalid, match="due"):
+    with pytest.raises(Invalid, match="产生日期"):
         services.plan_draw(actor=city["staff"]["smr"], plan=plan, seed="s")
     assert DrawAttempt.objects.filter(plan=plan, outcome="refused").count() == 2
 
@@ -153,7 +153,7 @@ def test_pooling_reaches_the_limit_and_merges_checklists(city) -> None:
     assert not TaskOfficer.objects.exclude(officer__status=Officer.Status.ACTIVE).exists()
     assert not TaskOfficer.objects.filter(officer__valid_until__lt=dt.date(2025, 9, 30)).exists()
     # Pooling again with nothing new is refused and recorded.
-    with pytest.raises(Invalid, match="no new draws"):
+    with pytest.raises(Invalid, match="没有需要汇总比对"):
         services.period_pool(actor=city["root"], period=PERIOD, today=TODAY)
     assert PoolingRun.objects.filter(outcome="refused").count() == 1
 

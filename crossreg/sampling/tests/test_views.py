@@ -40,7 +40,11 @@ def test_staff_publishes_and_draws_through_pages_and_public_sees_it(client, city
     r = client.post(f"/sampling/plans/{plan.code}/draw/", {"seed": "07 11 15 22 28 30+04"}, follow=True)
     assert "摇号完成" in r.content.decode()
     r2 = client.post(f"/sampling/plans/{plan.code}/draw/", {"seed": "again"}, follow=True)
-    assert "drawn already" in r2.content.decode()
+    assert "该计划已摇号：每个计划只能摇号一次" in r2.content.decode()  # the UI's language, zh-hans
+    client.cookies["django_language"] = "en"  # and in English for an English session
+    r3 = client.post(f"/sampling/plans/{plan.code}/draw/", {"seed": "again"}, follow=True)
+    assert "this plan has been drawn already: one draw per plan" in r3.content.decode()
+    del client.cookies["django_language"]
     client.logout()
     page = client.get(f"/sampling/public/plans/{plan.code}/").content.decode()
     assert "07 11 15 22 28 30+04" in page and city["hengda"].name in page
