@@ -101,6 +101,19 @@ def test_department_user_imports_a_list_and_sees_the_report(page: Page, live_cit
     expect(page.get_by_role("row", name=re.compile(r"scjg\.csv"))).to_contain_text("2")
     assert set(SourceRecord.objects.values_list("entity_id", flat=True)) == {e[1].pk, e[2].pk}
 
+    # Next month's list, saved as GBK (as Excel on a Chinese Windows does): SJ2 has left, SJ3 is new.
+    gbk = csv_bytes(SCJG_HEADER, [scjg_row(e[1], "SJ1"), scjg_row(e[3], "SJ3")], encoding="gbk")
+    page.get_by_label("名录文件").set_input_files(
+        {"name": "scjg-12.csv", "mimeType": "text/csv", "buffer": gbk}
+    )
+    page.get_by_role("button", name="导入").click()
+    report = page.get_by_test_id("import-result")
+    expect(report).to_contain_text("#2")
+    expect(report.locator("div", has=page.locator("dt", has_text="新增记录")).locator("dd")).to_have_text("1")
+    expect(report.locator("div", has=page.locator("dt", has_text="移出记录")).locator("dd")).to_have_text("1")
+    assert SourceRecord.objects.get(local_id="SJ3").name == e[3].name  # decoded, not mojibake
+    assert SourceRecord.objects.get(local_id="SJ2").state == "left"
+
     # No name column: the error names the missing column and the file's own columns.
     no_name = "统一社会信用代码,地址\n91320902MA0000001X,人民路1号\n".encode()
     page.get_by_label("名录文件").set_input_files(
@@ -129,8 +142,9 @@ def test_department_user_imports_a_list_and_sees_the_report(page: Page, live_cit
     page.get_by_role("button", name="导入").click()
     expect(page.get_by_test_id("import-errors")).to_contain_text("文件格式有误")
 
-    assert SourceList.objects.count() == 1
-    assert sorted(SourceRecord.objects.values_list("local_id", flat=True)) == ["SJ1", "SJ2"]
+    assert SourceList.objects.count() == 2
+    current = SourceRecord.objects.filter(state="current").values_list("local_id", flat=True)
+    assert sorted(current) == ["SJ1", "SJ3"]
 
     # The same page in English: the refusal, too, is in the user's language.
     page.get_by_test_id("lang-switch").click()
