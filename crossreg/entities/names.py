@@ -821,17 +821,86 @@ def parse_name(name: str, *, extra_regions: Iterable[str] = ()) -> NameParts:
 # Words that almost every name in the city shares (the city and county names, organisation forms,
 # brackets). A trigram search over whole names matches them first: at 1,000,000 entities the
 # trigram index returned ~150,000 candidates for one enterprise name. Fuzzy search on PostgreSQL
-# compares the *core* of a folded name (these words removed) through an expression index
-# (migration entities/0005, which repeats this pattern literally; a test keeps them equal).
-# Longest words first, so Python's leftmost-first alternation removes what PostgreSQL's
-# leftmost-longest one does.
+# compares the *core* of a folded name (these words removed), which PostgreSQL keeps in a stored
+# generated column (``search_core``, migration entities/0006, which repeats this pattern literally;
+# a test keeps them equal). Where one word starts another, the longer comes first, so that Python's
+# leftmost-first alternation removes what PostgreSQL's leftmost-longest one does.
 FUZZY_CORE_PATTERN = (
     "(盐城经济技术开发区|盐南高新区|江苏省|盐城市|亭湖区|盐都区|大丰区|响水县|滨海县|阜宁县|射阳县|建湖县|东台市"
-    "|江苏|盐城|有限公司|股份公司|分公司|[()])"
+    "|江苏|盐城|有限公司|股份公司|分公司|农民专业合作社|专业合作社|股份经济合作社|经济合作社|股份合作社|合作社"
+    "|个人独资企业|合伙企业|有限合伙|普通合伙|个体工商户|[()])"
 )
 _FUZZY_CORE_RE = re.compile(FUZZY_CORE_PATTERN)
+
+# The county-level divisions (and the two zones) a name can start with. PostgreSQL keeps the first
+# one a folded name mentions in a second generated column (``search_county``, migration 0006), and
+# fuzzy search looks first among the names of the county the query names.
+FUZZY_COUNTIES: tuple[str, ...] = (
+    "盐城经济技术开发区",
+    "盐南高新区",
+    "亭湖区",
+    "盐都区",
+    "大丰区",
+    "响水县",
+    "滨海县",
+    "阜宁县",
+    "射阳县",
+    "建湖县",
+    "东台市",
+)
+FUZZY_COUNTY_PATTERN = "(" + "|".join(FUZZY_COUNTIES) + ")"
+_FUZZY_COUNTY_RE = re.compile(FUZZY_COUNTY_PATTERN)
 
 
 def name_core(norm: str) -> str:
     """A folded name without the words nearly every name shares (see FUZZY_CORE_PATTERN)."""
     return _FUZZY_CORE_RE.sub("", norm)
+
+
+def name_county(norm: str) -> str | None:
+    """The first county (or zone) a folded name mentions, as PostgreSQL's ``search_county`` has it."""
+    m = _FUZZY_COUNTY_RE.search(norm)
+    return m.group(1) if m else None
+
+
+@lru_cache(maxsize=1)
+def _query_regions() -> dict[str, str | None]:
+    """How a query may start: region names as written, short or with one character missed
+    (盐城经济技术发区, 盐南高区), each with the county it names (None for the city or province)."""
+    county_of: dict[str, str | None] = {"江苏省": None, "江苏": None, "中国": None, "中华": None}
+    county_of |= {"盐城市": None, "盐城": None, "盐城经开区": FUZZY_COUNTIES[0]}
+    county_of["盐南高新技术产业开发区"] = FUZZY_COUNTIES[1]
+    for name in FUZZY_COUNTIES:
+        county_of[name] = name
+        if name.endswith(("区", "县", "市")) and len(name) == 3:
+            county_of[name[:2]] = name  # 亭湖, 射阳
+    for spelled, county in list(county_of.items()):
+        # Names get typed with a character missing (宁县, 盐南高区); not the city's (城市 starts
+        # many a trade name) nor the two-character ones.
+        if len(spelled) >= 3 and county is not None:
+            for i in range(len(spelled)):
+                county_of.setdefault(spelled[:i] + spelled[i + 1 :], county)
+    return county_of
+
+
+def fuzzy_query_key(norm: str) -> tuple[str | None, str]:
+    """(county named, core) of a folded *query*, for fuzzy search.
+
+    Unlike :func:`name_core` (which treats stored names and queries alike) this reads the region a
+    query starts with leniently: short county names (射阳老王修脚店) and long names missing a
+    character (盐城经济技术发区…) count, so a department's sloppy spelling still finds the county.
+    """
+    regions = _query_regions()
+    longest = max(map(len, regions))
+    county: str | None = None
+    rest = norm
+    while True:
+        hit = next(
+            (rest[:size] for size in range(min(longest, len(rest)), 1, -1) if rest[:size] in regions),
+            "",
+        )
+        if not hit:
+            break
+        county = county or regions[hit]
+        rest = rest[len(hit) :]
+    return county, name_core(rest)

@@ -5,8 +5,8 @@ registry; an API token needs the scope ``entities:read``; anyone else sees nothi
 (the operator of an individual business) is masked unless the caller is a logged-in department user.
 
 Search: by USCC or registration number (normalised), by exact name (on ``name_norm``) and by fuzzy
-name — pg_trgm similarity with a GIN index on PostgreSQL, candidates by trade name and bigrams
-ranked with difflib elsewhere (SQLite).
+name — pg_trgm on the name's core with a GIN index on PostgreSQL (see ``_fuzzy_postgres`` and
+docs/entity-search.md), candidates by trade name and bigrams ranked with difflib elsewhere (SQLite).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import connection
-from django.db.models import F, Func, Lookup, Q, QuerySet, Value
-from django.db.models.fields import CharField
+from django.db import connection, connections, transaction
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from crossreg.core.errors import NotFound
 from crossreg.entities.models import Entity
-from crossreg.entities.names import FUZZY_CORE_PATTERN, name_core, normalize_name, parse_name
+from crossreg.entities.names import fuzzy_query_key, name_core, normalize_name, parse_name
 from crossreg.entities.uscc import uscc_normalize
 from crossreg.orgs.models import ApiToken, User
 
@@ -138,53 +138,83 @@ def resolve_mode(q: str, mode: str) -> str:
     return "uscc" if _looks_like_code(q) else "auto"
 
 
-class _TrigramSimilar(Lookup):
-    """``lhs % rhs`` (pg_trgm): uses the GIN trigram index."""
+def _trigram_count(text: str) -> int:
+    """How many trigrams pg_trgm makes of ``text``: each word (letters and digits) padded with two
+    blanks before and one after (close enough for choosing a threshold)."""
+    words = "".join(ch if ch.isalnum() else " " for ch in text).split()
+    return sum(len(w) + 1 for w in words)
 
-    lookup_name = "trgm_similar"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} %% {rhs}", (*lhs_params, *rhs_params)
+def fuzzy_thresholds(core: str) -> tuple[float, float]:
+    """(across the city, within the county named): the least core similarity a hit needs.
+
+    With ``n`` trigrams in the query's core, the core of the same name with one character changed
+    shares ``n - 3`` of them and has similarity ``(n - 3) / (n + 3)`` (one character missing:
+    ``(n - 2) / (n + 3)``, higher). Both thresholds stay just under it, so a one-character typo is
+    found. pg_trgm's GIN index passes on a row only if it shares ``threshold * n`` of the query's
+    trigrams, so the threshold is also what prunes: across the city it is raised until a
+    candidate must share at least three trigrams (2.5 / n; a short shop name's industry words alone
+    — 服装店 — share two with ~8,000 names at a million). Within one county, two are enough
+    (1 / n, just above): there a short shop name with a character missing (吉饭店 for 涛吉饭店,
+    similarity 2/7) is still found.
+    """
+    n = max(_trigram_count(core), 1)
+    typo = (n - 3) / (n + 3) - 0.005
+    city = min(1.0, max(typo, 2.5 / n, FUZZY_MIN_SCORE))
+    county = min(1.0, max(typo, 1 / n + 0.01))
+    return round(city, 4), round(county, 4)
 
 
 def _fuzzy_postgres(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchHit]:
-    """Trigram similarity on PostgreSQL, ranked on the whole folded name.
+    """Trigram search on the name's core, ranked by the similarity of the whole folded names.
 
-    Whole names share 盐城市 and 有限公司, so the whole-name index returns a sizeable part of the
-    city for a company name (~150,000 candidates at a million entities). Such queries first try
-    the index on the name's core (migration 0005); a short core (a small shop's 涛吉饭店) or a core
-    that finds nothing falls back to whole names, where the shared county name still helps.
+    Whole names share 盐城市, the county and 有限公司, so a trigram index on them returns a sizeable
+    part of the city for any name (~150,000 candidates at a million entities). PostgreSQL keeps
+    each name's core (``search_core``) and first county (``search_county``) in generated columns
+    with one GIN index over both (migration 0006), and a query matches in two ways at once:
+
+    - across the city: ``core <<% search_core`` (strict word similarity; for a core of one word,
+      the similarity of the two cores), the core taken as from a stored name (``name_core``);
+    - within the county the query names, if it names one: ``search_core % core``, the region read
+      leniently (``fuzzy_query_key``: 射阳 for 射阳县, 盐城经济技术发区 for …开发区), at a lower
+      threshold for short cores.
+
+    The thresholds (:func:`fuzzy_thresholds`) are set for this transaction only
+    (``set_config(..., true)``). Hits are ranked by the similarity of the whole folded names, so
+    the county and the form the query names count too.
     """
-    core = name_core(norm)
-    if len(core) >= _CORE_MIN_CHARS:
-        regexp = Func(
-            F("name_norm"),
-            Value(FUZZY_CORE_PATTERN),
-            Value(""),
-            Value("g"),
-            function="regexp_replace",
-            output_field=CharField(),
-        )
-        hits = _trigram_hits(qs, regexp, core, norm, limit)
-        if hits:
-            return hits
-    return _trigram_hits(qs, F("name_norm"), norm, norm, limit)
-
-
-_CORE_MIN_CHARS = 5
-
-
-def _trigram_hits(qs: QuerySet[Entity], lhs: Any, needle: str, norm: str, limit: int) -> list[SearchHit]:
     from django.contrib.postgres.search import TrigramSimilarity
 
+    core = name_core(norm)
+    county, county_core = fuzzy_query_key(norm)
+    if len(county_core) < 2:
+        county = None
+    if len(core) < 2 and county is None:  # nothing distinctive (a region or a form alone)
+        return []
+    city, _ = fuzzy_thresholds(core)
+    near, in_county = fuzzy_thresholds(county_core)
+    if county and county_core == core and in_county >= near:
+        county = None  # a long core: the county would not lower the threshold
+    table = connections[qs.db].ops.quote_name(Entity._meta.db_table)
+    conds, params = [], []
+    if len(core) >= 2:
+        conds.append(f"%s <<%% {table}.search_core")
+        params.append(core)
+    if county:
+        conds.append(f"({table}.search_county = %s AND {table}.search_core %% %s)")
+        params += [county, county_core]
     found = (
-        qs.filter(_TrigramSimilar(lhs, Value(needle, output_field=CharField())))
+        qs.filter(RawSQL("(" + " OR ".join(conds) + ")", params, output_field=BooleanField()))
         .annotate(score=TrigramSimilarity("name_norm", norm))
         .order_by("-score", "id")[:limit]
     )
-    return [SearchHit(e, round(float(e.score), 4), "fuzzy") for e in found]
+    with transaction.atomic(using=qs.db, savepoint=False), connections[qs.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.strict_word_similarity_threshold', %s, true), "
+            "set_config('pg_trgm.similarity_threshold', %s, true)",
+            [str(city), str(in_county)],
+        )
+        return [SearchHit(e, round(float(e.score), 4), "fuzzy") for e in found]
 
 
 def _bigrams(text: str) -> list[str]:
