@@ -23,11 +23,13 @@ def index(request: HttpRequest) -> HttpResponse:
     if subject_type and subject_id:
         return redirect("ledger:subject", subject_type=subject_type, subject_id=subject_id)
     recent = selectors.recent_visible(user=request.user)
+    viewer = selectors.Viewer.of(request.user)
     return render(
         request,
         "ledger/index.html",
         {
             "recent": recent,
+            "sees_all": bool(viewer and viewer.sees_all),
             "size": selectors.tree_size(),
             "checkpoint": selectors.checkpoint_latest(),
             "subject_type": subject_type,

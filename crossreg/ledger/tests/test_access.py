@@ -227,6 +227,7 @@ def test_index_lists_recent_entries_to_the_city_level_only(world: dict[str, Any]
     assert "/ledger/subject/" in leader
     assert "/ledger/subject/" not in staff
     assert 'data-testid="ledger-size"' in staff  # the tree head is public anyway
+    assert 'data-testid="recent-scoped"' in staff and 'data-testid="recent-scoped"' not in leader
 
 
 def _timeline_queries(client: Client, subject_type: str, subject_id: str) -> int:
