@@ -152,24 +152,48 @@ def _text_comparison(
     return cl.CustomComparison(output_column_name=col, comparison_levels=levels)
 
 
+BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
+    ("uscc_norm",),
+    ("orgcode",),
+    # A one-character typo in a code lies in one of three segments; each rule ignores one.
+    ("code_b1",),
+    ("code_b2",),
+    ("code_b3",),
+    ("name_norm",),
+    # Trade names, addresses and legal representatives repeat across a city; alone (or with the
+    # county) their blocks grow with the city and the pairs with its square (at 100,000 entities
+    # trade name + county and the address alone gave 7 M of 7.6 M candidate pairs, at 1,000,000
+    # they would give hundreds of millions). Paired with a second key, the pairs stay
+    # proportional to the records, and every true pair found before is still found.
+    ("trade_name", "county", "industry_words"),
+    ("phone_norm",),
+    ("address_norm", "legal_rep_norm"),
+    ("address_norm", "industry_words"),
+    ("legal_rep_norm", "county", "industry_words"),
+)
+
+
 def blocking_rules() -> list[Any]:
-    """Candidate pairs. Each rule is an equality on a distinctive key, so that blocks stay small at
-    millions of records (see docs/linking.md for the measured pair counts)."""
+    """Candidate pairs. Each rule is an equality on a distinctive key (:data:`BLOCKING_KEYS`), so
+    that blocks stay small at millions of records (see docs/linking.md for the measured counts)."""
     from splink import block_on
 
-    return [
-        block_on("uscc_norm"),
-        block_on("orgcode"),
-        # A one-character typo in a code lies in one of three segments; each rule ignores one.
-        block_on("code_b1"),
-        block_on("code_b2"),
-        block_on("code_b3"),
-        block_on("name_norm"),
-        block_on("trade_name", "county"),
-        block_on("phone_norm"),
-        block_on("address_norm"),
-        block_on("legal_rep_norm", "county", "industry_words"),
-    ]
+    return [block_on(*key) for key in BLOCKING_KEYS]
+
+
+def with_current_blocking(model: dict[str, Any]) -> dict[str, Any]:
+    """A saved model with the blocking rules of this code (models trained before a change of the
+    rules keep their m/u parameters but block as the code does now)."""
+    rules = []
+    for key in BLOCKING_KEYS:
+        parts = [f'l."{c}" = r."{c}"' for c in key]
+        rules.append(
+            {
+                "blocking_rule": parts[0] if len(parts) == 1 else " AND ".join(f"({p})" for p in parts),
+                "sql_dialect": "duckdb",
+            }
+        )
+    return {**model, "blocking_rules_to_generate_predictions": rules}
 
 
 def settings_creator() -> Any:
@@ -196,8 +220,13 @@ def settings_creator() -> Any:
     )
 
 
+DUCKDB_MEMORY_LIMIT = "4GB"
+"""DuckDB's own memory cap (its default is 80 % of the machine's RAM); beyond it, it spills to disk."""
+
+
 def _db() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
     return con
@@ -220,19 +249,52 @@ class TrainedModel:
         return json.dumps(self.settings, ensure_ascii=False, sort_keys=True, indent=1)
 
 
+PRIOR_RECALL = 0.7
+"""Share of true matches that equal valid USCCs are assumed to find (for the prior)."""
+
+MAX_TRAINING_NODES = 600_000
+"""Above this many nodes the m and u parameters are estimated on a sample (they do not change
+with scale); the prior is always computed on all nodes."""
+
+
+def prior_from_codes(nodes: pl.DataFrame, *, recall: float = PRIOR_RECALL) -> float:
+    """The probability that two random nodes match, as Splink estimates it from a deterministic
+    rule: pairs with equal valid USCCs, divided by the rule's recall, over all pairs."""
+    n = nodes.height
+    if n < 2:
+        return 1e-6
+    sizes = nodes.filter(pl.col("uscc").is_not_null()).group_by("uscc").len().get_column("len")
+    pairs = float((sizes * (sizes - 1) // 2).sum())
+    return max(min(pairs / recall / (n * (n - 1) / 2), 0.5), 1e-9)
+
+
+def training_sample(nodes: pl.DataFrame, max_nodes: int = MAX_TRAINING_NODES) -> pl.DataFrame:
+    """A sample that keeps records of one trade name together (so that the EM sessions still see
+    the matching pairs): the nodes whose trade name (else folded name) hashes into 1 of k buckets."""
+    if nodes.height <= max_nodes:
+        return nodes
+    k = -(-nodes.height // max_nodes)
+    key = pl.coalesce("trade_name", "name_norm", pl.lit(""))
+    return nodes.filter(key.hash(seed=2021) % k == 0)
+
+
 def model_train(nodes: pl.DataFrame, *, max_pairs: float = 1e6) -> TrainedModel:
     """Train the model without labels: u by random sampling, the prior from equal valid USCCs,
     m by expectation maximisation in two sessions blocked on different columns (each session
-    estimates the columns it does not block on)."""
+    estimates the columns it does not block on). Above :data:`MAX_TRAINING_NODES` nodes, m and u
+    are estimated on a :func:`training_sample`; the prior always comes from all nodes."""
     from splink import block_on
 
     nodes = nodes_frame(nodes) if "code_kind" not in nodes.columns else nodes
+    prior = prior_from_codes(nodes)
+    all_nodes = nodes.height
+    nodes = training_sample(nodes)
     linker = _linker(nodes, settings_creator())
-    linker.training.estimate_probability_two_random_records_match([block_on("uscc")], recall=0.7)
+    linker.training.estimate_probability_two_random_records_match([block_on("uscc")], recall=PRIOR_RECALL)
     # No seed: DuckDB's seeded sampling is many times slower; u estimates from 1e6 pairs are stable enough.
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs)
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("trade_name", "county"), estimate_without_term_frequencies=True
+        block_on("trade_name", "county", "industry_words"), estimate_without_term_frequencies=True
     )
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("phone_norm"), estimate_without_term_frequencies=True
@@ -241,7 +303,11 @@ def model_train(nodes: pl.DataFrame, *, max_pairs: float = 1e6) -> TrainedModel:
         block_on("code_b1"), estimate_without_term_frequencies=True
     )
     settings = floor_probabilities(linker.misc.save_model_to_json())
-    return TrainedModel(settings=settings, summary={"nodes": nodes.height, "max_pairs": max_pairs})
+    settings["probability_two_random_records_match"] = prior
+    return TrainedModel(
+        settings=settings,
+        summary={"nodes": all_nodes, "sample": nodes.height, "prior": prior, "max_pairs": max_pairs},
+    )
 
 
 M_FLOOR = 1e-3
@@ -281,10 +347,44 @@ def default_model() -> dict[str, Any]:
 EDGE_COLUMNS = ["rid_l", "rid_r", "match_probability", "match_weight"]
 
 
-def _predictions_frame(sdf: Any) -> pl.DataFrame:
-    frame = sdf.as_duckdbpyrelation().pl()
-    assert isinstance(frame, pl.DataFrame)
-    return frame
+EDGE_KEEP = (
+    "rid_l",
+    "rid_r",
+    "match_probability",
+    "match_weight",
+    "branch_key_l",
+    "branch_key_r",
+    "county_l",
+    "county_r",
+)
+
+
+@dataclass
+class Predictions:
+    """Scored pairs: ``edges`` (narrow: ids, probability, the columns of the hard rules) for all,
+    ``band`` (every column, for the review evidence) for those below the auto-link threshold.
+    Millions of pairs with every comparison's columns would need gigabytes."""
+
+    edges: pl.DataFrame
+    band: pl.DataFrame
+
+    @classmethod
+    def concat(cls, parts: Sequence[Predictions]) -> Predictions:
+        parts = [p for p in parts if p.edges.height]
+        if not parts:
+            return cls(edges=pl.DataFrame(), band=pl.DataFrame())
+        return cls(
+            edges=pl.concat([p.edges for p in parts], how="diagonal_relaxed"),
+            band=pl.concat([p.band for p in parts], how="diagonal_relaxed"),
+        )
+
+
+def _predictions(sdf: Any, band_below: float) -> Predictions:
+    rel = sdf.as_duckdbpyrelation()
+    edges = rel.select(", ".join(EDGE_KEEP)).pl()
+    band = rel.filter(f"match_probability < {float(band_below)!r}").pl()
+    assert isinstance(edges, pl.DataFrame) and isinstance(band, pl.DataFrame)
+    return Predictions(edges=_filter_edges(edges), band=_filter_edges(band))
 
 
 def _filter_edges(pred: pl.DataFrame) -> pl.DataFrame:
@@ -302,17 +402,25 @@ def _filter_edges(pred: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def predict(nodes: pl.DataFrame, model: dict[str, Any], *, threshold: float) -> pl.DataFrame:
-    """Score the candidate pairs of ``nodes`` among themselves; pairs at or above ``threshold``."""
-    linker = _linker(nodes, model)
+def predict(
+    nodes: pl.DataFrame, model: dict[str, Any], *, threshold: float, band_below: float = 1.0
+) -> Predictions:
+    """Score the candidate pairs of ``nodes`` among themselves; pairs at or above ``threshold``
+    that pass the hard rules (:func:`_filter_edges`)."""
+    linker = _linker(nodes, with_current_blocking(model))
     linker.table_management.compute_tf_table("trade_name")
     sdf = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-    return _predictions_frame(sdf)
+    return _predictions(sdf, band_below)
 
 
 def predict_between(
-    new: pl.DataFrame, existing: pl.DataFrame, model: dict[str, Any], *, threshold: float
-) -> pl.DataFrame:
+    new: pl.DataFrame,
+    existing: pl.DataFrame,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    band_below: float = 1.0,
+) -> Predictions:
     """Score new rows against existing rows (``predict_between``) and among themselves
     (``predict_within``), with term frequencies from both."""
     from splink import DuckDBAPI, Linker
@@ -323,22 +431,20 @@ def predict_between(
     all_sdf = db_api.register(both.to_arrow(), dataset_display_name="all_nodes")
     new_sdf = db_api.register(new.to_arrow(), dataset_display_name="new_nodes")
     old_sdf = db_api.register(existing.to_arrow(), dataset_display_name="old_nodes")
-    linker = Linker(all_sdf, model, log_level=logging.WARNING)
+    del both
+    linker = Linker(all_sdf, with_current_blocking(model), log_level=logging.WARNING)
     linker.table_management.compute_tf_table("trade_name")
-    frames = []
+    parts = []
     if existing.height:
         between = linker.inference.predict_between(
             new_sdf, old_sdf, threshold_match_probability=threshold, warning_mode="never"
         )
-        frames.append(_predictions_frame(between))
+        parts.append(_predictions(between, band_below))
     within = linker.inference.predict_within(
         new_sdf, threshold_match_probability=threshold, warning_mode="never"
     )
-    frames.append(_predictions_frame(within))
-    frames = [f for f in frames if f.height]
-    if not frames:
-        return pl.DataFrame()
-    return pl.concat(frames, how="diagonal_relaxed")
+    parts.append(_predictions(within, band_below))
+    return Predictions.concat(parts)
 
 
 def deterministic_edges(nodes: pl.DataFrame) -> pl.DataFrame:

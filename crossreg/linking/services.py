@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -114,25 +115,19 @@ def division_gazetteer() -> list[tuple[str, str]]:
     return std.division_gazetteer(Division.objects.values_list("name", "code"))
 
 
-def registry_nodes(gazetteer: list[tuple[str, str]] | None = None) -> pl.DataFrame:
-    """Every registry entity as a linking node: ``rid`` = −id, ``anchor`` = id."""
-    gz = gazetteer if gazetteer is not None else division_gazetteer()
-    table = Entity._meta.db_table
-    df = bulk.fetch_frame(
-        f"SELECT id, uscc, registration_no, name, address, legal_rep, division_id FROM {table}",
-        [],
-        {
-            "id": pl.Int64,
-            "uscc_raw": pl.Utf8,
-            "regno": pl.Utf8,
-            "name": pl.Utf8,
-            "address": pl.Utf8,
-            "legal_rep": pl.Utf8,
-            "division_id": pl.Utf8,
-        },
-    )
-    if df.height == 0:
-        return engine.nodes_frame(pl.DataFrame(schema={"rid": pl.Int64, "source": pl.Utf8}))
+REGISTRY_CACHE_VERSION = 1
+"""Bump when the registry's node columns are computed differently (the cache is then rebuilt)."""
+
+
+def _registry_cache_path(gz: list[tuple[str, str]]) -> Path:
+    """The cache file of the standardised registry: one per gazetteer and standardisation code."""
+    basis = hashlib.sha1(f"{REGISTRY_CACHE_VERSION}|{gz!r}".encode())
+    basis.update(Path(std.__file__).read_bytes())
+    basis.update(Path(engine.__file__).read_bytes())
+    return _var_dir() / f"registry-nodes-{basis.hexdigest()[:16]}.parquet"
+
+
+def _standardise_registry(df: pl.DataFrame, gz: list[tuple[str, str]]) -> pl.DataFrame:
     df = df.with_columns(pl.coalesce(pl.col("uscc_raw"), pl.col("regno"), pl.lit("")).alias("uscc_raw"))
     df = std.standardise(df.with_columns(pl.lit("").alias("phone")), gz)
     # The registry's own division is authoritative.
@@ -150,7 +145,62 @@ def registry_nodes(gazetteer: list[tuple[str, str]] | None = None) -> pl.DataFra
         pl.lit(engine.REGISTRY).alias("source"),
         pl.col("address_core").alias("address_norm"),
     )
-    return engine.nodes_frame(df)
+    return pl.concat([df.select("id", "stamp"), engine.nodes_frame(df)], how="horizontal")
+
+
+def registry_nodes(gazetteer: list[tuple[str, str]] | None = None, *, cache: bool = True) -> pl.DataFrame:
+    """Every registry entity as a linking node: ``rid`` = −id, ``anchor`` = id.
+
+    Standardising a million registry names and addresses takes about a minute, so the result is
+    kept in ``var/linking/registry-nodes-*.parquet`` with each entity's ``updated_at``; later calls
+    standardise only the entities added or changed since (the cache is only ever a copy: rows whose
+    id and ``updated_at`` no longer match the database are dropped)."""
+    gz = gazetteer if gazetteer is not None else division_gazetteer()
+    table = Entity._meta.db_table
+    columns = {
+        "id": pl.Int64,
+        "uscc_raw": pl.Utf8,
+        "regno": pl.Utf8,
+        "name": pl.Utf8,
+        "address": pl.Utf8,
+        "legal_rep": pl.Utf8,
+        "division_id": pl.Utf8,
+        "stamp": pl.Utf8,
+    }
+    select = f"SELECT e.id, e.uscc, e.registration_no, e.name, e.address, e.legal_rep, e.division_id, CAST(e.updated_at AS text) FROM {table} AS e"
+    path = _registry_cache_path(gz)
+    cached = None
+    if cache and path.exists():
+        try:
+            cached = pl.read_parquet(path)
+        except (OSError, pl.exceptions.PolarsError):
+            cached = None
+    if cached is None:
+        fresh = bulk.fetch_frame(select, [], columns)
+        kept = None
+    else:
+        stamps = bulk.fetch_frame(
+            f"SELECT id, CAST(updated_at AS text) FROM {table}", [], {"id": pl.Int64, "stamp": pl.Utf8}
+        )
+        kept = cached.join(stamps, on=["id", "stamp"], how="semi")
+        todo = stamps.join(kept.select("id"), on="id", how="anti").select("id")
+        with bulk.staged("linking_tmp_entity_ids", todo, key="id") as tmp:
+            fresh = bulk.fetch_frame(f"{select} JOIN {tmp} AS t ON t.id = e.id", [], columns)
+    if fresh.height == 0 and kept is None:
+        return engine.nodes_frame(pl.DataFrame(schema={"rid": pl.Int64, "source": pl.Utf8}))
+    parts = [kept] if kept is not None else []
+    if fresh.height:
+        parts.append(_standardise_registry(fresh, gz))
+    full = pl.concat(parts, how="vertical_relaxed").sort("id")
+    if cache and (
+        fresh.height or kept is None or kept.height != (cached.height if cached is not None else -1)
+    ):
+        for old in path.parent.glob("registry-nodes-*.parquet"):
+            old.unlink(missing_ok=True)
+        tmp_path = path.with_suffix(f".{os.getpid()}.tmp")
+        full.write_parquet(tmp_path)
+        os.replace(tmp_path, path)
+    return full.drop("id", "stamp")
 
 
 def record_nodes(*, where: str = "state = 'current'", params: Sequence[Any] = ()) -> pl.DataFrame:
@@ -1003,8 +1053,8 @@ def link_incremental(
     model = _ensure_model(actor, pl.concat([existing, new], how="vertical_relaxed"))
     match_t, review_t = model.threshold_match, model.threshold_review
     forced, forbidden, decided = _decisions()
-    edges = engine.predict_between(new, existing, model.settings_json, threshold=review_t)
-    edges = engine._filter_edges(edges) if edges.height else edges
+    pred = engine.predict_between(new, existing, model.settings_json, threshold=review_t, band_below=match_t)
+    edges = pred.edges
     nodes, det = _incremental_nodes(new, existing, edges, forced)
     result = engine.cluster(
         nodes, forced=forced, deterministic=det, model_edges=edges, threshold=match_t, forbidden=forbidden
@@ -1017,9 +1067,9 @@ def link_incremental(
         scores=result.scores,
     )
     review = (
-        engine.review_candidates(edges, result, low=review_t, high=match_t, decided=decided)
-        if edges.height
-        else edges
+        engine.review_candidates(pred.band, result, low=review_t, high=match_t, decided=decided)
+        if pred.band.height
+        else pred.band
     )
     counts["review_pairs"] = _save_review_pairs(review, model) if review.height else 0
     counts["pairs_scored"] = edges.height
@@ -1095,8 +1145,10 @@ def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
     t_train = time.perf_counter()
     forced, forbidden, _decided = _decisions()
     det = engine.deterministic_edges(nodes)
-    edges = engine.predict(nodes, model.settings_json, threshold=model.threshold_review)
-    edges = engine._filter_edges(edges)
+    pred = engine.predict(
+        nodes, model.settings_json, threshold=model.threshold_review, band_below=model.threshold_match
+    )
+    edges = pred.edges
     t_predict = time.perf_counter()
     result = engine.cluster(
         nodes,
@@ -1118,7 +1170,7 @@ def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
     ReviewPair.objects.filter(status=ReviewPair.Status.PENDING).delete()
     _f, _fb, decided = _decisions()
     review = engine.review_candidates(
-        edges, result, low=model.threshold_review, high=model.threshold_match, decided=decided
+        pred.band, result, low=model.threshold_review, high=model.threshold_match, decided=decided
     )
     counts["review_pairs"] = _save_review_pairs(review, model)
     counts["pairs_scored"] = edges.height

@@ -305,3 +305,20 @@ def test_golden_record_shows_provenance_and_conflicts(city: dict[str, Any]) -> N
     rep = next(g for g in ctx["golden"] if g.name == "legal_rep")
     assert rep.value == "张伟" and rep.conflict
     assert {c.source for c in rep.claims} == {"市场主体登记", "市场监管局", "生态环境局"}
+
+
+def test_registry_nodes_cache_follows_the_registry(
+    city: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    settings.VAR_DIR = tmp_path
+    first = services.registry_nodes()
+    assert list((tmp_path / "linking").glob("registry-nodes-*.parquet"))
+    e1, e5 = city["entities"][1], city["entities"][5]
+    e1.name = "盐城市新鹤餐饮管理有限公司"
+    e1.save()
+    Entity.objects.filter(pk=e5.pk).delete()
+    second = services.registry_nodes()
+    assert second.sort("rid").equals(services.registry_nodes(cache=False).sort("rid"))
+    trade = dict(second.select("anchor", "trade_name").iter_rows())
+    assert trade[e1.pk] == "新鹤" and e5.pk not in trade
+    assert first.height == second.height + 1
