@@ -884,11 +884,12 @@ def _apply_links(
     forced_nodes: set[int],
     scores: pl.DataFrame,
     prior: pl.DataFrame | None = None,
-) -> dict[str, int]:
+) -> tuple[dict[str, int], pl.DataFrame]:
     """Point each record at its cluster's entity (creating source-only entities where needed).
 
     ``clusters``: ``rid``, ``root`` of every record to link; ``anchors``: ``root`` → ``anchor`` (the
-    registry entity of a cluster); ``prior``: ``rid`` → ``entity_id`` before this run."""
+    registry entity of a cluster); ``prior``: ``rid`` → ``entity_id`` before this run. Returns the
+    counts and ``rid`` → ``entity_id`` as written."""
     clusters = clusters.select(pl.col("rid").cast(pl.Int64), pl.col("root").cast(pl.Int64))
     anchors = anchors.select(
         pl.col("root").cast(pl.Int64), pl.col("anchor").cast(pl.Int64).alias("entity_id")
@@ -941,7 +942,7 @@ def _apply_links(
         "linked_records": links.height,
         "clusters": size.height,
         "new_entities": created.height,
-    }
+    }, links.select("rid", "entity_id")
 
 
 def _bulk_set_links(links: pl.DataFrame) -> None:
@@ -1060,7 +1061,7 @@ def link_incremental(
         nodes, forced=forced, deterministic=det, model_edges=edges, threshold=match_t, forbidden=forbidden
     )
     clusters, anchors = _cluster_frames(nodes, result, new.get_column("rid"))
-    counts = _apply_links(
+    counts, _links = _apply_links(
         clusters=clusters,
         anchors=anchors,
         forced_nodes={n for pair in forced for n in pair},
@@ -1160,7 +1161,7 @@ def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
     )
     t_cluster = time.perf_counter()
     clusters, anchors = _cluster_frames(nodes, result, records.get_column("rid"))
-    counts = _apply_links(
+    counts, links = _apply_links(
         clusters=clusters,
         anchors=anchors,
         forced_nodes={n for pair in forced for n in pair},
@@ -1176,7 +1177,9 @@ def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
     counts["pairs_scored"] = edges.height
     counts["deterministic_edges"] = det.height
     counts["edges_refused"] = result.refused
-    counts["branch_relations"] = _branch_relations(record_nodes(), registry)
+    counts["branch_relations"] = _branch_relations(
+        records_raw.drop("entity_id").join(links, on="rid", how="left"), registry
+    )
     _drop_orphan_source_only()
     t_apply = time.perf_counter()
     counts.update(base_membership_recompute(source_list=None, reason="relink"))
