@@ -59,6 +59,55 @@ COUNT_LABELS = {
 }
 
 
+# The model's comparisons and levels (Splink's column names and chart labels), as a reviewer reads them.
+COMPARISON_LABELS = {
+    "code": gettext_lazy("代码"),
+    "trade_name": gettext_lazy("字号"),
+    "industry_words": gettext_lazy("行业用语"),
+    "county": gettext_lazy("县(市、区)"),
+    "address_norm": gettext_lazy("地址"),
+    "legal_rep_norm": gettext_lazy("法定代表人/负责人"),
+    "phone_norm": gettext_lazy("电话"),
+}
+LEVEL_LABELS = {
+    "no comparable code": gettext_lazy("无可比较的代码"),
+    "same code": gettext_lazy("代码相同"),
+    "same organisation code": gettext_lazy("组织机构代码相同"),
+    "code differs by a typo or a transposition": gettext_lazy("代码相差一个字符或两字符互换"),
+    "different codes": gettext_lazy("代码不同"),
+    "null": gettext_lazy("一方缺失"),
+    "exact": gettext_lazy("相同"),
+    "edit distance <= 1": gettext_lazy("相差一个字"),
+    "jaro-winkler >= 0.95": gettext_lazy("几乎相同"),
+    "jaro-winkler >= 0.9": gettext_lazy("高度相似"),
+    "jaro-winkler >= 0.88": gettext_lazy("相似"),
+    "different": gettext_lazy("不同"),
+    "All other comparisons": gettext_lazy("不同"),
+}
+
+
+def _level_text(level: str) -> str:
+    if level.endswith(" is NULL"):
+        return str(LEVEL_LABELS["null"])
+    if level.startswith("Exact match on "):
+        return str(LEVEL_LABELS["exact"])
+    return str(LEVEL_LABELS.get(level, level))
+
+
+def _evidence_rows(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A pair's evidence for the page: what was compared, the level reached and its weight. (The
+    compared values are the records shown side by side above: the evidence's ``left``/``right`` do
+    not say which of the pair's two records each one is.)"""
+    return [
+        {
+            "label": str(COMPARISON_LABELS.get(e.get("comparison", ""), e.get("comparison", ""))),
+            "level": _level_text(str(e.get("level") or "")),
+            "weight": e.get("weight"),
+        }
+        for e in evidence or []
+    ]
+
+
 def _problem_text(p: Problem) -> str:
     """One refusal as the user reads it: where (row/column), what, and the technical detail."""
     if p.code == "required" and p.row is not None:
@@ -181,10 +230,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         status = ReviewPair.Status.PENDING
     qs = selectors.review_pair_list(user=request.user, status=status)  # type: ignore[arg-type]
     page = Paginator(qs.select_related("decided_by"), 20).get_page(request.GET.get("page"))
+    pairs = [(pair, _evidence_rows(pair.evidence)) for pair in page]
     return render(
         request,
         "linking/review.html",
-        {"page": page, "status": status, "form": DecisionForm()},
+        {"page": page, "pairs": pairs, "status": status, "form": DecisionForm()},
     )
 
 

@@ -184,6 +184,12 @@ def test_reviewer_decides_a_pair_and_the_360_view_follows(
     evidence = card.get_by_test_id("evidence")
     expect(evidence.locator("tbody tr")).to_have_count(len(pair.evidence))
     expect(evidence.get_by_text("支持").first).to_be_visible()
+    # Each comparison in words: the same trade name speaks for, the missing representative is noted.
+    trade = evidence.get_by_role("row", name=re.compile("^字号"))
+    expect(trade).to_contain_text("相同")
+    expect(trade).to_contain_text("支持")
+    expect(evidence.get_by_role("row", name=re.compile("^法定代表人"))).to_contain_text("一方缺失")
+    expect(evidence).not_to_contain_text("trade_name")
 
     label = "是同一主体" if decision == "match" else "不是同一主体"
     card.get_by_role("button", name=label, exact=True).click()
