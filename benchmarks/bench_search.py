@@ -159,7 +159,7 @@ def _explain(sqls: list[str]) -> str:
     plans = []
     with connection.cursor() as cursor:
         for sql in sqls:
-            if "entities_entity" not in sql or not sql.lstrip().upper().startswith("SELECT"):
+            if not any(word in sql.upper() for word in ("SIMILARITY(", " LIKE ")):  # fuzzy statements
                 continue
             prefix = (
                 "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "

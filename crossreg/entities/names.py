@@ -818,23 +818,9 @@ def parse_name(name: str, *, extra_regions: Iterable[str] = ()) -> NameParts:
     )
 
 
-# Words that almost every name in the city shares (the city and county names, organisation forms,
-# brackets). A trigram search over whole names matches them first: at 1,000,000 entities the
-# trigram index returned ~150,000 candidates for one enterprise name. Fuzzy search on PostgreSQL
-# compares the *core* of a folded name (these words removed), which PostgreSQL keeps in a stored
-# generated column (``search_core``, migration entities/0006, which repeats this pattern literally;
-# a test keeps them equal). Where one word starts another, the longer comes first, so that Python's
-# leftmost-first alternation removes what PostgreSQL's leftmost-longest one does.
-FUZZY_CORE_PATTERN = (
-    "(盐城经济技术开发区|盐南高新区|江苏省|盐城市|亭湖区|盐都区|大丰区|响水县|滨海县|阜宁县|射阳县|建湖县|东台市"
-    "|江苏|盐城|有限公司|股份公司|分公司|农民专业合作社|专业合作社|股份经济合作社|经济合作社|股份合作社|合作社"
-    "|个人独资企业|合伙企业|有限合伙|普通合伙|个体工商户|[()])"
-)
-_FUZZY_CORE_RE = re.compile(FUZZY_CORE_PATTERN)
-
 # The county-level divisions (and the two zones) a name can start with. PostgreSQL keeps the first
-# one a folded name mentions in a second generated column (``search_county``, migration 0006), and
-# fuzzy search looks first among the names of the county the query names.
+# one a folded name mentions in a generated column (``search_county``, migration entities/0007;
+# '' for none), and fuzzy search looks among the names of the county the query names.
 FUZZY_COUNTIES: tuple[str, ...] = (
     "盐城经济技术开发区",
     "盐南高新区",
@@ -850,6 +836,25 @@ FUZZY_COUNTIES: tuple[str, ...] = (
 )
 FUZZY_COUNTY_PATTERN = "(" + "|".join(FUZZY_COUNTIES) + ")"
 _FUZZY_COUNTY_RE = re.compile(FUZZY_COUNTY_PATTERN)
+# A township or street after a county (南洋镇, 五星街道): Yancheng's are 2–3 characters + 镇 or
+# 2 + 街道.
+_FUZZY_TOWNSHIP = "[一-龥]{2,3}镇|[一-龥]{2}街道"
+
+# Words that almost every name in the city shares (the city and county names with the township
+# after a county, organisation forms, 个体工商户, brackets). A trigram search over whole names
+# matches them first: at 1,000,000 entities the trigram index returned ~150,000 candidates for one
+# enterprise name. Fuzzy search on PostgreSQL compares the *core* of a folded name (these words
+# removed), which PostgreSQL keeps in a stored generated column (``search_core``, migration
+# entities/0007, which repeats this pattern literally; a test keeps them equal). Where one word
+# starts another, the longer comes first, so that Python's leftmost-first alternation removes what
+# PostgreSQL's leftmost-longest one does.
+FUZZY_CORE_PATTERN = (
+    f"(?:{FUZZY_COUNTY_PATTERN[1:-1]})(?:{_FUZZY_TOWNSHIP})?|江苏省|盐城市|江苏|盐城"
+    "|有限公司|股份公司|分公司|农民专业合作社|专业合作社|股份经济合作社|经济合作社|股份合作社|合作社"
+    "|个人独资企业|合伙企业|有限合伙|普通合伙|个体工商户|[()]"
+)
+_FUZZY_CORE_RE = re.compile(FUZZY_CORE_PATTERN)
+_FUZZY_TOWNSHIP_RE = re.compile(f"^(?:{_FUZZY_TOWNSHIP})")
 
 
 def name_core(norm: str) -> str:
@@ -857,10 +862,11 @@ def name_core(norm: str) -> str:
     return _FUZZY_CORE_RE.sub("", norm)
 
 
-def name_county(norm: str) -> str | None:
-    """The first county (or zone) a folded name mentions, as PostgreSQL's ``search_county`` has it."""
+def name_county(norm: str) -> str:
+    """The first county (or zone) a folded name mentions ('' if none), as PostgreSQL's
+    ``search_county`` has it."""
     m = _FUZZY_COUNTY_RE.search(norm)
-    return m.group(1) if m else None
+    return m.group(1) if m else ""
 
 
 @lru_cache(maxsize=1)
@@ -883,16 +889,17 @@ def _query_regions() -> dict[str, str | None]:
     return county_of
 
 
-def fuzzy_query_key(norm: str) -> tuple[str | None, str]:
-    """(county named, core) of a folded *query*, for fuzzy search.
+def fuzzy_query_key(norm: str) -> tuple[str, str]:
+    """(county named or '', core) of a folded *query*, for fuzzy search.
 
     Unlike :func:`name_core` (which treats stored names and queries alike) this reads the region a
-    query starts with leniently: short county names (射阳老王修脚店) and long names missing a
-    character (盐城经济技术发区…) count, so a department's sloppy spelling still finds the county.
+    query starts with leniently: short county names (射阳老王修脚店) and names missing a character
+    (盐城经济技术发区…, 宁县…) count, so a department's sloppy spelling still finds the county,
+    and a leading township goes with the region.
     """
     regions = _query_regions()
     longest = max(map(len, regions))
-    county: str | None = None
+    county = ""
     rest = norm
     while True:
         hit = next(
@@ -901,6 +908,28 @@ def fuzzy_query_key(norm: str) -> tuple[str | None, str]:
         )
         if not hit:
             break
-        county = county or regions[hit]
+        county = regions[hit] or ""
         rest = rest[len(hit) :]
+        if county:  # a county ends the region (东台市东台镇: the rest is its township)
+            break
+    # A township after the county goes with it (as in name_core); one without a county too
+    # (陈良镇发诚理发店: the department left out only the county); one of Yancheng's own also
+    # with a character missing (德镇 for 合德镇, 五星街 for 五星街道).
+    towns = _query_townships()
+    hit = next((rest[:size] for size in range(min(6, len(rest)), 1, -1) if rest[:size] in towns), "")
+    rest = rest[len(hit) :] if hit else _FUZZY_TOWNSHIP_RE.sub("", rest, count=1)
     return county, name_core(rest)
+
+
+@lru_cache(maxsize=1)
+def _query_townships() -> frozenset[str]:
+    """Yancheng's townships and streets as a query may spell them: in full, or (three characters
+    or more) with one character missing."""
+    from crossreg.orgs.data.divisions import TOWNSHIPS
+
+    out = set()
+    for town in TOWNSHIPS:
+        out.add(town.name)
+        if len(town.name) >= 3:
+            out.update(town.name[:i] + town.name[i + 1 :] for i in range(len(town.name)))
+    return frozenset(out)

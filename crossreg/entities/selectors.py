@@ -145,24 +145,37 @@ def _trigram_count(text: str) -> int:
     return sum(len(w) + 1 for w in words)
 
 
-def fuzzy_thresholds(core: str) -> tuple[float, float]:
-    """(across the city, within the county named): the least core similarity a hit needs.
+@dataclass(frozen=True)
+class FuzzyThresholds:
+    """The least core similarity a fuzzy hit needs, by how it matches (see ``fuzzy_thresholds``)."""
 
-    With ``n`` trigrams in the query's core, the core of the same name with one character changed
-    shares ``n - 3`` of them and has similarity ``(n - 3) / (n + 3)`` (one character missing:
-    ``(n - 2) / (n + 3)``, higher). Both thresholds stay just under it, so a one-character typo is
-    found. pg_trgm's GIN index passes on a row only if it shares ``threshold * n`` of the query's
-    trigrams, so the threshold is also what prunes: across the city it is raised until a
-    candidate must share at least three trigrams (2.5 / n; a short shop name's industry words alone
-    — 服装店 — share two with ~8,000 names at a million). Within one county, two are enough
-    (1 / n, just above): there a short shop name with a character missing (吉饭店 for 涛吉饭店,
-    similarity 2/7) is still found.
+    close: float  # across the city: the same core or nearly (the region left out or added)
+    typo: float  # among the names of the county the query names (or of no county, if it names none)
+
+
+def fuzzy_thresholds(core: str) -> FuzzyThresholds:
+    """Thresholds for a query core of ``n`` trigrams (a one-word core of ``k`` characters has
+    ``k + 1``).
+
+    The same core with one character changed shares ``n - 3`` trigrams with it and has similarity
+    ``(n - 3) / (n + 3)`` (with one missing: ``(n - 2) / (n + 3)``). pg_trgm's GIN index lets a
+    row through only if it shares ``threshold * n`` of the query's trigrams, so the threshold is
+    also what prunes — and industry words are what many names share: 卫副食品店 shares three
+    trigrams with the ~15,800 names that end in 副食品店, 灏景进出口贸易 four with ~8,700. Hence:
+
+    - *close*, across the city: at most two of the query's trigrams missing (``(n - 2.5) / n``,
+      and at least three shared): cheap anywhere;
+    - *typo*, only among one county's names (or the names of no county): just under the
+      similarity of a one-character typo, and two shared trigrams are enough (``1 / n``, just
+      above), so a short shop name with a character missing (吉饭店 for 涛吉饭店, similarity 2/7)
+      is found.
     """
     n = max(_trigram_count(core), 1)
     typo = (n - 3) / (n + 3) - 0.005
-    city = min(1.0, max(typo, 2.5 / n, FUZZY_MIN_SCORE))
-    county = min(1.0, max(typo, 1 / n + 0.01))
-    return round(city, 4), round(county, 4)
+    return FuzzyThresholds(
+        close=round(min(1.0, max(typo, 2.5 / n, (n - 2.5) / n, FUZZY_MIN_SCORE)), 4),
+        typo=round(min(1.0, max(typo, 1 / n + 0.01)), 4),
+    )
 
 
 def _fuzzy_postgres(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchHit]:
@@ -170,51 +183,52 @@ def _fuzzy_postgres(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchH
 
     Whole names share 盐城市, the county and 有限公司, so a trigram index on them returns a sizeable
     part of the city for any name (~150,000 candidates at a million entities). PostgreSQL keeps
-    each name's core (``search_core``) and first county (``search_county``) in generated columns
-    with one GIN index over both (migration 0006), and a query matches in two ways at once:
+    each name's core (``search_core``) and first county (``search_county``, '' for none) in
+    generated columns with one GIN index over both (migrations 0006, 0007). A query matches, in one
+    statement (a BitmapOr of two scans of that index), either
 
-    - across the city: ``core <<% search_core`` (strict word similarity; for a core of one word,
-      the similarity of the two cores), the core taken as from a stored name (``name_core``);
-    - within the county the query names, if it names one: ``search_core % core``, the region read
-      leniently (``fuzzy_query_key``: 射阳 for 射阳县, 盐城经济技术发区 for …开发区), at a lower
-      threshold for short cores.
+    - across the city, a close core: ``core <<% search_core`` (strict word similarity; for a core
+      of one word, the similarity of the two cores), the core taken as from a stored name and, if
+      different, as ``fuzzy_query_key`` reads it; or
+    - among the names of the county the query names (of no county, if it names none), a core with
+      a typo: ``search_county = county AND search_core % core``, the region read leniently
+      (``fuzzy_query_key``: 射阳 for 射阳县, 盐城经济技术发区 for …开发区).
 
-    The thresholds (:func:`fuzzy_thresholds`) are set for this transaction only
+    Thresholds (:func:`fuzzy_thresholds`) are set for this transaction only
     (``set_config(..., true)``). Hits are ranked by the similarity of the whole folded names, so
-    the county and the form the query names count too.
+    the county and form the query names count too.
     """
-    from django.contrib.postgres.search import TrigramSimilarity
-
-    core = name_core(norm)
     county, county_core = fuzzy_query_key(norm)
-    if len(county_core) < 2:
-        county = None
-    if len(core) < 2 and county is None:  # nothing distinctive (a region or a form alone)
+    cores = [c for c in dict.fromkeys((name_core(norm), county_core)) if len(c) >= 2]
+    if not cores:  # nothing distinctive (a region or a form alone)
         return []
-    city, _ = fuzzy_thresholds(core)
-    near, in_county = fuzzy_thresholds(county_core)
-    if county and county_core == core and in_county >= near:
-        county = None  # a long core: the county would not lower the threshold
     table = connections[qs.db].ops.quote_name(Entity._meta.db_table)
-    conds, params = [], []
-    if len(core) >= 2:
-        conds.append(f"%s <<%% {table}.search_core")
-        params.append(core)
-    if county:
+    conds = [f"%s <<%% {table}.search_core" for _ in cores]
+    params: list[Any] = list(cores)
+    if len(county_core) >= 2:
         conds.append(f"({table}.search_county = %s AND {table}.search_core %% %s)")
         params += [county, county_core]
-    found = (
-        qs.filter(RawSQL("(" + " OR ".join(conds) + ")", params, output_field=BooleanField()))
-        .annotate(score=TrigramSimilarity("name_norm", norm))
-        .order_by("-score", "id")[:limit]
-    )
+    close = min(fuzzy_thresholds(c).close for c in cores)
     with transaction.atomic(using=qs.db, savepoint=False), connections[qs.db].cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.strict_word_similarity_threshold', %s, true), "
             "set_config('pg_trgm.similarity_threshold', %s, true)",
-            [str(city), str(in_county)],
+            [str(close), str(fuzzy_thresholds(county_core).typo)],
         )
-        return [SearchHit(e, round(float(e.score), 4), "fuzzy") for e in found]
+        return _trigram_hits(qs, " OR ".join(conds), params, norm, limit)
+
+
+def _trigram_hits(
+    qs: QuerySet[Entity], where: str, params: list[Any], norm: str, limit: int
+) -> list[SearchHit]:
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    found = (
+        qs.filter(RawSQL(f"({where})", params, output_field=BooleanField()))
+        .annotate(score=TrigramSimilarity("name_norm", norm))
+        .order_by("-score", "id")[:limit]
+    )
+    return [SearchHit(e, round(float(e.score), 4), "fuzzy") for e in found]
 
 
 def _bigrams(text: str) -> list[str]:

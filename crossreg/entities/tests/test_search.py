@@ -20,11 +20,11 @@ postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="
 
 # Registered names and the shop next door that a careless query could also mean.
 NAMES = {
-    "320923": ["阜宁县涛吉饭店", "阜宁县老张酒家", "阜宁县吉祥饭店"],
+    "320923": ["阜宁县涛吉饭店", "阜宁县老张酒家", "阜宁县吉祥饭店", "阜宁县陈良镇发诚理发店"],
     "320902": ["亭湖区王记服装店", "亭湖区李记服装店", "盐城市亭湖区宁翔物资有限公司", "亭湖区老杨面馆"],
     "320924": ["射阳县老王修脚店", "射阳县老王面馆"],
     "320971": ["盐城经济技术开发区煜瑞水果店", "盐城经济技术开发区瑞丰水果店"],
-    "320903": ["盐城市盐都区宇敏鱼馆", "盐城晨峰牧业有限责任公司"],
+    "320903": ["盐城市盐都区宇敏鱼馆", "盐城晨峰牧业有限责任公司", "盐城东台KTV有限公司"],
     "320904": ["大丰区九林家禽养殖专业合作社", "大丰区九林生态农场专业合作社"],
 }
 
@@ -44,6 +44,9 @@ VARIANTS = [
     ("盐城市亭湖区宁祥物资有限公司", "盐城市亭湖区宁翔物资有限公司"),  # a trade-name typo, short core
     ("王记服装店", "亭湖区王记服装店"),  # region left out
     ("盐城市宁县老张酒家", "阜宁县老张酒家"),  # the county's name missing a character
+    ("盐城市东台KTV有限公司", "盐城东台KTV有限公司"),  # a trade name that starts like a county
+    ("陈良镇发诚理发店", "阜宁县陈良镇发诚理发店"),  # region and township left out
+    ("发诚理发店", "阜宁县陈良镇发诚理发店"),
 ]
 
 
