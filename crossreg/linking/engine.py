@@ -420,9 +420,11 @@ def predict_between(
     *,
     threshold: float,
     band_below: float = 1.0,
+    tf_trade_name: pl.DataFrame | None = None,
 ) -> Predictions:
     """Score new rows against existing rows (``predict_between``) and among themselves
-    (``predict_within``), with term frequencies from both."""
+    (``predict_within``), with term frequencies from both, or ``tf_trade_name`` (``trade_name``,
+    ``tf_trade_name``) when ``existing`` is only a part of the city."""
     from splink import DuckDBAPI, Linker
 
     con = _db()
@@ -433,7 +435,11 @@ def predict_between(
     old_sdf = db_api.register(existing.to_arrow(), dataset_display_name="old_nodes")
     del both
     linker = Linker(all_sdf, with_current_blocking(model), log_level=logging.WARNING)
-    linker.table_management.compute_tf_table("trade_name")
+    if tf_trade_name is not None:
+        tf_sdf = db_api.register(tf_trade_name.to_arrow(), dataset_display_name="tf_trade_name_lookup")
+        linker.table_management.register_term_frequency_lookup(tf_sdf, "trade_name")
+    else:
+        linker.table_management.compute_tf_table("trade_name")
     parts = []
     if existing.height:
         between = linker.inference.predict_between(

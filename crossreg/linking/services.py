@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -179,22 +180,26 @@ def registry_nodes(gazetteer: list[tuple[str, str]] | None = None, *, cache: boo
         fresh = bulk.fetch_frame(select, [], columns)
         kept = None
     else:
-        stamps = bulk.fetch_frame(
-            f"SELECT id, CAST(updated_at AS text) FROM {table}", [], {"id": pl.Int64, "stamp": pl.Utf8}
-        )
-        kept = cached.join(stamps, on=["id", "stamp"], how="semi")
-        todo = stamps.join(kept.select("id"), on="id", how="anti").select("id")
-        with bulk.staged("linking_tmp_entity_ids", todo, key="id") as tmp:
-            fresh = bulk.fetch_frame(f"{select} JOIN {tmp} AS t ON t.id = e.id", [], columns)
+        # Entities changed since the cache (or at its last instant), then a count for deletions.
+        newest = cached.get_column("stamp").max()
+        fresh = bulk.fetch_frame(f"{select} WHERE CAST(e.updated_at AS text) >= %s", [newest], columns)
+        kept = cached.join(fresh.select("id"), on="id", how="anti")
+        total = bulk.fetch_frame(f"SELECT COUNT(*) FROM {table}", [], {"n": pl.Int64}).item()
+        if total != kept.height + fresh.height:  # entities were deleted: compare every stamp
+            stamps = bulk.fetch_frame(
+                f"SELECT id, CAST(updated_at AS text) FROM {table}", [], {"id": pl.Int64, "stamp": pl.Utf8}
+            )
+            kept = cached.join(stamps, on=["id", "stamp"], how="semi")
+            todo = stamps.join(kept.select("id"), on="id", how="anti").select("id")
+            with bulk.staged("linking_tmp_entity_ids", todo, key="id") as tmp:
+                fresh = bulk.fetch_frame(f"{select} JOIN {tmp} AS t ON t.id = e.id", [], columns)
     if fresh.height == 0 and kept is None:
         return engine.nodes_frame(pl.DataFrame(schema={"rid": pl.Int64, "source": pl.Utf8}))
     parts = [kept] if kept is not None else []
     if fresh.height:
         parts.append(_standardise_registry(fresh, gz))
     full = pl.concat(parts, how="vertical_relaxed").sort("id")
-    if cache and (
-        fresh.height or kept is None or kept.height != (cached.height if cached is not None else -1)
-    ):
+    if cache and (kept is None or cached is None or fresh.height or kept.height != cached.height):
         for old in path.parent.glob("registry-nodes-*.parquet"):
             old.unlink(missing_ok=True)
         tmp_path = path.with_suffix(f".{os.getpid()}.tmp")
@@ -203,30 +208,47 @@ def registry_nodes(gazetteer: list[tuple[str, str]] | None = None, *, cache: boo
     return full.drop("id", "stamp")
 
 
+RECORD_NODE_COLUMNS = (
+    "id",
+    "department_id",
+    "entity_id",
+    "uscc",
+    "uscc_norm",
+    "registration_no",
+    "orgcode",
+    "name_norm",
+    "trade_name",
+    "industry_words",
+    "branch",
+    "county",
+    "address_core",
+    "legal_rep",
+    "phone",
+)
+RECORD_NODE_SCHEMA: dict[str, Any] = {
+    "rid": pl.Int64,
+    "source": pl.Utf8,
+    "entity_id": pl.Int64,
+    "uscc": pl.Utf8,
+    "uscc_norm": pl.Utf8,
+    "registration_no": pl.Utf8,
+    "orgcode": pl.Utf8,
+    "name_norm": pl.Utf8,
+    "trade_name": pl.Utf8,
+    "industry_words": pl.Utf8,
+    "branch": pl.Utf8,
+    "county": pl.Utf8,
+    "address_norm": pl.Utf8,
+    "legal_rep_norm": pl.Utf8,
+    "phone_norm": pl.Utf8,
+}
+
+
 def record_nodes(*, where: str = "state = 'current'", params: Sequence[Any] = ()) -> pl.DataFrame:
     """Source records as linking nodes (``rid`` = record id); ``anchor`` = their entity when asked."""
     table = SourceRecord._meta.db_table
     return bulk.fetch_frame(
-        f"SELECT id, department_id, entity_id, uscc, uscc_norm, registration_no, orgcode, name_norm, "
-        f"trade_name, industry_words, branch, county, address_core, legal_rep, phone FROM {table} WHERE {where}",
-        params,
-        {
-            "rid": pl.Int64,
-            "source": pl.Utf8,
-            "entity_id": pl.Int64,
-            "uscc": pl.Utf8,
-            "uscc_norm": pl.Utf8,
-            "registration_no": pl.Utf8,
-            "orgcode": pl.Utf8,
-            "name_norm": pl.Utf8,
-            "trade_name": pl.Utf8,
-            "industry_words": pl.Utf8,
-            "branch": pl.Utf8,
-            "county": pl.Utf8,
-            "address_norm": pl.Utf8,
-            "legal_rep_norm": pl.Utf8,
-            "phone_norm": pl.Utf8,
-        },
+        f"SELECT {', '.join(RECORD_NODE_COLUMNS)} FROM {table} WHERE {where}", params, RECORD_NODE_SCHEMA
     )
 
 
@@ -438,6 +460,7 @@ def source_list_import(
         uploaded_by=_actor_user(actor),
         row_count=len(table.rows),
     )
+    before = _department_entities(department) if recompute_base else None
     counts = _write_records(sl=sl, table=table, df=df)
     _after_records_written(sl)
     t_write = time.perf_counter()
@@ -448,7 +471,9 @@ def source_list_import(
         timings["link"] = time.perf_counter() - t_write
     if recompute_base:
         t_base = time.perf_counter()
-        counts.update(base_membership_recompute(source_list=sl, reason="import"))
+        # Only entities with a record of this department, before or after, can have changed.
+        affected = pl.concat([before, _department_entities(department)]) if before is not None else None
+        counts.update(base_membership_recompute(source_list=sl, reason="import", entities=affected))
         timings["base"] = time.perf_counter() - t_base
     sl.counts = counts
     sl.save(update_fields=["counts"])
@@ -1036,11 +1061,117 @@ def _linked_records_frame(where: str, params: Sequence[Any] = ()) -> pl.DataFram
     return record_nodes(where=where, params=params)
 
 
+def _record_node_columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{c}" for c in RECORD_NODE_COLUMNS)
+
+
+def _existing_candidates(new: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
+    """The existing nodes (the registry and linked current records) that share a blocking key or a
+    code with a new record: the only ones Splink's ``predict_between`` can pair with them, and the
+    only ones the deterministic edges can reach. Records are filtered in SQL (one scan), so an
+    incremental run does not load the whole city."""
+    keys = [*engine.BLOCKING_KEYS, ("uscc",), ("registration_no",)]
+    parts = []
+    for key in keys:
+        values = new.select(key).drop_nulls().unique()
+        if values.height:
+            parts.append(registry.join(values, on=list(key), how="semi"))
+    reg = pl.concat(parts).unique("rid", keep="first") if parts else registry.clear()
+    # The same keys as SQL on the record columns (address_norm is address_core, and so on).
+    sql_of = {
+        "uscc_norm": "r.uscc_norm",
+        "orgcode": "r.orgcode",
+        "code_b1": "substr(r.uscc_norm, 9, 10)",
+        "code_b2": "substr(r.uscc_norm, 1, 8) || substr(r.uscc_norm, 14, 5)",
+        "code_b3": "substr(r.uscc_norm, 1, 13)",
+        "name_norm": "r.name_norm",
+        "trade_name": "r.trade_name",
+        "county": "r.county",
+        "industry_words": "r.industry_words",
+        "phone_norm": "r.phone",
+        "address_norm": "r.address_core",
+        "legal_rep_norm": "r.legal_rep",
+        "uscc": "r.uscc",
+        "registration_no": "r.registration_no",
+    }
+    cols = sorted({c for key in keys for c in key})
+    staged = new.select(cols).cast(dict.fromkeys(cols, pl.Utf8))
+    rec = SourceRecord._meta.db_table
+    with bulk.staged("linking_tmp_new_keys", staged) as tmp:
+        conds = []
+        for key in keys:
+            lhs = ", ".join(sql_of[c] for c in key)
+            rhs = ", ".join(key)
+            present = " AND ".join(f"{c} IS NOT NULL" for c in key)
+            if len(key) == 1:
+                conds.append(f"{lhs} IN (SELECT {rhs} FROM {tmp} WHERE {present})")
+            else:
+                conds.append(f"({lhs}) IN (SELECT {rhs} FROM {tmp} WHERE {present})")
+        records = bulk.fetch_frame(
+            f"SELECT {_record_node_columns('r')} FROM {rec} AS r WHERE r.state = 'current' "
+            f"AND r.entity_id IS NOT NULL AND ({' OR '.join(conds)})",
+            [],
+            RECORD_NODE_SCHEMA,
+        )
+    return pl.concat([reg, _as_nodes(records, anchored=True)], how="vertical_relaxed")
+
+
+def _trade_name_tf(registry: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
+    """The term frequencies of trade names over every node (registry, linked records, new records),
+    as Splink computes them over all its input: an incremental run scores with the same weights
+    as if it had loaded the whole city."""
+    rec = SourceRecord._meta.db_table
+    linked = bulk.fetch_frame(
+        f"SELECT trade_name, COUNT(*) FROM {rec} WHERE state = 'current' AND entity_id IS NOT NULL "
+        "AND trade_name <> '' GROUP BY trade_name",
+        [],
+        {"trade_name": pl.Utf8, "n": pl.Int64},
+    )
+    others = pl.concat([registry.select("trade_name"), new.select("trade_name")]).drop_nulls()
+    counts = pl.concat([linked, others.group_by("trade_name").len("n").cast({"n": pl.Int64})])
+    counts = counts.group_by("trade_name").agg(pl.col("n").sum())
+    total = counts.get_column("n").sum()
+    return counts.select("trade_name", (pl.col("n") / total).alias("tf_trade_name"))
+
+
+def _anchor_members(anchors: pl.Series, registry: pl.DataFrame) -> pl.DataFrame:
+    """Every node of the given existing clusters: their registry entry and linked current records."""
+    rec = SourceRecord._meta.db_table
+    ids = pl.DataFrame({"entity_id": anchors.cast(pl.Int64)}).unique()
+    with bulk.staged("linking_tmp_anchors", ids, key="entity_id") as tmp:
+        records = bulk.fetch_frame(
+            f"SELECT {_record_node_columns('r')} FROM {rec} AS r JOIN {tmp} AS t ON t.entity_id = r.entity_id "
+            "WHERE r.state = 'current'",
+            [],
+            RECORD_NODE_SCHEMA,
+        )
+    reg = registry.join(ids.rename({"entity_id": "anchor"}), on="anchor", how="semi")
+    return pl.concat([reg, _as_nodes(records, anchored=True)], how="vertical_relaxed")
+
+
+def _entities_of_records(ids: list[int]) -> pl.Series:
+    if not ids:
+        return pl.Series("entity_id", [], dtype=pl.Int64)
+    rec = SourceRecord._meta.db_table
+    with bulk.staged(
+        "linking_tmp_rids", pl.DataFrame({"rid": ids}, schema={"rid": pl.Int64}), key="rid"
+    ) as tmp:
+        return bulk.fetch_frame(
+            f"SELECT r.entity_id FROM {rec} AS r JOIN {tmp} AS t ON t.rid = r.id WHERE r.entity_id IS NOT NULL",
+            [],
+            {"entity_id": pl.Int64},
+        ).get_column("entity_id")
+
+
 def link_incremental(
     *, actor: Actor, source_list: SourceList, gazetteer: list[tuple[str, str]] | None = None
 ) -> dict[str, int]:
     """Link the list's unlinked records against the existing base without relinking the city:
-    ``predict_between`` (new × existing) and ``predict_within`` (new × new) with the active model."""
+    ``predict_between`` (new × existing) and ``predict_within`` (new × new) with the active model.
+
+    Only the existing nodes that share a blocking key or a code with a new record are loaded
+    (:func:`_existing_candidates`), with the trade-name frequencies of the whole city, and only
+    the clusters they belong to are clustered again; existing records keep their entities."""
     gz = gazetteer if gazetteer is not None else division_gazetteer()
     new_raw = record_nodes(
         where="last_list_id = %s AND state = 'current' AND entity_id IS NULL", params=[source_list.pk]
@@ -1048,15 +1179,28 @@ def link_incremental(
     if new_raw.height == 0:
         return {"linked_records": 0}
     registry = registry_nodes(gz)
-    existing_raw = record_nodes(where="state = 'current' AND entity_id IS NOT NULL")
-    existing = pl.concat([registry, _as_nodes(existing_raw, anchored=True)], how="vertical_relaxed")
     new = _as_nodes(new_raw, anchored=False)
-    model = _ensure_model(actor, pl.concat([existing, new], how="vertical_relaxed"))
+    model = link_model_active()
+    if model is None:
+        everything = pl.concat(
+            [registry, _as_nodes(record_nodes(where="state = 'current'"), anchored=False)],
+            how="vertical_relaxed",
+        )
+        model = _ensure_model(actor, everything)
+        del everything
     match_t, review_t = model.threshold_match, model.threshold_review
     forced, forbidden, decided = _decisions()
-    pred = engine.predict_between(new, existing, model.settings_json, threshold=review_t, band_below=match_t)
+    existing = _existing_candidates(new, registry)
+    pred = engine.predict_between(
+        new,
+        existing,
+        model.settings_json,
+        threshold=review_t,
+        band_below=match_t,
+        tf_trade_name=_trade_name_tf(registry, new),
+    )
     edges = pred.edges
-    nodes, det = _incremental_nodes(new, existing, edges, forced)
+    nodes, det = _incremental_nodes(new, existing, edges, forced, registry)
     result = engine.cluster(
         nodes, forced=forced, deterministic=det, model_edges=edges, threshold=match_t, forbidden=forbidden
     )
@@ -1075,16 +1219,16 @@ def link_incremental(
     counts["review_pairs"] = _save_review_pairs(review, model) if review.height else 0
     counts["pairs_scored"] = edges.height
     linked = record_nodes(where="last_list_id = %s AND state = 'current'", params=[source_list.pk])
-    _branch_relations(_with_names(linked), registry)
+    _branch_relations(linked, registry)
     return counts
 
 
-def _with_names(records: pl.DataFrame) -> pl.DataFrame:
-    return records
-
-
 def _incremental_nodes(
-    new: pl.DataFrame, existing: pl.DataFrame, edges: pl.DataFrame, forced: list[tuple[int, int]]
+    new: pl.DataFrame,
+    existing: pl.DataFrame,
+    edges: pl.DataFrame,
+    forced: list[tuple[int, int]],
+    registry: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The nodes an incremental run clusters, and its deterministic edges: the new records, and
     every existing cluster (all nodes of its anchor) that a new record shares a code with, is
@@ -1095,22 +1239,24 @@ def _incremental_nodes(
         pl.col("uscc").is_in(codes["uscc"].implode())
         | pl.col("registration_no").is_in(codes["registration_no"].implode())
     )
-    candidates = pl.concat([new, sharing], how="vertical_relaxed")
-    det = engine.deterministic_edges(candidates)
+    det = engine.deterministic_edges(pl.concat([new, sharing], how="vertical_relaxed"))
     touched = pl.concat(
         [
             det.get_column("rid_l"),
             det.get_column("rid_r"),
             *([edges.get_column("rid_l"), edges.get_column("rid_r")] if edges.height else []),
-            pl.Series([n for pair in forced for n in pair], dtype=pl.Int64),
         ]
     ).unique()
-    anchors = (
-        existing.filter(pl.col("rid").is_in(touched.implode())).get_column("anchor").drop_nulls().unique()
-    )
-    nodes = pl.concat(
-        [new, existing.filter(pl.col("anchor").is_in(anchors.implode()))], how="vertical_relaxed"
-    )
+    anchors = existing.filter(pl.col("rid").is_in(touched.implode())).get_column("anchor").drop_nulls()
+    new_ids = set(new.get_column("rid").to_list())
+    forced_nodes = {n for pair in forced for n in pair if n not in new_ids}
+    forced_anchors = [-n for n in forced_nodes if n < 0]
+    forced_records = [n for n in forced_nodes if n > 0]
+    all_anchors = pl.concat(
+        [anchors, pl.Series(forced_anchors, dtype=pl.Int64), _entities_of_records(forced_records)]
+    ).unique()
+    members = _anchor_members(all_anchors, registry)
+    nodes = pl.concat([new, members], how="vertical_relaxed").unique("rid", keep="first", maintain_order=True)
     return nodes, det
 
 
@@ -1226,29 +1372,52 @@ def _drop_orphan_source_only() -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def base_membership_recompute(*, source_list: SourceList | None, reason: str) -> dict[str, int]:
-    """Recompute every entity's departments from current records; write joins and leaves.
+def _department_entities(department: Department) -> pl.DataFrame:
+    rec = SourceRecord._meta.db_table
+    return bulk.fetch_frame(
+        f"SELECT DISTINCT entity_id FROM {rec} WHERE department_id = %s AND entity_id IS NOT NULL",
+        [department.pk],
+        {"entity_id": pl.Int64},
+    )
+
+
+def base_membership_recompute(
+    *, source_list: SourceList | None, reason: str, entities: pl.DataFrame | None = None
+) -> dict[str, int]:
+    """Recompute entities' departments from current records; write joins and leaves. Every
+    entity, or only ``entities`` (``entity_id``: those an import can have changed).
 
     Set-based: the departments per entity are computed in polars from one scan of the current
     records, compared with the stored states, and the differences are written with one INSERT (new
     states), one ``UPDATE … FROM`` (changed states) and one INSERT of the join/leave events."""
     rec, st = SourceRecord._meta.db_table, EntityLinkState._meta.db_table
     now = timezone.now()
-    computed = (
-        bulk.fetch_frame(
-            f"SELECT DISTINCT entity_id, department_id FROM {rec} "
-            "WHERE state = 'current' AND entity_id IS NOT NULL",
-            [],
-            {"entity_id": pl.Int64, "department_id": pl.Utf8},
+    with contextlib.ExitStack() as stack:
+        only_rec = only_st = ""
+        if entities is not None:
+            tmp = stack.enter_context(bulk.staged("linking_tmp_entities", entities.unique(), key="entity_id"))
+            only_rec = f"AND entity_id IN (SELECT entity_id FROM {tmp})"
+            only_st = f"WHERE entity_id IN (SELECT entity_id FROM {tmp})"
+        computed = (
+            bulk.fetch_frame(
+                f"SELECT DISTINCT entity_id, department_id FROM {rec} "
+                f"WHERE state = 'current' AND entity_id IS NOT NULL {only_rec}",
+                [],
+                {"entity_id": pl.Int64, "department_id": pl.Utf8},
+            )
+            .group_by("entity_id")
+            .agg(pl.col("department_id").sort().alias("depts"))
         )
-        .group_by("entity_id")
-        .agg(pl.col("department_id").sort().alias("depts"))
-    )
-    stored = bulk.fetch_frame(
-        f"SELECT entity_id, departments, in_base FROM {st}",
-        [],
-        {"entity_id": pl.Int64, "stored_json": pl.Utf8, "stored_in_base": pl.Boolean},
-    ).with_columns(pl.col("stored_json").str.json_decode(pl.List(pl.Utf8)).alias("stored"))
+        stored = bulk.fetch_frame(
+            f"SELECT entity_id, departments, in_base FROM {st} {only_st}",
+            [],
+            {"entity_id": pl.Int64, "stored_json": pl.Utf8, "stored_in_base": pl.Boolean},
+        ).with_columns(pl.col("stored_json").str.json_decode(pl.List(pl.Utf8)).alias("stored"))
+        base_size = (
+            None
+            if entities is None
+            else bulk.fetch_frame(f"SELECT COUNT(*) FROM {st} WHERE in_base", [], {"n": pl.Int64})
+        )
     j = (
         computed.join(stored, on="entity_id", how="full", coalesce=True)
         .with_columns(
@@ -1317,7 +1486,11 @@ def base_membership_recompute(*, source_list: SourceList | None, reason: str) ->
     return {
         "base_joined": joins.height,
         "base_left": leaves.height,
-        "base_size": computed.filter(pl.col("depts").list.len() >= 2).height,
+        "base_size": (
+            computed.filter(pl.col("depts").list.len() >= 2).height
+            if base_size is None
+            else int(base_size.item()) + joins.height - leaves.height
+        ),
     }
 
 
