@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    # django-ninja serves its vendored Swagger UI from its static files when installed as an app
+    # (otherwise the API docs page loads it from a CDN, which this platform must never do).
+    "ninja",
     "crossreg.core",
     "crossreg.orgs",
     "crossreg.entities",

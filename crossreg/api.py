@@ -26,6 +26,14 @@ class SessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # ninja checks CSRF before it looks for the cookie, which refused a department system's
+        # bearer-token POST (no session, no CSRF token) before TokenAuth was asked. Without a
+        # session cookie there is no session to forge a request with: let the next auth decide.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

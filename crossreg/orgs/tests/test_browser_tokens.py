@@ -49,12 +49,6 @@ def _push(system: Any, secret: str, department: str) -> Any:
     )
 
 
-CSRF_BUG = (
-    "crossreg/api.py: SessionAuth (ninja APIKeyCookie, csrf=True) is tried first and answers every "
-    "POST without a CSRF cookie 403 'CSRF check Failed' before TokenAuth looks at the bearer token"
-)
-
-
 def test_admin_issues_a_list_push_token_and_revokes_it(
     browser: Browser, live_server: Any, depts: dict[str, Department]
 ) -> None:
@@ -93,7 +87,6 @@ def test_admin_issues_a_list_push_token_and_revokes_it(
         page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason=CSRF_BUG)
 def test_a_department_system_pushes_its_list_with_its_token(
     browser: Browser, live_server: Any, depts: dict[str, Department]
 ) -> None:

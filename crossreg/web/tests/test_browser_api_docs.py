@@ -46,11 +46,6 @@ def _offline(page: Page, live_server: Any) -> list[str]:
     return refused
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Swagger UI is loaded from cdn.jsdelivr.net: django-ninja serves its own copy only when "
-    "'ninja' is in INSTALLED_APPS (config/settings.py)",
-)
 def test_big_data_bureau_reads_the_api_docs_offline(
     browser: Browser, live_server: Any, city: dict[str, Any]
 ) -> None:
