@@ -1,6 +1,6 @@
 """Real-browser test of the public catalog pages not walked by the workflow tests: the
 cross-department items (/catalog/cross/), a past version (/catalog/items/<code>/v<n>/) and the
-open-data downloads, as an anonymous visitor on a phone.
+open-data downloads (JSON, JSON Schema, CSV, XLSX), as an anonymous visitor on a phone.
 
 Playwright drives Debian's chromium against a live server; run alone with ``pytest -m browser``.
 """
@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from crossreg.catalog import services
@@ -94,6 +95,13 @@ def test_visitor_reads_cross_items_a_past_version_and_downloads_the_catalog(
         rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
         codes = {cell for row in rows[1:] for cell in row if cell.startswith("JG-SCJG-")}
         assert codes == {"JG-SCJG-0001", "JG-SCJG-0002"}
+        with page.expect_download() as info:
+            page.get_by_role("link", name="XLSX", exact=True).click()
+        xlsx = tmp_path / "catalog.xlsx"
+        info.value.save_as(xlsx)
+        book = openpyxl.load_workbook(xlsx, read_only=True)
+        cells = {str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
+        assert {"JG-SCJG-0001", "JG-SCJG-0002"} <= cells and "JG-SCJG-0003" not in cells
     finally:
         page.context.close()
 

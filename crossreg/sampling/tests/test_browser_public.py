@@ -104,5 +104,12 @@ def test_public_verifies_a_draw_from_its_page(
         by_code = {p["code"]: p for p in data["plans"]}
         assert set(by_code) == {drawn.code, published.code}
         assert by_code[drawn.code]["pool_root"] == root and by_code[drawn.code]["seed"] == SEED
+        plans_csv = page.request.get(
+            page.get_by_role("link", name="CSV", exact=True).get_attribute("href") or ""
+        )
+        assert plans_csv.ok and drawn.code in plans_csv.text() and draft.code not in plans_csv.text()
+        picked = page.request.get(f"/sampling/public/plans/{drawn.code}/selections.json").json()
+        assert len(picked["selections"]) == drawn.selections.count() > 0
+        assert page.request.get(f"/sampling/public/plans/{draft.code}/selections.json").status == 404
     finally:
         page.context.close()
