@@ -788,10 +788,10 @@ def _most_common(members: pl.DataFrame, col: str) -> pl.DataFrame:
 
 def _source_only_entities(members: pl.DataFrame) -> pl.DataFrame:
     """Create a source-only Entity for each cluster of ``members`` (``root``, ``rid``) from its
-    records' columns; returns ``root`` → ``entity_id``."""
+    records' columns; returns ``root`` → ``entity_id`` (and its ``entity_uscc``)."""
     out_schema = {"root": pl.Int64, "entity_id": pl.Int64}
     if members.height == 0:
-        return pl.DataFrame(schema=out_schema)
+        return pl.DataFrame(schema={**out_schema, "entity_uscc": pl.Utf8})
     details = _record_details(members)
     divisions = set(Division.objects.values_list("code", flat=True))
     fallback = next(iter(sorted(d for d in divisions if len(d) == 6)), None) or next(
@@ -854,6 +854,7 @@ def _source_only_entities(members: pl.DataFrame) -> pl.DataFrame:
         )
     created = Entity.objects.bulk_create(objs, batch_size=5000)
     ids = pl.DataFrame({"root": roots, "entity_id": [e.pk for e in created]}, schema=out_schema)
+    ids = ids.with_columns(pl.Series("entity_uscc", [e.uscc or "" for e in created], dtype=pl.Utf8))
     now = bulk.db_time(timezone.now())
     bulk.insert_frame(
         EntityLinkState._meta.db_table,
@@ -908,13 +909,16 @@ def _apply_links(
     anchors: pl.DataFrame,
     forced_nodes: set[int],
     scores: pl.DataFrame,
+    record_codes: pl.DataFrame,
+    registry: pl.DataFrame,
     prior: pl.DataFrame | None = None,
 ) -> tuple[dict[str, int], pl.DataFrame]:
     """Point each record at its cluster's entity (creating source-only entities where needed).
 
     ``clusters``: ``rid``, ``root`` of every record to link; ``anchors``: ``root`` → ``anchor`` (the
-    registry entity of a cluster); ``prior``: ``rid`` → ``entity_id`` before this run. Returns the
-    counts and ``rid`` → ``entity_id`` as written."""
+    registry entity of a cluster); ``record_codes``: ``rid``, ``uscc`` (valid) of the records;
+    ``registry``: the registry nodes (``anchor``, ``uscc``); ``prior``: ``rid`` → ``entity_id``
+    before this run. Returns the counts and ``rid`` → ``entity_id`` as written."""
     clusters = clusters.select(pl.col("rid").cast(pl.Int64), pl.col("root").cast(pl.Int64))
     anchors = anchors.select(
         pl.col("root").cast(pl.Int64), pl.col("anchor").cast(pl.Int64).alias("entity_id")
@@ -926,22 +930,34 @@ def _apply_links(
     )
     needing = free.join(reused, on="root", how="anti")
     created = _source_only_entities(needing)
-    entity_of_root = pl.concat([anchored, reused, created], how="vertical_relaxed")
+    entity_of_root = pl.concat(
+        [anchored, reused, created.select("root", "entity_id")], how="vertical_relaxed"
+    )
     size = clusters.group_by("root").len("size")
     links = clusters.join(entity_of_root, on="root", how="left").join(size, on="root")
-    # How each record was linked.
-    rec, ent = SourceRecord._meta.db_table, Entity._meta.db_table
-    with bulk.staged("linking_tmp_links", links.select("rid", "entity_id"), key="rid") as tmp:
-        codes = bulk.fetch_frame(
-            f"SELECT t.rid, COALESCE(r.uscc, ''), COALESCE(e.uscc, '') FROM {tmp} AS t "
-            f"JOIN {rec} AS r ON r.id = t.rid LEFT JOIN {ent} AS e ON e.id = t.entity_id",
-            [],
-            {"rid": pl.Int64, "rec_uscc": pl.Utf8, "entity_uscc": pl.Utf8},
+    # How each record was linked: the codes of the records and of their entities.
+    reused_ids = [int(i) for i in reused.get_column("entity_id").to_list()]
+    reused_codes = [
+        (pk, u or "")
+        for chunk in _chunks(reused_ids, 20000)
+        for pk, u in Entity.objects.filter(pk__in=chunk).values_list("pk", "uscc")
+    ]
+    entity_codes = pl.concat(
+        [
+            registry.select(pl.col("anchor").alias("entity_id"), pl.col("uscc").alias("entity_uscc")),
+            created.select("entity_id", "entity_uscc"),
+            pl.DataFrame(reused_codes, schema={"entity_id": pl.Int64, "entity_uscc": pl.Utf8}, orient="row"),
+        ],
+        how="vertical_relaxed",
+    ).unique("entity_id", keep="last")
+    links = (
+        links.join(record_codes.select("rid", pl.col("uscc").alias("rec_uscc")), on="rid", how="left")
+        .join(entity_codes, on="entity_id", how="left")
+        .with_columns(
+            pl.col("rec_uscc", "entity_uscc").fill_null(""),
+            pl.col("rid").is_in(pl.Series(sorted(forced_nodes), dtype=pl.Int64).implode()).alias("forced"),
+            pl.col("root").is_in(anchored.get_column("root").implode()).alias("is_anchored"),
         )
-    links = links.join(codes, on="rid", how="left").with_columns(
-        pl.col("rec_uscc", "entity_uscc").fill_null(""),
-        pl.col("rid").is_in(pl.Series(sorted(forced_nodes), dtype=pl.Int64).implode()).alias("forced"),
-        pl.col("root").is_in(anchored.get_column("root").implode()).alias("is_anchored"),
     )
     links = links.join(scores.select("rid", "score"), on="rid", how="left")
     method = SourceRecord.LinkMethod
@@ -1210,6 +1226,8 @@ def link_incremental(
         anchors=anchors,
         forced_nodes={n for pair in forced for n in pair},
         scores=result.scores,
+        record_codes=new_raw.select("rid", "uscc"),
+        registry=registry,
     )
     review = (
         engine.review_candidates(pred.band, result, low=review_t, high=match_t, decided=decided)
@@ -1312,6 +1330,8 @@ def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
         anchors=anchors,
         forced_nodes={n for pair in forced for n in pair},
         scores=result.scores,
+        record_codes=records_raw.select("rid", "uscc"),
+        registry=registry,
         prior=records_raw.select("rid", "entity_id"),
     )
     ReviewPair.objects.filter(status=ReviewPair.Status.PENDING).delete()
