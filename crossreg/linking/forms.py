@@ -23,7 +23,3 @@ class ImportForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("match", _("是同一主体")), ("non_match", _("不是同一主体"))])
     note = forms.CharField(max_length=200, required=False)
-
-
-class SplitForm(forms.Form):
-    records = forms.CharField(help_text=_("Comma-separated record ids"))
