@@ -308,7 +308,9 @@ def entity_search(
         return hits
 
     norm = normalize_name(q)
-    hits = [SearchHit(e, 1.0, "exact") for e in qs.filter(name_norm=norm).order_by("id")[:limit]]
+    hits: list[SearchHit] = []
+    if mode != "fuzzy":  # fuzzy mode lists fuzzy hits only (an exact name scores highest there)
+        hits = [SearchHit(e, 1.0, "exact") for e in qs.filter(name_norm=norm).order_by("id")[:limit]]
     if mode == "exact" or (mode == "auto" and len(hits) >= limit):
         return hits
     if mode == "auto":
