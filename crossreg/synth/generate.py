@@ -564,7 +564,9 @@ def generate_chunk(state: _State, k: int, n_total: int) -> list[GenEntity]:
     revoked = statuses == "revoked"
     credits[revoked] = np.where(u_credit[revoked] < 0.6, "D", "C")
     dom_draw = rng.random((m, _MAX_DOMAINS)) < _DOMAIN_P[kind]
-    dom_rows = dom_draw.tolist()
+    # The drawn domains as a bit mask per row; each (kind, mask) gives its tuple once per chunk.
+    dom_bits = (dom_draw.astype(np.int64) << np.arange(_MAX_DOMAINS, dtype=np.int64)).sum(axis=1).tolist()
+    dom_tuples: dict[tuple[int, int], tuple[str, ...]] = {}
 
     year_l, month_l, day_l = year.tolist(), month.tolist(), day.tolist()
     statuses_l = statuses.tolist()
@@ -592,7 +594,12 @@ def generate_chunk(state: _State, k: int, n_total: int) -> list[GenEntity]:
             phone = f"0515-{'868'[landline_digit[j]]}{land_digits[j]}"
         else:
             phone = f"{mobile[mobile_prefix[j]]}{phone_digits[j]}"
-        dr = dom_rows[j]
+        key = (kind_l[j], dom_bits[j])
+        domains = dom_tuples.get(key)
+        if domains is None:
+            domains = dom_tuples[key] = tuple(
+                d for i, (d, _) in enumerate(kd.domains) if dom_bits[j] >> i & 1
+            )
         out.append(
             GenEntity(
                 id=start + j + 1,
@@ -621,7 +628,7 @@ def generate_chunk(state: _State, k: int, n_total: int) -> list[GenEntity]:
                 status=statuses_l[j],
                 lat=lat[j],
                 lng=lng[j],
-                domains=tuple(d for (d, _), x in zip(kd.domains, dr, strict=False) if x),
+                domains=domains,
                 credit_class=credits_l[j],
             )
         )

@@ -746,7 +746,7 @@ def _names(rows: Rows, u: np.ndarray, m: float, kinds: list[list[str]], py: rand
         ("name_form_variant", u[:, _U_FORM] < 0.15 * m, lambda name, i: form_v[i]),
         (
             "name_brackets",
-            np.array(rows.get("bracketed")) & (u[:, _U_BRACKETS] < 0.5),
+            np.array(rows.get("bracketed"), dtype=bool) & (u[:, _U_BRACKETS] < 0.5),
             lambda name, i: mess.brackets(name),
         ),
         ("name_region_dropped", drop, lambda name, i: mess.region_dropped(name, regions[i])),
@@ -758,7 +758,7 @@ def _names(rows: Rows, u: np.ndarray, m: float, kinds: list[list[str]], py: rand
         ("name_trade_typo", u[:, _U_TRADE] < 0.02 * m, lambda name, i: mess.trade_typo(py, name, trades[i])),
         (
             "name_suffix",
-            np.array(rows.get("individual")) & (u[:, _U_SUFFIX] < 0.01 * m),
+            np.array(rows.get("individual"), dtype=bool) & (u[:, _U_SUFFIX] < 0.01 * m),
             lambda name, i: name + "（个体工商户）",
         ),
         ("name_traditional", u[:, _U_TRAD] < 0.01 * m, lambda name, i: mess.traditional(name)),

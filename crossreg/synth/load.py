@@ -157,7 +157,7 @@ class EntityLoader:
         if statements:
             # Deferred foreign-key checks pending on these tables (a --reset's deletions) must
             # run first: PostgreSQL builds no index on a table with pending trigger events.
-            sql += ["SET CONSTRAINTS ALL IMMEDIATE", "SET LOCAL maintenance_work_mem = '256MB'"]
+            sql += ["SET CONSTRAINTS ALL IMMEDIATE", "SET LOCAL maintenance_work_mem = '1GB'"]
             sql += statements
             sql += ["SET CONSTRAINTS ALL DEFERRED"]
         self.dropped_indexes, self.dropped_uniques, self.dropped_foreign_keys = [], [], []

@@ -14,6 +14,7 @@ so the output does not depend on the number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -24,7 +25,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -85,25 +86,40 @@ def city_summary() -> dict[str, int]:
 
 
 def _chunks(
-    seed: int, n: int, plan: Plan, workers: int, list_plan: str = DEFAULT_PLAN, part: str = "all"
+    seed: int,
+    n: int,
+    plan: Plan,
+    workers: int,
+    list_plan: str = DEFAULT_PLAN,
+    part: str = "all",
+    pool: Executor | None = None,
 ) -> Iterator[ChunkOut]:
+    """The rendered chunks of the city, in order; in ``pool`` (or a pool of ``workers``
+    processes of its own) when there is more than one chunk and more than one worker."""
     jobs = [(seed, k, n, plan, list_plan, part) for k in range((n + CHUNK - 1) // CHUNK)]
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield render_chunk(job)
         return
+    if pool is None:
+        with _worker_pool(workers) as own:
+            yield from _chunks(seed, n, plan, workers, list_plan, part, own)
+        return
+    # In chunk order, with at most ``2 * workers`` chunks in flight (memory stays flat).
+    window = 2 * workers
+    pending = [pool.submit(render_chunk, job) for job in jobs[:window]]
+    next_job = window
+    while pending:
+        result = pending.pop(0).result()
+        if next_job < len(jobs):
+            pending.append(pool.submit(render_chunk, jobs[next_job]))
+            next_job += 1
+        yield result
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
     # "spawn": the workers import only the pure generator modules, never the database connection.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        # In chunk order, with at most ``2 * workers`` chunks in flight (memory stays flat).
-        window = 2 * workers
-        pending = [pool.submit(render_chunk, job) for job in jobs[:window]]
-        next_job = window
-        while pending:
-            result = pending.pop(0).result()
-            if next_job < len(jobs):
-                pending.append(pool.submit(render_chunk, jobs[next_job]))
-                next_job += 1
-            yield result
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
 
 
 @dataclass
@@ -223,7 +239,7 @@ def city_seed(
     tmp = Path(tempfile.mkdtemp(prefix=".seed-", dir=lists_dir))
     report = SeedReport(seed=seed, entities=entities, lists_dir=lists_dir)
     try:
-        with transaction.atomic():
+        with contextlib.ExitStack() as stack, transaction.atomic():
             if existing:
                 say(f"deleting {existing:,} existing entities (--reset)")
                 _reset()
@@ -237,8 +253,10 @@ def city_seed(
             writer = _ListWriter(tmp, specs)
             tally = _Tally()
 
+            pool = stack.enter_context(_worker_pool(workers)) if workers > 1 and entities > CHUNK else None
+
             def chunks(part: str) -> Iterator[ChunkOut]:
-                for chunk in _chunks(seed, entities, loader.plan, workers, list_plan, part):
+                for chunk in _chunks(seed, entities, loader.plan, workers, list_plan, part, pool):
                     yield chunk
                     tally.add(chunk)
                     done = min((chunk.k + 1) * CHUNK, entities)
