@@ -302,13 +302,13 @@ def entity_search(
 
     if mode == "uscc":
         code = uscc_normalize(q)
-        hits = []
+        hits: list[SearchHit] = []
         for e in qs.filter(Q(uscc=code) | Q(registration_no=code)).order_by("id")[:limit]:
             hits.append(SearchHit(e, 1.0, "uscc" if e.uscc == code else "registration_no"))
         return hits
 
     norm = normalize_name(q)
-    hits: list[SearchHit] = []
+    hits = []
     if mode != "fuzzy":  # fuzzy mode lists fuzzy hits only (an exact name scores highest there)
         hits = [SearchHit(e, 1.0, "exact") for e in qs.filter(name_norm=norm).order_by("id")[:limit]]
     if mode == "exact" or (mode == "auto" and len(hits) >= limit):
