@@ -185,7 +185,7 @@ def _fuzzy_postgres(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchH
     part of the city for any name (~150,000 candidates at a million entities). PostgreSQL keeps
     each name's core (``search_core``) and first county (``search_county``, '' for none) in
     generated columns with one GIN index over both (migrations 0006, 0007). A query matches, in one
-    statement (a BitmapOr of two scans of that index), either
+    statement (a BitmapOr of scans of that index), either
 
     - across the city, a close core: ``core <<% search_core`` (strict word similarity; for a core
       of one word, the similarity of the two cores), the core taken as from a stored name and, if
