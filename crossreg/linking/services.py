@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -116,13 +116,19 @@ def division_gazetteer() -> list[tuple[str, str]]:
     return std.division_gazetteer(Division.objects.values_list("name", "code"))
 
 
+REGISTRY_CACHE_MIN = 50_000
+"""Smaller registries are standardised afresh each time (a second or two); no cache file."""
+
 REGISTRY_CACHE_VERSION = 1
 """Bump when the registry's node columns are computed differently (the cache is then rebuilt)."""
 
 
 def _registry_cache_path(gz: list[tuple[str, str]]) -> Path:
-    """The cache file of the standardised registry: one per gazetteer and standardisation code."""
-    basis = hashlib.sha1(f"{REGISTRY_CACHE_VERSION}|{gz!r}".encode())
+    """The cache file of the standardised registry: one per database, gazetteer and
+    standardisation code."""
+    db = connection.settings_dict
+    where = f"{connection.vendor}|{db.get('HOST')}|{db.get('PORT')}|{db.get('NAME')}"
+    basis = hashlib.sha1(f"{REGISTRY_CACHE_VERSION}|{where}|{gz!r}".encode())
     basis.update(Path(std.__file__).read_bytes())
     basis.update(Path(engine.__file__).read_bytes())
     return _var_dir() / f"registry-nodes-{basis.hexdigest()[:16]}.parquet"
@@ -169,6 +175,10 @@ def registry_nodes(gazetteer: list[tuple[str, str]] | None = None, *, cache: boo
         "stamp": pl.Utf8,
     }
     select = f"SELECT e.id, e.uscc, e.registration_no, e.name, e.address, e.legal_rep, e.division_id, CAST(e.updated_at AS text) FROM {table} AS e"
+    total, latest = bulk.fetch_frame(
+        f"SELECT COUNT(*), MAX(CAST(updated_at AS text)) FROM {table}", [], {"n": pl.Int64, "latest": pl.Utf8}
+    ).row(0)
+    cache = cache and total >= REGISTRY_CACHE_MIN
     path = _registry_cache_path(gz)
     cached = None
     if cache and path.exists():
@@ -181,11 +191,12 @@ def registry_nodes(gazetteer: list[tuple[str, str]] | None = None, *, cache: boo
         kept = None
     else:
         # Entities changed since the cache (or at its last instant), then a count for deletions.
-        newest = cached.get_column("stamp").max()
+        newest = str(cached.get_column("stamp").max() or "")
         fresh = bulk.fetch_frame(f"{select} WHERE CAST(e.updated_at AS text) >= %s", [newest], columns)
         kept = cached.join(fresh.select("id"), on="id", how="anti")
-        total = bulk.fetch_frame(f"SELECT COUNT(*) FROM {table}", [], {"n": pl.Int64}).item()
-        if total != kept.height + fresh.height:  # entities were deleted: compare every stamp
+        # Entities were deleted, or the cache holds what the database does not (a rolled-back
+        # transaction): compare every stamp.
+        if total != kept.height + fresh.height or (latest or "") < newest:
             stamps = bulk.fetch_frame(
                 f"SELECT id, CAST(updated_at AS text) FROM {table}", [], {"id": pl.Int64, "stamp": pl.Utf8}
             )

@@ -308,9 +308,10 @@ def test_golden_record_shows_provenance_and_conflicts(city: dict[str, Any]) -> N
 
 
 def test_registry_nodes_cache_follows_the_registry(
-    city: dict[str, Any], settings: Any, tmp_path: Any
+    city: dict[str, Any], settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(services, "REGISTRY_CACHE_MIN", 0)
     first = services.registry_nodes()
     assert list((tmp_path / "linking").glob("registry-nodes-*.parquet"))
     e1, e5 = city["entities"][1], city["entities"][5]
