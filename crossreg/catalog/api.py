@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -85,7 +86,7 @@ class PublicItemOut(Schema):
 def _person(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     if not isinstance(user, User):
-        raise Forbidden("此操作需要以个人身份登录", field="actor", code="forbidden")
+        raise Forbidden(_("此操作需要以个人身份登录"), field="actor", code="forbidden")
     return user
 
 
@@ -192,7 +193,7 @@ def new_version(request: HttpRequest, code: str) -> Status[VersionOut]:
     user = _person(request)
     item = SupervisionItem.objects.filter(code=code).first()
     if item is None:
-        raise NotFound("没有该监管事项", field="code")
+        raise NotFound(_("没有该监管事项"), field="code")
     v = services.version_new_draft(item=item, actor=user)
     return Status(201, _version_out(selectors.version_get(user=user, pk=v.pk), user))
 
@@ -250,7 +251,7 @@ def create_change_request(
     user = _person(request)
     item = SupervisionItem.objects.filter(code=code).first()
     if item is None:
-        raise NotFound("没有该监管事项", field="code")
+        raise NotFound(_("没有该监管事项"), field="code")
     cr = services.change_request_create(
         item=item, actor=user, reason_kind=payload.reason_kind, reason=payload.reason
     )

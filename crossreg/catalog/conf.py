@@ -32,5 +32,14 @@ def import_max_rows() -> int:
     return int(settings.CROSSREG.get("CATALOG_IMPORT_MAX_ROWS", 500_000))
 
 
+def import_max_bytes() -> int:
+    """Largest import file accepted (bytes): ``CATALOG_IMPORT_MAX_BYTES``, else the platform's
+    ``UPLOAD_MAX_BYTES``, else 50 MiB."""
+    configured = settings.CROSSREG.get("CATALOG_IMPORT_MAX_BYTES") or settings.CROSSREG.get(
+        "UPLOAD_MAX_BYTES"
+    )
+    return int(configured or 50 * 1024 * 1024)
+
+
 def public_page_size() -> int:
     return int(settings.CROSSREG.get("CATALOG_PAGE_SIZE", 50))

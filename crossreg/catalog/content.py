@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from crossreg.catalog.models import CheckPoint, ItemVersion, Method, PowerItem
 from crossreg.catalog.schemas import CheckPointData, ItemContent
 from crossreg.core.errors import ProblemList
@@ -46,33 +48,50 @@ def content_check(
 ) -> None:
     """Add a problem for each unknown reference; with ``complete``, also for what review needs."""
     if content.department not in refs.departments:
-        problems.add(f"未知部门代码“{content.department}”", field="department", code="unknown", row=row)
+        problems.add(
+            _("未知部门代码“%(code)s”") % {"code": content.department},
+            field="department",
+            code="unknown",
+            row=row,
+        )
     for code in content.power_items:
         if code not in refs.power_items:
-            problems.add(f"未知行政权力事项“{code}”", field="power_items", code="unknown", row=row)
+            problems.add(
+                _("未知行政权力事项“%(code)s”") % {"code": code}, field="power_items", code="unknown", row=row
+            )
     for code in content.domains:
         if code not in refs.domains:
-            problems.add(f"未知领域代码“{code}”", field="domains", code="unknown", row=row)
+            problems.add(
+                _("未知领域代码“%(code)s”") % {"code": code}, field="domains", code="unknown", row=row
+            )
     for code in content.industries:
         if code not in INDUSTRY_CODES:
             problems.add(
-                f"“{code}”不是 GB/T 4754-2017 行业大类代码", field="industries", code="unknown", row=row
+                _("“%(code)s”不是 GB/T 4754-2017 行业大类代码") % {"code": code},
+                field="industries",
+                code="unknown",
+                row=row,
             )
     for code in content.involved_departments:
         if code not in refs.departments:
-            problems.add(f"未知会审部门代码“{code}”", field="involved_departments", code="unknown", row=row)
+            problems.add(
+                _("未知会审部门代码“%(code)s”") % {"code": code},
+                field="involved_departments",
+                code="unknown",
+                row=row,
+            )
     seqs = [p.seq for p in content.check_points]
     if len(seqs) != len(set(seqs)):
-        problems.add("检查要点序号重复", field="check_points", code="duplicate", row=row)
+        problems.add(_("检查要点序号重复"), field="check_points", code="duplicate", row=row)
     if complete:
         if not content.legal_basis.strip():
-            problems.add("缺少设定依据", field="legal_basis", code="required", row=row)
+            problems.add(_("缺少设定依据"), field="legal_basis", code="required", row=row)
         if not content.methods:
-            problems.add("至少选择一种检查方式", field="methods", code="required", row=row)
+            problems.add(_("至少选择一种检查方式"), field="methods", code="required", row=row)
         if not content.check_points:
-            problems.add("工作指引至少需要一个检查要点", field="check_points", code="required", row=row)
+            problems.add(_("工作指引至少需要一个检查要点"), field="check_points", code="required", row=row)
         if not content.procedure.strip():
-            problems.add("缺少检查程序", field="procedure", code="required", row=row)
+            problems.add(_("缺少检查程序"), field="procedure", code="required", row=row)
 
 
 def content_of(version: ItemVersion) -> ItemContent:

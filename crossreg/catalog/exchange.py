@@ -21,10 +21,11 @@ from typing import Any
 from charset_normalizer import from_bytes
 from django.db import connection, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from crossreg.catalog import conf
-from crossreg.catalog.content import Refs, content_check, content_hash, content_of
+from crossreg.catalog.content import Refs, content_apply, content_check, content_hash, content_of
 from crossreg.catalog.models import (
     CheckPoint,
     CrossDepartmentItem,
@@ -80,7 +81,7 @@ POWER_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 ITEM_SHEET = "监管事项"
 POWER_SHEET = "权力事项"
-ITEM_FIELDS = [k for k, _ in ITEM_COLUMNS if not k.startswith("cp_")]
+ITEM_FIELDS = [k for k, _label in ITEM_COLUMNS if not k.startswith("cp_")]
 LIST_FIELDS = {"power_items", "methods", "entity_types", "industries", "domains", "involved_departments"}
 
 
@@ -108,6 +109,27 @@ class ImportMode:
 
 
 @dataclass
+class ImportLine:
+    """What an import does (or, in a dry run, would do) to one item or power item of the file."""
+
+    CREATE = "create"  # a new item (version 1) or a new power item
+    NEW_VERSION = "new_version"  # an existing item whose content changed: version n+1
+    UPDATE_DRAFT = "update_draft"  # the item's open draft takes the file's content
+    UPDATE = "update"  # a power item whose fields changed
+    UNCHANGED = "unchanged"  # the same content as the latest version: nothing written
+
+    kind: str  # "item" | "power"
+    code: str
+    name: str
+    department: str
+    action: str
+    row: int | None = None  # the (first) row of the file it comes from
+    version: int | None = None  # items: the version written (or kept, when unchanged)
+    status: str = ""  # items: the status of that version (draft or published)
+    check_points: int = 0
+
+
+@dataclass
 class ImportReport:
     mode: str
     encoding: str = ""
@@ -119,10 +141,17 @@ class ImportReport:
     unchanged: int = 0
     check_points: int = 0
     file_sha256: str = ""
+    dry_run: bool = False
     changed: list[str] = field(default_factory=list)
+    lines: list[ImportLine] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "changed"}
+        """The counts (the payload of the import's ledger entry)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("changed", "lines", "dry_run")}
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(line.action != ImportLine.UNCHANGED for line in self.lines)
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -146,11 +175,13 @@ def decode_csv(data: bytes) -> tuple[str, str]:
         try:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
-            raise Invalid("无法识别文件编码，请保存为 UTF-8 或 GBK", field="file", code="encoding") from None
+            raise Invalid(
+                _("无法识别文件编码，请保存为 UTF-8 或 GBK"), field="file", code="encoding"
+            ) from None
 
 
 def _header_map(header: list[str], columns: tuple[tuple[str, str], ...]) -> dict[int, str]:
-    by_label = {label: key for key, label in columns} | {key: key for key, _ in columns}
+    by_label = {label: key for key, label in columns} | {key: key for key, _label in columns}
     out = {}
     for i, h in enumerate(header):
         key = by_label.get((h or "").strip())
@@ -165,15 +196,30 @@ def _kind_of(header: list[str]) -> str:
         return "power"
     if cells & {"事项编码", "code"}:
         return "items"
-    raise Invalid("无法识别的表头：应为监管事项或权力事项模板", field="header", code="unknown_format")
+    raise Invalid(_("无法识别的表头：应为监管事项或权力事项模板"), field="header", code="unknown_format")
+
+
+#: Columns without which no row of the file can be imported (a missing one is named at the header).
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "items": ("code", "name", "department", "legal_basis"),
+    "power": ("code", "name", "kind", "department"),
+}
 
 
 def _rows(
-    table: Iterable[list[Any]], columns: tuple[tuple[str, str], ...]
+    table: Iterable[list[Any]], columns: tuple[tuple[str, str], ...], sheet: str = ""
 ) -> Iterator[tuple[int, dict[str, str]]]:
     it = iter(table)
     header = [str(h) if h is not None else "" for h in next(it, [])]
     mapping = _header_map(header, columns)
+    kind = "power" if columns is POWER_COLUMNS else "items"
+    labels = dict(columns)
+    missing = [labels[k] for k in REQUIRED_COLUMNS[kind] if k not in mapping.values()]
+    if missing:
+        message = _("缺少列：%(columns)s") % {"columns": "、".join(missing)}
+        if sheet:
+            message = _("工作表“%(sheet)s”%(message)s") % {"sheet": sheet, "message": message}
+        raise Invalid(message, field="header", code="missing_columns")
     for n, raw in enumerate(it, start=2):
         cells = {}
         for i, key in mapping.items():
@@ -205,23 +251,25 @@ def read_file(data: bytes, filename: str) -> ParsedFile:
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds
-            raise Invalid(f"无法读取 XLSX 文件：{exc}", field="file", code="bad_file") from None
+            raise Invalid(
+                _("无法读取 XLSX 文件：%(error)s") % {"error": exc}, field="file", code="bad_file"
+            ) from None
         for ws in wb.worksheets:
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
             if not rows:
                 continue
             kind = _kind_of([str(h) if h is not None else "" for h in rows[0]])
             if kind == "power":
-                out.power.extend(_rows(rows, POWER_COLUMNS))
+                out.power.extend(_rows(rows, POWER_COLUMNS, ws.title))
             else:
-                out.items.extend(_rows(rows, ITEM_COLUMNS))
+                out.items.extend(_rows(rows, ITEM_COLUMNS, ws.title))
         out.encoding = "xlsx"
         return out
     if name.endswith(".csv") or name.endswith(".txt"):
         text, out.encoding = decode_csv(data)
         rows = list(csv.reader(io.StringIO(text)))
         if not rows:
-            raise Invalid("文件为空", field="file", code="empty")
+            raise Invalid(_("文件为空"), field="file", code="empty")
         if _kind_of(rows[0]) == "power":
             out.power.extend(_rows(rows, POWER_COLUMNS))
         else:
@@ -232,7 +280,13 @@ def read_file(data: bytes, filename: str) -> ParsedFile:
             doc = CatalogExport.model_validate_json(data)
         except ValidationError as exc:
             raise Invalid(
-                *[f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:50]], field="file"
+                *[
+                    _("JSON 文件无效：%(location)s %(error)s")
+                    % {"location": ".".join(map(str, e["loc"])), "error": e["msg"]}
+                    for e in exc.errors()[:50]
+                ],
+                field="file",
+                code="bad_file",
             ) from None
         out.encoding = "json"
         for i, p in enumerate(doc.power_items, start=1):
@@ -243,7 +297,7 @@ def read_file(data: bytes, filename: str) -> ParsedFile:
                 n += 1
                 out.items.append((n, row))
         return out
-    raise Invalid("只支持 .csv、.xlsx 和 .json 文件", field="file", code="bad_extension")
+    raise Invalid(_("只支持 .csv、.xlsx 和 .json 文件"), field="file", code="bad_extension")
 
 
 def _split(text: str) -> list[str]:
@@ -261,7 +315,7 @@ def _pydantic_problems(exc: ValidationError, row: int, problems: ProblemList, pr
         fld = prefix + ".".join(loc)
         if loc and loc[0] == "check_points":
             fld = "cp_" + loc[-1] if len(loc) >= 3 else "check_points"
-        msg = "必填" if e["type"] in ("string_too_short", "missing") else e["msg"]
+        msg = _("必填") if e["type"] in ("string_too_short", "missing") else e["msg"]
         problems.add(msg, field=fld, code=e["type"], row=row)
 
 
@@ -274,7 +328,7 @@ def _item_content(rows: list[tuple[int, dict[str, str]]], problems: ProblemList)
         for key in ITEM_FIELDS:
             v = cells.get(key, "")
             if v and v != values[key]:
-                problems.add("同一事项的多行内容不一致", field=key, code="inconsistent", row=n)
+                problems.add(_("同一事项的多行内容不一致"), field=key, code="inconsistent", row=n)
     data: dict[str, Any] = {k: values[k] for k in ITEM_FIELDS if k not in LIST_FIELDS}
     for key in LIST_FIELDS:
         items = _split(values[key])
@@ -287,10 +341,10 @@ def _item_content(rows: list[tuple[int, dict[str, str]]], problems: ProblemList)
     try:
         data["default_ratio"] = Decimal(ratio) if ratio else None
     except InvalidOperation:
-        problems.add("不是数字", field="default_ratio", code="invalid", row=first_row)
+        problems.add(_("不是数字"), field="default_ratio", code="invalid", row=first_row)
         data["default_ratio"] = None
     if not data["legal_basis"]:
-        problems.add("缺少设定依据", field="legal_basis", code="required", row=first_row)
+        problems.add(_("缺少设定依据"), field="legal_basis", code="required", row=first_row)
     points: list[CheckPointData] = []
     seen: set[int] = set()
     for n, cells in rows:
@@ -301,10 +355,10 @@ def _item_content(rows: list[tuple[int, dict[str, str]]], problems: ProblemList)
         try:
             seq = int(cells.get("cp_seq") or len(points) + 1)
         except ValueError:
-            problems.add("要点序号不是整数", field="cp_seq", code="invalid", row=n)
+            problems.add(_("要点序号不是整数"), field="cp_seq", code="invalid", row=n)
             continue
         if seq in seen:
-            problems.add(f"要点序号 {seq} 重复", field="cp_seq", code="duplicate", row=n)
+            problems.add(_("要点序号 %(seq)s 重复") % {"seq": seq}, field="cp_seq", code="duplicate", row=n)
         seen.add(seq)
         try:
             points.append(
@@ -319,7 +373,7 @@ def _item_content(rows: list[tuple[int, dict[str, str]]], problems: ProblemList)
         except ValidationError as exc:
             for e in exc.errors():
                 fld = "cp_" + str(e["loc"][0]) if e["loc"] else "check_points"
-                msg = "必填" if e["type"] in ("string_too_short", "missing") else e["msg"]
+                msg = _("必填") if e["type"] in ("string_too_short", "missing") else e["msg"]
                 problems.add(msg, field=fld, code=e["type"], row=n)
     data["check_points"] = points
     try:
@@ -330,10 +384,10 @@ def _item_content(rows: list[tuple[int, dict[str, str]]], problems: ProblemList)
             loc = [str(x) for x in e["loc"]]
             if loc and loc[0] == "check_points":
                 continue
-            msg = "必填" if e["type"] in ("string_too_short", "missing") else e["msg"]
+            msg = _("必填") if e["type"] in ("string_too_short", "missing") else e["msg"]
             problems.add(msg, field=loc[0] if loc else None, code=e["type"], row=first_row)
         if len(problems.problems) == before:
-            problems.add("内容无效", row=first_row)
+            problems.add(_("内容无效"), row=first_row)
         return None
 
 
@@ -359,31 +413,63 @@ def _check_actor(actor: User | str, mode: str, departments: set[str], has_power:
 
     city_approval = actor.role == User.Role.APPROVAL and is_city_approval(actor.department)
     if mode == ImportMode.PUBLISHED and not admin:
-        raise Forbidden("只有系统管理员可以导入已审核发布的清单", field="mode", code="forbidden_role")
+        raise Forbidden(_("只有系统管理员可以导入已审核发布的清单"), field="mode", code="forbidden_role")
     if has_power and not (admin or city_approval):
-        raise Forbidden("只有市行政审批局可以导入权力事项", field="actor", code="forbidden_role")
+        raise Forbidden(_("只有市行政审批局可以导入权力事项"), field="actor", code="forbidden_role")
     if (mode == ImportMode.DRAFT and not (admin or city_approval)) and (
         actor.role not in ("staff", "dept_admin") or departments - {actor.department_id}
     ):
-        raise Forbidden("只能导入本部门的监管事项", field="department", code="forbidden_department")
+        raise Forbidden(_("只能导入本部门的监管事项"), field="department", code="forbidden_department")
+
+
+def check_size(size: int) -> None:
+    """Refuse a file larger than ``CATALOG_IMPORT_MAX_BYTES`` (the page checks before reading it)."""
+    limit = conf.import_max_bytes()
+    if size > limit:
+        raise Invalid(
+            _("文件 %(size)s 字节，超过上限 %(limit)s 字节，请分批导入")
+            % {"size": f"{size:,}", "limit": f"{limit:,}"},
+            field="file",
+            code="too_large",
+        )
 
 
 @transaction.atomic
 def catalog_import(
-    *, data: bytes, filename: str, actor: User | str, mode: str = ImportMode.DRAFT
+    *,
+    data: bytes,
+    filename: str,
+    actor: User | str,
+    mode: str = ImportMode.DRAFT,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Import power items and items from a file; all-or-nothing. Raises :class:`Invalid` listing every
-    bad row and field."""
+    bad row and field (and :class:`Forbidden` when ``actor`` may not import what the file holds).
+
+    With ``dry_run`` every check is made and the report says, per item, what the import would do
+    (``report.lines``), but nothing is written and nothing is recorded in the ledger."""
     if mode not in (ImportMode.DRAFT, ImportMode.PUBLISHED):
-        raise Invalid("未知导入方式", field="mode")
+        raise Invalid(_("未知导入方式"), field="mode", code="invalid")
+    check_size(len(data))
     parsed = read_file(data, filename)
     if len(parsed.items) + len(parsed.power) > conf.import_max_rows():
-        raise Invalid(f"文件超过 {conf.import_max_rows()} 行，请分批导入", field="file", code="too_large")
-    report = ImportReport(mode=mode, encoding=parsed.encoding, file_sha256=hashlib.sha256(data).hexdigest())
+        raise Invalid(
+            _("文件超过 %(rows)s 行，请分批导入") % {"rows": conf.import_max_rows()},
+            field="file",
+            code="too_large",
+        )
+    if not parsed.items and not parsed.power:
+        raise Invalid(_("文件中没有数据行"), field="file", code="empty")
+    report = ImportReport(
+        mode=mode,
+        encoding=parsed.encoding,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        dry_run=dry_run,
+    )
     problems = ProblemList()
 
     # power items
-    powers: list[PowerItemData] = []
+    powers: list[tuple[int, PowerItemData]] = []
     seen_power: dict[str, int] = {}
     power_depts: list[tuple[int, str]] = []
     for row, cells in parsed.power:
@@ -393,11 +479,14 @@ def catalog_import(
             continue
         if p.code in seen_power:
             problems.add(
-                f"权力事项编码重复（与第 {seen_power[p.code]} 行）", field="code", code="duplicate", row=row
+                _("权力事项编码重复（与第 %(row)s 行）") % {"row": seen_power[p.code]},
+                field="code",
+                code="duplicate",
+                row=row,
             )
             continue
         seen_power[p.code] = row
-        powers.append(p)
+        powers.append((row, p))
 
     # items: group rows by code; a code in two separate groups is a duplicate
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -405,11 +494,14 @@ def catalog_import(
     for row, cells in parsed.items:
         code = cells.get("code", "")
         if not code:
-            problems.add("必填", field="code", code="required", row=row)
+            problems.add(_("必填"), field="code", code="required", row=row)
             continue
         if code in groups and code != last:
             problems.add(
-                f"事项编码重复（与第 {groups[code][0][0]} 行）", field="code", code="duplicate", row=row
+                _("事项编码重复（与第 %(row)s 行）") % {"row": groups[code][0][0]},
+                field="code",
+                code="duplicate",
+                row=row,
             )
             continue
         groups.setdefault(code, []).append((row, cells))
@@ -423,8 +515,10 @@ def catalog_import(
     refs = Refs.load(power_codes={c for _r, ic in contents for c in ic.power_items} | set(seen_power))
     for row, dept in power_depts:
         if dept and dept not in refs.departments:
-            problems.add(f"未知部门代码“{dept}”", field="department", code="unknown", row=row)
-    file_power = {p.code for p in powers}
+            problems.add(
+                _("未知部门代码“%(code)s”") % {"code": dept}, field="department", code="unknown", row=row
+            )
+    file_power = set(seen_power)
     for row, c in contents:
         sub = ProblemList()
         content_check(c, refs, sub, row=row)
@@ -447,7 +541,8 @@ def catalog_import(
         it = existing.get(c.code)
         if it is not None and it.department_id != c.department:
             problems.add(
-                f"事项编码“{c.code}”已属于{it.department_id}，不能改为{c.department}",
+                _("事项编码“%(code)s”已属于%(owner)s，不能改为%(department)s")
+                % {"code": c.code, "owner": it.department_id, "department": c.department},
                 field="department",
                 code="duplicate",
                 row=row,
@@ -455,8 +550,14 @@ def catalog_import(
     problems.raise_if_any()
     _check_actor(actor, mode, {c.department for _r, c in contents}, bool(powers))
 
-    _import_power(powers, refs, report, actor)
-    _import_items([c for _r, c in contents], existing, refs, report, actor, mode)
+    power_plan = _plan_power(powers, report)
+    item_plan = _plan_items(contents, existing, mode, report)
+    if dry_run:
+        return report
+    _import_power(power_plan, refs)
+    _import_items(item_plan, existing, refs, report, actor, mode)
+    if not report.changed and not power_plan:
+        return report  # the same file again: nothing written, so nothing to record
     digest = hashlib.sha256("\n".join(sorted(report.changed)).encode()).hexdigest()
     audit_record(
         actor=actor,
@@ -473,50 +574,149 @@ def catalog_import(
     return report
 
 
-def _import_power(powers: list[PowerItemData], refs: Refs, report: ImportReport, actor: User | str) -> None:
-    existing = {p.code: p for p in PowerItem.objects.filter(code__in=[p.code for p in powers])}
-    create, update = [], []
-    for p in powers:
+_POWER_FIELDS = ("name", "kind", "department_id", "legal_basis", "status")
+
+
+def _plan_power(powers: list[tuple[int, PowerItemData]], report: ImportReport) -> list[PowerItem]:
+    """What the import does to each power item (``report.lines``), and the rows to write."""
+    existing = {p.code: p for p in PowerItem.objects.filter(code__in=[p.code for _r, p in powers])}
+    out = []
+    for row, p in powers:
+        new = {
+            "name": p.name,
+            "kind": p.kind,
+            "department_id": p.department,
+            "legal_basis": p.legal_basis,
+            "status": p.status,
+        }
         old = existing.get(p.code)
         if old is None:
-            obj = PowerItem(
-                code=p.code,
-                name=p.name,
-                kind=p.kind,
-                department_id=p.department,
-                legal_basis=p.legal_basis,
-                status=p.status,
+            action = ImportLine.CREATE
+            out.append(PowerItem(code=p.code, **new))
+            report.power_created += 1
+        elif any(getattr(old, k) != v for k, v in new.items()):
+            action = ImportLine.UPDATE
+            for k, v in new.items():
+                setattr(old, k, v)
+            out.append(old)
+            report.power_updated += 1
+        else:
+            action = ImportLine.UNCHANGED
+        report.lines.append(
+            ImportLine(
+                kind="power", code=p.code, name=p.name, department=p.department, action=action, row=row
             )
-            create.append(obj)
-        elif (old.name, old.kind, old.department_id, old.legal_basis, old.status) != (
-            p.name,
-            p.kind,
-            p.department,
-            p.legal_basis,
-            p.status,
-        ):
-            old.name, old.kind, old.department_id, old.legal_basis, old.status = (
-                p.name,
-                p.kind,
-                p.department,
-                p.legal_basis,
-                p.status,
-            )
-            update.append(old)
+        )
+    return out
+
+
+def _import_power(plan: list[PowerItem], refs: Refs) -> None:
+    create = [p for p in plan if p.pk is None]
+    update = [p for p in plan if p.pk is not None]
     PowerItem.objects.bulk_create(create, batch_size=1000)
-    PowerItem.objects.bulk_update(
-        update, ["name", "kind", "department", "legal_basis", "status"], batch_size=1000
-    )
-    report.power_created, report.power_updated = len(create), len(update)
-    for obj in [*create, *update]:
+    PowerItem.objects.bulk_update(update, [f.removesuffix("_id") for f in _POWER_FIELDS], batch_size=1000)
+    for obj in plan:
         refs.power_items[obj.code] = obj
     if create and any(o.pk is None for o in create):  # backends that do not return ids
         for obj in PowerItem.objects.filter(code__in=[o.code for o in create]):
             refs.power_items[obj.code] = obj
 
 
+@dataclass
+class _ItemStep:
+    content: ItemContent
+    action: str
+    number: int
+    hash: str
+    open_version: ItemVersion | None = None
+
+
+def _plan_items(
+    contents: list[tuple[int, ItemContent]],
+    existing: dict[str, SupervisionItem],
+    mode: str,
+    report: ImportReport,
+) -> list[_ItemStep]:
+    """What the import does to each item (``report.lines`` and the counts), without writing;
+    raises :class:`Invalid`, naming the row, for an item whose open version the import may not touch."""
+    codes = list(existing)
+    open_versions = {
+        v.item.code: v
+        for v in ItemVersion.objects.filter(item__code__in=codes, status__in=ItemVersion.OPEN).select_related(
+            "item", "change_request"
+        )
+    }
+    latest: dict[str, tuple[int, str]] = {}
+    for number, h, code in ItemVersion.objects.filter(item__code__in=codes).values_list(
+        "number", "content_hash", "item__code"
+    ):
+        if number > latest.get(code, (0, ""))[0]:
+            latest[code] = (number, h)
+    problems = ProblemList()
+    steps: list[_ItemStep] = []
+    status = V.PUBLISHED if mode == ImportMode.PUBLISHED else V.DRAFT
+    for row, c in contents:
+        h = content_hash(c)
+        open_v = open_versions.get(c.code)
+        last_number, last_hash = latest.get(c.code, (0, ""))
+        if open_v is not None and (
+            mode != ImportMode.DRAFT or open_v.status != V.DRAFT or open_v.on_adjust_track
+        ):
+            problems.add(
+                (
+                    _("事项“%(code)s”有版本正在审核或调整中，不能导入")
+                    if mode == ImportMode.DRAFT
+                    else _("事项“%(code)s”有版本正在起草或审核中，不能按已发布导入")
+                )
+                % {"code": c.code},
+                field="code",
+                code="open_version",
+                row=row,
+            )
+            continue
+        if open_v is not None:
+            number, same = open_v.number, open_v.content_hash == h
+            action = ImportLine.UNCHANGED if same else ImportLine.UPDATE_DRAFT
+            line_status = open_v.status
+        else:
+            same = last_hash == h
+            number = last_number if same else last_number + 1
+            action = (
+                ImportLine.UNCHANGED
+                if same
+                else ImportLine.NEW_VERSION
+                if c.code in existing
+                else ImportLine.CREATE
+            )
+            line_status = status
+        steps.append(_ItemStep(content=c, action=action, number=number, hash=h, open_version=open_v))
+        report.lines.append(
+            ImportLine(
+                kind="item",
+                code=c.code,
+                name=c.name,
+                department=c.department,
+                action=action,
+                row=row,
+                version=number,
+                status="" if action == ImportLine.UNCHANGED else line_status,
+                check_points=len(c.check_points),
+            )
+        )
+        if action == ImportLine.UNCHANGED:
+            report.unchanged += 1
+        elif action == ImportLine.UPDATE_DRAFT:
+            report.drafts_updated += 1
+        else:
+            report.items_created += action == ImportLine.CREATE
+            report.versions_created += 1
+            report.check_points += len(c.check_points)
+    problems.raise_if_any()
+    return steps
+
+
 def _import_items(
-    contents: list[ItemContent],
+    steps: list[_ItemStep],
     existing: dict[str, SupervisionItem],
     refs: Refs,
     report: ImportReport,
@@ -527,46 +727,27 @@ def _import_items(
     today = timezone.localdate()
     user = actor if isinstance(actor, User) else None
     label = actor if isinstance(actor, str) else (actor.display_name or actor.username)
-    codes = list(existing)
-    open_versions = {
-        v.item.code: v
-        for v in ItemVersion.objects.filter(item__code__in=codes, status__in=ItemVersion.OPEN).select_related(
-            "item", "change_request"
-        )
-    }
-    latest_hash: dict[str, str] = {}
-    next_number: dict[str, int] = {}
-    for v in ItemVersion.objects.filter(item__code__in=codes).select_related("item").order_by("number"):
-        latest_hash[v.item.code] = v.content_hash
-        next_number[v.item.code] = v.number + 1
     new_items = [
-        SupervisionItem(code=c.code, department_id=c.department) for c in contents if c.code not in existing
+        SupervisionItem(code=s.content.code, department_id=s.content.department)
+        for s in steps
+        if s.action == ImportLine.CREATE
     ]
     SupervisionItem.objects.bulk_create(new_items, batch_size=1000)
     if any(i.pk is None for i in new_items):
         new_items = list(SupervisionItem.objects.filter(code__in=[i.code for i in new_items]))
     items = {**existing, **{i.code: i for i in new_items}}
-    report.items_created = len(new_items)
 
     to_create: list[tuple[ItemContent, ItemVersion]] = []
     superseded: list[ItemVersion] = []
     events: list[VersionEvent] = []
-    problems = ProblemList()
-    for c in contents:
-        h = content_hash(c)
-        item = items[c.code]
-        open_v = open_versions.get(c.code)
-        if mode == ImportMode.DRAFT and open_v is not None:
-            if open_v.status != V.DRAFT or open_v.on_adjust_track:
-                problems.add(
-                    f"事项“{c.code}”有版本正在审核或调整中，不能导入", field="code", code="open_version"
-                )
-                continue
-            if open_v.content_hash == h:
-                report.unchanged += 1
-                continue
-            from crossreg.catalog.content import content_apply
-
+    status = V.PUBLISHED if mode == ImportMode.PUBLISHED else V.DRAFT
+    for s in steps:
+        c = s.content
+        if s.action == ImportLine.UNCHANGED:
+            continue
+        if s.action == ImportLine.UPDATE_DRAFT:
+            open_v = s.open_version
+            assert open_v is not None
             open_v.revision += 1
             content_apply(open_v, c, refs)
             events.append(
@@ -580,21 +761,12 @@ def _import_items(
                     actor_label=label,
                 )
             )
-            report.drafts_updated += 1
-            report.changed.append(f"{c.code}/v{open_v.number}:{h}")
+            report.changed.append(f"{c.code}/v{open_v.number}:{s.hash}")
             continue
-        if open_v is not None:
-            problems.add(
-                f"事项“{c.code}”有版本正在起草或审核中，不能按已发布导入", field="code", code="open_version"
-            )
-            continue
-        if latest_hash.get(c.code) == h:
-            report.unchanged += 1
-            continue
-        status = V.PUBLISHED if mode == ImportMode.PUBLISHED else V.DRAFT
+        item = items[c.code]
         v = ItemVersion(
             item=item,
-            number=next_number.get(c.code, 1),
+            number=s.number,
             status=status,
             state_entered_at=now,
             name=c.name,
@@ -608,7 +780,6 @@ def _import_items(
             old.status, old.ended_at, old.state_entered_at = V.SUPERSEDED, now, now
             superseded.append(old)
         to_create.append((c, v))
-    problems.raise_if_any()
 
     if superseded:
         ItemVersion.objects.bulk_update(

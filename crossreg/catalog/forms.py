@@ -150,3 +150,29 @@ class ActionForm(forms.Form):
 class ChangeRequestForm(forms.Form):
     reason_kind = forms.ChoiceField(label=_("调整原因"), choices=ChangeRequest.Reason.choices)
     reason = forms.CharField(label=_("调整说明"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ImportUploadForm(forms.Form):
+    """The import page's upload: a file, and for administrators the import mode."""
+
+    file = forms.FileField(
+        label=_("清单文件"),
+        help_text=_("CSV、XLSX 或 JSON（与导出的格式相同）。先检查，确认后才导入。"),
+    )
+    mode = forms.ChoiceField(
+        label=_("导入方式"),
+        choices=[
+            ("draft", _("草稿：导入后经编制流程审核发布")),
+            ("published", _("已审核发布的清单（初始导入）")),
+        ],
+        initial="draft",
+    )
+
+    def __init__(self, *args: Any, allow_published: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not allow_published:  # only administrators load a catalog as published
+            del self.fields["mode"]
+
+
+class ImportConfirmForm(forms.Form):
+    token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)

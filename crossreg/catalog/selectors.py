@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crossreg.catalog import conf, workflow
 from crossreg.catalog.models import (
@@ -60,12 +61,12 @@ def catalog_public_item(*, code: str) -> tuple[SupervisionItem, ItemVersion | No
     """An item, its version in force (None if withdrawn) and its public history (newest first)."""
     item = SupervisionItem.objects.select_related("department").filter(code=code).first()
     if item is None:
-        raise NotFound("没有该监管事项", field="code")
+        raise NotFound(_("没有该监管事项"), field="code")
     history = list(item.versions.filter(status__in=ItemVersion.PUBLIC).order_by("-number"))
     for newer, older in itertools.pairwise(history):
         newer.prev_number = older.number  # type: ignore[attr-defined]
     if not history:
-        raise NotFound("该监管事项尚未发布", field="code")
+        raise NotFound(_("该监管事项尚未发布"), field="code")
     current = _full(ItemVersion.objects.filter(item=item, status=V.PUBLISHED)).first()
     return item, current, history
 
@@ -75,7 +76,7 @@ def catalog_public_version(*, code: str, number: int) -> ItemVersion:
         ItemVersion.objects.filter(item__code=code, number=number, status__in=ItemVersion.PUBLIC)
     ).first()
     if v is None:
-        raise NotFound("没有该公开版本", field="version")
+        raise NotFound(_("没有该公开版本"), field="version")
     return v
 
 
@@ -111,7 +112,7 @@ def _visible_versions(user: Any) -> QuerySet[ItemVersion]:
 def version_get(*, user: Any, pk: int) -> ItemVersion:
     v = _full(_visible_versions(user).filter(pk=pk)).select_related("change_request").first()
     if v is None:
-        raise NotFound("没有该版本，或您无权查看", field="version")
+        raise NotFound(_("没有该版本，或您无权查看"), field="version")
     return v
 
 
@@ -133,13 +134,13 @@ def change_request_get(*, user: Any, pk: int) -> ChangeRequest:
         .first()
     )
     if cr is None:
-        raise NotFound("没有该调整申请", field="change_request")
+        raise NotFound(_("没有该调整申请"), field="change_request")
     if not (
         user.sees_all_departments
         or user.role in ("approval", "justice")
         or user.department_id in (cr.department_id, cr.item.department_id)
     ):
-        raise NotFound("没有该调整申请，或您无权查看", field="change_request")
+        raise NotFound(_("没有该调整申请，或您无权查看"), field="change_request")
     return cr
 
 

@@ -17,6 +17,8 @@ urlpatterns = [
     # internal (login)
     path("work/", views.work_index, name="work_index"),
     path("work/overdue/", views.work_overdue, name="work_overdue"),
+    path("work/import/", views.work_import, name="work_import"),
+    path("work/import/confirm/", views.work_import_confirm, name="work_import_confirm"),
     path("work/items/new/", views.work_item_new, name="work_item_new"),
     path("work/items/<str:code>/", views.work_item, name="work_item"),
     path("work/items/<str:code>/new-version/", views.work_item_new_version, name="work_item_new_version"),

@@ -3,27 +3,33 @@ Views parse input and call services/selectors; errors from services become form 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from crossreg.catalog import conf, exchange, selectors, services, workflow
+from crossreg.catalog import conf, exchange, selectors, services, staging, workflow
 from crossreg.catalog.content import content_diff, content_of
 from crossreg.catalog.forms import (
     ActionForm,
     ChangeRequestForm,
     CheckPointFormSet,
+    ImportConfirmForm,
+    ImportUploadForm,
     ItemForm,
     content_from_forms,
 )
 from crossreg.catalog.models import ChangeRequest, ItemVersion, Method, SupervisionItem
-from crossreg.core.errors import DomainError, NotFound
+from crossreg.core.errors import DomainError, NotFound, Problem
 from crossreg.orgs.models import Department, Domain
 
 # --- public -----------------------------------------------------------------------------------
@@ -166,6 +172,7 @@ def work_index(request: HttpRequest) -> HttpResponse:
             "tasks": tasks,
             "own_items": own,
             "can_draft": request.user.role in workflow.DRAFTERS,  # type: ignore[union-attr]
+            "can_import": workflow.can_import_file(request.user),
             "overdue_count": len(selectors.overdue_list()),
         },
     )
@@ -428,3 +435,140 @@ def work_diff(request: HttpRequest, code: str) -> HttpResponse:
     ctx = _diff_ctx(versions, request.GET.get("a"), request.GET.get("b"))
     ctx.update(code=code, public=False)
     return render(request, "catalog/diff.html", ctx)
+
+
+# --- import page (dry run, then confirm) --------------------------------------------------------
+
+IMPORT_ACTIONS = {
+    exchange.ImportLine.CREATE: gettext_lazy("新建"),
+    exchange.ImportLine.NEW_VERSION: gettext_lazy("新版本"),
+    exchange.ImportLine.UPDATE_DRAFT: gettext_lazy("更新草稿"),
+    exchange.ImportLine.UPDATE: gettext_lazy("更新"),
+    exchange.ImportLine.UNCHANGED: gettext_lazy("无变化"),
+}
+IMPORT_KINDS = {"item": gettext_lazy("监管事项"), "power": gettext_lazy("权力事项")}
+#: Where a problem is: the file's column header (as written in the file), or a part of the upload.
+IMPORT_FIELDS: dict[str, Any] = {
+    **{key: label for key, label in exchange.POWER_COLUMNS},
+    **{key: label for key, label in exchange.ITEM_COLUMNS},
+    "code": "事项编码 / 权力事项编码",
+    "name": "事项名称 / 权力事项名称",
+    "file": gettext_lazy("文件"),
+    "header": gettext_lazy("表头"),
+    "mode": gettext_lazy("导入方式"),
+    "actor": gettext_lazy("用户"),
+    "check_points": gettext_lazy("检查要点"),
+}
+
+
+def _require_importer(request: HttpRequest) -> None:
+    if not workflow.can_import_file(request.user):
+        raise PermissionDenied(_("只有市行政审批局和系统管理员可以导入清单文件"))
+
+
+def _user_id(request: HttpRequest) -> int:
+    return int(request.user.pk)  # type: ignore[arg-type]  # signed in (login_required)
+
+
+def _import_rows(report: exchange.ImportReport) -> list[dict[str, Any]]:
+    statuses = dict(ItemVersion.Status.choices)
+    return [
+        {
+            "line": line,
+            "kind": IMPORT_KINDS[line.kind],
+            "action": IMPORT_ACTIONS[line.action],
+            "status": statuses.get(line.status, ""),
+        }
+        for line in report.lines
+    ]
+
+
+def _import_problems(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [
+        {"row": p.row, "field": p.field, "label": IMPORT_FIELDS.get(p.field or "", ""), "message": p.message}
+        for p in problems
+    ]
+
+
+def _import_page(
+    request: HttpRequest, form: ImportUploadForm, problems: Sequence[Problem] = (), status: int = 200
+) -> HttpResponse:
+    ctx = {
+        "stage": "upload",
+        "form": form,
+        "problems": _import_problems(list(problems)),
+        "max_rows": conf.import_max_rows(),
+        "max_bytes": conf.import_max_bytes(),
+    }
+    return render(request, "catalog/work_import.html", ctx, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def work_import(request: HttpRequest) -> HttpResponse:
+    """Upload a catalog file and see what importing it would do (a dry run: nothing is written)."""
+    _require_importer(request)
+    admin = workflow.is_admin(request.user)
+    if request.method != "POST":
+        return _import_page(request, ImportUploadForm(allow_published=admin))
+    form = ImportUploadForm(request.POST, request.FILES, allow_published=admin)
+    if not form.is_valid():
+        return _import_page(request, form, status=400)
+    upload = form.cleaned_data["file"]
+    mode = form.cleaned_data.get("mode") or exchange.ImportMode.DRAFT
+    try:
+        exchange.check_size(upload.size)  # before the file is read into memory
+        data = upload.read()
+        report = exchange.catalog_import(
+            data=data,
+            filename=upload.name,
+            actor=request.user,  # type: ignore[arg-type]
+            mode=mode,
+            dry_run=True,
+        )
+    except DomainError as exc:
+        return _import_page(request, form, exc.problems, status=exc.status)
+    token = staging.stage_save(user_id=_user_id(request), data=data, filename=upload.name, mode=mode)
+    return render(
+        request,
+        "catalog/work_import.html",
+        {
+            "stage": "review",
+            "report": report,
+            "rows": _import_rows(report),
+            "filename": upload.name,
+            "confirm": ImportConfirmForm(initial={"token": token}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def work_import_confirm(request: HttpRequest) -> HttpResponse:
+    """Import the file the dry run checked (all-or-nothing; checked again against the catalog now)."""
+    _require_importer(request)
+    form = ImportConfirmForm(request.POST)
+    staged = (
+        staging.stage_load(user_id=_user_id(request), token=form.cleaned_data["token"])
+        if form.is_valid()
+        else None
+    )
+    if staged is None:
+        messages.error(request, _("没有待确认的文件（已导入或已过期），请重新上传"))
+        return redirect("catalog:work_import")
+    try:
+        report = exchange.catalog_import(
+            data=staged.data,
+            filename=staged.filename,
+            actor=request.user,  # type: ignore[arg-type]
+            mode=staged.mode,
+        )
+    except DomainError as exc:  # the catalog changed since the dry run: nothing was written
+        upload = ImportUploadForm(allow_published=workflow.is_admin(request.user))
+        return _import_page(request, upload, exc.problems, status=exc.status)
+    staging.stage_drop(user_id=_user_id(request), token=staged.token)
+    return render(
+        request,
+        "catalog/work_import.html",
+        {"stage": "done", "report": report, "rows": _import_rows(report), "filename": staged.filename},
+    )

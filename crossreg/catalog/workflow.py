@@ -67,6 +67,18 @@ def is_city_justice(dept: Any) -> bool:
     return dept is not None and dept.role == "justice" and dept.parent_id is None
 
 
+def is_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", None) == "admin")
+
+
+def can_import_file(user: Any) -> bool:
+    """Who may use the import page (/catalog/work/import/): the city approval bureau, which owns the
+    catalog, and administrators (who alone may also load an already-reviewed catalog as published)."""
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
+        return False
+    return is_admin(user) or (getattr(user, "role", None) == "approval" and is_city_approval(_dept(user)))
+
+
 def own_department(user: Any, version: ItemVersion) -> str | None:
     if user.department_id is None or user.department_id != version.item.department_id:
         return str(_("只有事项的实施部门可以办理此草稿"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from crossreg.core.errors import Forbidden, NotFound
@@ -41,14 +42,14 @@ class DrawIn(Schema):
 def _user(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     if not isinstance(user, User):
-        raise Forbidden("sampling needs a signed-in user", code="forbidden")
+        raise Forbidden(_("抽查接口需要以个人身份登录"), code="forbidden")
     return user
 
 
 def _plan(request: HttpRequest, code: str) -> SamplingPlan:
     plan = selectors.plan_visible_list(user=_user(request)).filter(code=code).first()
     if plan is None:
-        raise NotFound("no such plan", field="code")
+        raise NotFound(_("没有该抽查计划"), field="code")
     return plan
 
 

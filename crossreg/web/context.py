@@ -72,6 +72,8 @@ NAV: tuple[NavItem, ...] = (
         _signed_in,
         also_current=(
             "catalog:work_overdue",
+            "catalog:work_import",
+            "catalog:work_import_confirm",
             "catalog:work_item",
             "catalog:work_version",
             "catalog:work_diff",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import Any
 
 import factory
 
 from crossreg.catalog import services
+from crossreg.catalog.exchange import ITEM_COLUMNS
 from crossreg.catalog.models import ChangeRequest, ItemVersion, PowerItem
 from crossreg.catalog.schemas import CheckPointData, ItemContent
 from crossreg.orgs.models import Department, Division, Domain, User
@@ -175,3 +178,69 @@ def adjust_to(world: World, state: str, code: str = "JG-SCJG-0001") -> ChangeReq
         )
     assert cr.status == state
     return ChangeRequest.objects.get(pk=cr.pk)
+
+
+# --- import files ------------------------------------------------------------------------------
+
+ITEM_HEADER = [label for _k, label in ITEM_COLUMNS]
+
+
+def item_row(
+    code: str, seq: int, *, dept: str = "scjg", basis: str = "《食品安全法》第一百一十条", **over: str
+) -> list[str]:
+    values = {
+        "code": code,
+        "name": "食品销售经营者监督检查",
+        "department": dept,
+        "legal_basis": basis,
+        "power_items": "JC-SCJG-001",
+        "methods": "双随机;信用监管",
+        "entity_types": "企业;个体工商户",
+        "industries": "51;52",
+        "domains": "food",
+        "default_ratio": "5",
+        "default_frequency": "每年1次",
+        "procedure": "出示证件；现场检查；制作笔录",
+        "method": "查阅资料、现场查看",
+        "involved_departments": "hbj",
+        "cp_seq": str(seq),
+        "cp_content": f"检查要点{seq}",
+        "cp_legal_basis": "《食品安全法》第三十五条",
+        "cp_finding": "未取得许可",
+        "cp_method": "查阅证照",
+    }
+    values.update(over)
+    return [values[k] for k, _l in ITEM_COLUMNS]
+
+
+def items_csv(rows: list[list[str]], encoding: str = "utf-8", header: list[str] = ITEM_HEADER) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+GOOD_ROWS = [
+    item_row("JG-A-001", 1),
+    item_row("JG-A-001", 2),
+    item_row("JG-A-002", 1),
+    item_row("JG-A-002", 2),
+    item_row("JG-A-002", 3),
+]
+
+
+def catalog_state() -> tuple[int, ...]:
+    """Row counts of everything an import may write (items, versions, check points, history, power
+    items, ledger entries): equal before and after means nothing was written."""
+    from crossreg.catalog.models import CheckPoint, SupervisionItem, VersionEvent
+    from crossreg.ledger.models import Entry
+
+    return (
+        SupervisionItem.objects.count(),
+        ItemVersion.objects.count(),
+        CheckPoint.objects.count(),
+        VersionEvent.objects.count(),
+        PowerItem.objects.count(),
+        Entry.objects.count(),
+    )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -8,60 +7,26 @@ import pytest
 from openpyxl import load_workbook
 
 from crossreg.catalog import exchange
-from crossreg.catalog.exchange import ITEM_COLUMNS, POWER_COLUMNS, catalog_import
+from crossreg.catalog.exchange import POWER_COLUMNS, catalog_import
 from crossreg.catalog.models import CheckPoint, ItemVersion, PowerItem, SupervisionItem, VersionEvent
-from crossreg.catalog.tests.factories import compile_to, make_world
+from crossreg.catalog.tests.factories import (
+    GOOD_ROWS,
+    ITEM_HEADER,
+    catalog_state,
+    compile_to,
+    item_row,
+    items_csv,
+    make_world,
+)
 from crossreg.core.errors import Forbidden, Invalid
 from crossreg.ledger.models import Entry
 
 pytestmark = pytest.mark.django_db
 
-HEADER = [label for _k, label in ITEM_COLUMNS]
-
-
-def _row(
-    code: str, seq: int, *, dept: str = "scjg", basis: str = "《食品安全法》第一百一十条", **over: str
-) -> list[str]:
-    values = {
-        "code": code,
-        "name": "食品销售经营者监督检查",
-        "department": dept,
-        "legal_basis": basis,
-        "power_items": "JC-SCJG-001",
-        "methods": "双随机;信用监管",
-        "entity_types": "企业;个体工商户",
-        "industries": "51;52",
-        "domains": "food",
-        "default_ratio": "5",
-        "default_frequency": "每年1次",
-        "procedure": "出示证件；现场检查；制作笔录",
-        "method": "查阅资料、现场查看",
-        "involved_departments": "hbj",
-        "cp_seq": str(seq),
-        "cp_content": f"检查要点{seq}",
-        "cp_legal_basis": "《食品安全法》第三十五条",
-        "cp_finding": "未取得许可",
-        "cp_method": "查阅证照",
-    }
-    values.update(over)
-    return [values[k] for k, _l in ITEM_COLUMNS]
-
-
-def _csv(rows: list[list[str]], encoding: str = "utf-8", header: list[str] = HEADER) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode(encoding)
-
-
-GOOD = [
-    _row("JG-A-001", 1),
-    _row("JG-A-001", 2),
-    _row("JG-A-002", 1),
-    _row("JG-A-002", 2),
-    _row("JG-A-002", 3),
-]
+HEADER = ITEM_HEADER
+GOOD = GOOD_ROWS
+_row = item_row
+_csv = items_csv
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
@@ -221,3 +186,62 @@ def test_export_validates_against_its_schema_model() -> None:
     assert [i.code for i in doc.items] == ["JG-SCJG-0001"] and doc.items[0].history[0].status == "published"
     schema = exchange.json_schema()
     assert set(schema["required"]) >= {"generated_at", "publisher", "power_items", "items"}
+
+
+_counts = catalog_state
+
+
+def test_dry_run_reports_each_item_and_writes_nothing() -> None:
+    world = make_world()
+    compile_to(world, "published", code="JG-A-002")  # an existing item: the file brings a new version
+    before = _counts()
+    report = catalog_import(
+        data=items_csv(GOOD_ROWS), filename="items.csv", actor=world.approver, mode="draft", dry_run=True
+    )
+    assert _counts() == before
+    assert report.dry_run and report.changes_anything and report.changed == []
+    lines = {(line.code, line.action, line.version, line.status, line.row) for line in report.lines}
+    assert lines == {("JG-A-001", "create", 1, "draft", 2), ("JG-A-002", "new_version", 2, "draft", 4)}
+    assert (report.items_created, report.versions_created, report.check_points) == (1, 2, 5)
+    # the real import does what the dry run said
+    real = catalog_import(data=items_csv(GOOD_ROWS), filename="items.csv", actor=world.approver, mode="draft")
+    assert [(x.code, x.action, x.version) for x in real.lines] == [
+        (x.code, x.action, x.version) for x in report.lines
+    ]
+    assert ItemVersion.objects.get(item__code="JG-A-002", number=2).status == "draft"
+
+
+def test_dry_run_of_a_bad_file_raises_the_same_problems() -> None:
+    make_world()
+    rows = [item_row("JG-A-001", 1), item_row("JG-B-001", 1, dept="nosuch")]
+    with pytest.raises(Invalid) as exc:
+        catalog_import(data=items_csv(rows), filename="i.csv", actor="system:test", dry_run=True)
+    assert [(p.row, p.field, p.code) for p in exc.value.problems] == [(3, "department", "unknown")]
+
+
+def test_an_unchanged_reimport_records_nothing() -> None:
+    make_world()
+    data = items_csv(GOOD_ROWS)
+    catalog_import(data=data, filename="items.csv", actor="system:test", mode="published")
+    before = _counts()
+    report = catalog_import(data=data, filename="items.csv", actor="system:test", mode="published")
+    assert not report.changes_anything and _counts() == before
+
+
+def test_missing_columns_are_named_at_the_header() -> None:
+    make_world()
+    header = [h for h in ITEM_HEADER if h not in ("实施部门代码", "设定依据")]
+    rows = [[c for c, h in zip(item_row("JG-A-001", 1), ITEM_HEADER, strict=True) if h in header]]
+    with pytest.raises(Invalid) as exc:
+        catalog_import(data=items_csv(rows, header=header), filename="i.csv", actor="system:test")
+    (p,) = exc.value.problems
+    assert (p.field, p.code) == ("header", "missing_columns")
+    assert "实施部门代码" in p.message and "设定依据" in p.message
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(settings: object) -> None:
+    make_world()
+    settings.CROSSREG = {**settings.CROSSREG, "CATALOG_IMPORT_MAX_BYTES": 100}  # type: ignore[attr-defined]
+    with pytest.raises(Invalid) as exc:
+        catalog_import(data=items_csv(GOOD_ROWS), filename="i.csv", actor="system:test", dry_run=True)
+    assert [(p.field, p.code) for p in exc.value.problems] == [("file", "too_large")]
