@@ -74,6 +74,16 @@ class EntityLoader:
                 # A bigger page cache for this connection: index inserts of a million random names
                 # otherwise thrash SQLite's default 2 MB cache.
                 cursor.execute("PRAGMA cache_size = -262144")
+                # As on PostgreSQL, the explicit indexes are built once after the load (SQLite DDL
+                # is transactional too); the automatic ones behind inline UNIQUE/PRIMARY KEY stay.
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                    "AND tbl_name IN (%s, %s) ORDER BY tbl_name, name",
+                    [self.table, self.m2m_table],
+                )
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                    self.dropped_indexes.append(definition)
 
     def load(self, chunk: ChunkOut) -> None:
         if self.vendor == "postgresql":
@@ -151,7 +161,8 @@ class EntityLoader:
 
     def _finish_sql(self) -> list[str]:
         if self.vendor != "postgresql":
-            return []
+            rebuild, self.dropped_indexes = self.dropped_indexes, []
+            return rebuild
         sql: list[str] = []
         statements = [*self.dropped_uniques, *self.dropped_indexes, *self.dropped_foreign_keys]
         if statements:
