@@ -94,15 +94,15 @@ def public_version(request: HttpRequest, code: str, number: int) -> HttpResponse
 def _diff_ctx(versions: list[ItemVersion], a: str | None, b: str | None) -> dict[str, Any]:
     by_number = {v.number: v for v in versions}
     if len(by_number) < 1:
-        raise Http404("没有可比较的版本")
+        raise Http404(_("没有可比较的版本"))
     numbers = sorted(by_number)
     try:
         na = int(a) if a else (numbers[-2] if len(numbers) > 1 else numbers[-1])
         nb = int(b) if b else numbers[-1]
     except ValueError:
-        raise Http404("版本号无效") from None
+        raise Http404(_("版本号无效")) from None
     if na not in by_number or nb not in by_number:
-        raise Http404("没有该版本")
+        raise Http404(_("没有该版本"))
     va, vb = by_number[na], by_number[nb]
     return {"a": va, "b": vb, "numbers": numbers, "lines": content_diff(content_of(va), content_of(vb))}
 
@@ -200,7 +200,7 @@ def _problems_to_form(form: Any, exc: DomainError) -> None:
 def work_item_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if user.role not in workflow.DRAFTERS or user.department_id is None:
-        messages.error(request, "只有部门工作人员或部门管理员可以起草监管事项")
+        messages.error(request, _("只有部门工作人员或部门管理员可以起草监管事项"))
         return redirect("catalog:work_index")
     form = ItemForm(request.POST or None)
     formset = CheckPointFormSet(request.POST or None, prefix="cp")
@@ -213,7 +213,7 @@ def work_item_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _problems_to_form(form, exc)
         else:
-            messages.success(request, "草稿已保存")
+            messages.success(request, _("草稿已保存"))
             return redirect("catalog:work_version", pk=v.pk)
     return render(request, "catalog/work_edit.html", {"form": form, "formset": formset, "new": True})
 
@@ -222,7 +222,7 @@ def work_item_new(request: HttpRequest) -> HttpResponse:
 def work_item(request: HttpRequest, code: str) -> HttpResponse:
     versions = selectors.item_versions_visible(user=request.user, code=code)
     if not versions:
-        raise Http404("没有该监管事项")
+        raise Http404(_("没有该监管事项"))
     item = versions[0].item
     return render(
         request,
@@ -298,7 +298,7 @@ def _pending_departments(v: ItemVersion) -> list[Any]:
 def work_version_edit(request: HttpRequest, pk: int) -> HttpResponse:
     v = _version_or_404(request, pk)
     if not workflow.can_edit(v, request.user):
-        messages.error(request, "您不能编辑此版本")
+        messages.error(request, _("您不能编辑此版本"))
         return redirect("catalog:work_version", pk=pk)
     content = content_of(v)
     if request.method == "POST":
@@ -316,7 +316,7 @@ def work_version_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 _problems_to_form(form, exc)
             else:
-                messages.success(request, "草稿已保存")
+                messages.success(request, _("草稿已保存"))
                 return redirect("catalog:work_version", pk=pk)
     else:
         form = ItemForm(initial=ItemForm.initial_from(v, content), lock_code=True)
@@ -336,7 +336,7 @@ def work_version_action(request: HttpRequest, pk: int) -> HttpResponse:
     v = _version_or_404(request, pk)
     form = ActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请求无效")
+        messages.error(request, _("请求无效"))
         return redirect("catalog:work_version", pk=pk)
     try:
         services.version_transition(
@@ -349,7 +349,7 @@ def work_version_action(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "已办理")
+        messages.success(request, _("已办理"))
     return redirect("catalog:work_version", pk=pk)
 
 
@@ -371,7 +371,7 @@ def work_change_request_new(request: HttpRequest, code: str) -> HttpResponse:
             for p in exc.problems:
                 form.add_error(p.field if p.field in form.fields else None, p.message)
         else:
-            messages.success(request, "调整申请已创建，请修改拟调整的内容后提交")
+            messages.success(request, _("调整申请已创建，请修改拟调整的内容后提交"))
             return redirect("catalog:work_version_edit", pk=cr.version_id)
     return render(request, "catalog/work_change_request_new.html", {"form": form, "item": item})
 
@@ -407,7 +407,7 @@ def work_change_request_action(request: HttpRequest, pk: int) -> HttpResponse:
         raise _not_found(exc) from None
     form = ActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请求无效")
+        messages.error(request, _("请求无效"))
         return redirect("catalog:work_change_request", pk=pk)
     try:
         services.change_request_transition(
@@ -420,7 +420,7 @@ def work_change_request_action(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "已办理")
+        messages.success(request, _("已办理"))
     return redirect("catalog:work_change_request", pk=pk)
 
 

@@ -34,3 +34,19 @@ def test_import_reports_rows_and_fails(tmp_path: Path) -> None:
 
 def test_schema_check() -> None:
     call_command("catalog", "schema", "--check")
+
+
+def test_import_dry_run_prints_each_item_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crossreg.catalog.tests.factories import GOOD_ROWS, catalog_state, items_csv
+
+    make_world()
+    path = tmp_path / "items.csv"
+    path.write_bytes(items_csv(GOOD_ROWS))
+    before = catalog_state()
+    call_command("catalog", "import", str(path), "--dry-run")
+    out = capsys.readouterr().out
+    assert "row 2\titem\tJG-A-001\tcreate\tv1" in out and "row 4\titem\tJG-A-002\tcreate\tv1" in out
+    assert '"dry_run": true' in out
+    assert catalog_state() == before

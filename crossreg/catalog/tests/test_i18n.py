@@ -71,6 +71,11 @@ def test_the_import_page_has_no_bare_chinese_and_every_string_has_english(path: 
         assert _untranslated(_gettext_ids(APPS / name)) == []
 
 
+def test_the_pages_messages_are_translatable() -> None:
+    source = (APPS / "catalog" / "views.py").read_text()
+    assert re.findall(r"""(?:messages\.\w+\(request, |Http404\()["'][^"']*""", source) == []
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "message"),
@@ -153,3 +158,21 @@ def test_api_errors_do_not_follow_accept_language(settings: Any) -> None:
     resp = Client().get("/api/v1/catalog/items/NOSUCH", HTTP_ACCEPT_LANGUAGE="en")
     assert _detail(resp)[0]["message"] == "没有该监管事项"
     assert resp["Content-Language"] == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_a_department_system_chooses_english_with_the_language_cookie(settings: Any) -> None:
+    from crossreg.orgs.services import api_token_issue
+
+    world = make_world()
+    admin = world.user("admin", None, "token-admin")
+    _token, secret = api_token_issue(
+        actor=admin, name="市场监管业务系统", department=world.depts["owner"], scopes=["entities:read"]
+    )
+    system = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    zh = system.get("/api/v1/sampling/plans")
+    system.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = system.get("/api/v1/sampling/plans")
+    assert zh.status_code == en.status_code == 403
+    assert _detail(zh) == [{"message": "抽查接口需要以个人身份登录", "code": "forbidden"}]
+    assert _detail(en) == [{"message": "The sampling API needs a signed-in user", "code": "forbidden"}]

@@ -31,6 +31,11 @@ class Command(BaseCommand):
             help="published: an already-reviewed catalog (initial load, default for this administrator command); "
             "draft: items become drafts that go through the compile workflow",
         )
+        imp.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check the file and print what the import would do, item by item; write nothing",
+        )
         exp = sub.add_parser("export", help="export the published catalog")
         exp.add_argument("--format", choices=["csv", "xlsx", "json"], default="json")
         exp.add_argument("--kind", choices=["items", "power"], default="items", help="CSV only")
@@ -43,7 +48,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         action = opts["action"]
         if action == "import":
-            self._import(Path(opts["file"]), opts["mode"])
+            self._import(Path(opts["file"]), opts["mode"], dry_run=opts["dry_run"])
         elif action == "export":
             self._export(opts["format"], opts["kind"], opts["output"])
         elif action == "demo":
@@ -67,20 +72,30 @@ class Command(BaseCommand):
             path.write_text(text, encoding="utf-8")
             self.stdout.write(f"wrote {path}")
 
-    def _import(self, path: Path, mode: str) -> None:
+    def _import(self, path: Path, mode: str, *, dry_run: bool = False) -> None:
         from crossreg.catalog.exchange import catalog_import
 
         if not path.exists():
             raise CommandError(f"no such file: {path}")
         try:
             report = catalog_import(
-                data=path.read_bytes(), filename=path.name, actor="system:catalog-import", mode=mode
+                data=path.read_bytes(),
+                filename=path.name,
+                actor="system:catalog-import",
+                mode=mode,
+                dry_run=dry_run,
             )
         except DomainError as exc:
             for p in exc.problems:
                 where = f"row {p.row}" if p.row is not None else "file"
                 self.stderr.write(f"{where}\t{p.field or ''}\t{p.message}")
             raise CommandError(f"nothing imported: {len(exc.problems)} problem(s)") from None
+        if dry_run:
+            for line in report.lines:
+                version = f"v{line.version}" if line.version else ""
+                self.stdout.write(f"row {line.row}\t{line.kind}\t{line.code}\t{line.action}\t{version}")
+            self.stdout.write(json.dumps({**report.as_dict(), "dry_run": True}, ensure_ascii=False))
+            return
         self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
 
     def _export(self, fmt: str, kind: str, output: str) -> None:
