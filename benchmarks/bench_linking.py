@@ -56,38 +56,12 @@ def _split_list(path: Path, keep_out: int) -> tuple[bytes, bytes]:
     return b"".join(lines[: max(1, len(lines) - keep_out)]), whole
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="bench_linking", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--entities", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--list-plan", default="bench8", help="the seed's list plan (bench8 or city)")
-    parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
-    parser.add_argument("--held-back", default=HELD_BACK, help="department whose last rows are held back")
-    parser.add_argument(
-        "--incremental", type=int, default=10_000, help="rows held back and linked incrementally"
-    )
-    parser.add_argument("--keep", type=Path, default=None, help="work in this directory and keep it")
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args(argv)
-
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-linking-"))
-    work.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CROSSREG_VAR_DIR")}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", CROSSREG_VAR_DIR=str(work))
-    if args.database == "postgres":
-        url = os.environ.get("BENCH_LINKING_DATABASE_URL", DEFAULT_PG)
-        _pg_recreate(url)
-        env["DATABASE_URL"] = url
-    os.environ.clear()
-    os.environ.update(env)
-    print(
-        f"commit {_commit()}; {os.cpu_count()} CPUs, load average {_load()}; {args.database}; "
-        f"{args.entities:,} entities, list plan {args.list_plan}; work dir {work}",
-        flush=True,
-    )
+def _seed_and_split(
+    args: argparse.Namespace, env: dict[str, str], lists: Path, held_path: Path, held_dir: Path
+) -> None:
+    """Migrate, seed the city in a child process, and cut the held-back list."""
     cli = [sys.executable, "-m", "crossreg.cli"]
     subprocess.run([*cli, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    lists = work / "lists"
     t = time.perf_counter()
     subprocess.run(
         [
@@ -110,6 +84,56 @@ def main(argv: list[str]) -> None:
         stdout=subprocess.DEVNULL,
     )
     print(f"seed: {time.perf_counter() - t:.1f} s", flush=True)
+    held_dir.mkdir(exist_ok=True)
+    shutil.move(held_path, held_dir / held_path.name)
+    part, _whole = _split_list(held_dir / held_path.name, args.incremental)
+    held_path.write_bytes(part)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench_linking", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--list-plan", default="bench8", help="the seed's list plan (bench8 or city)")
+    parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--held-back", default=HELD_BACK, help="department whose last rows are held back")
+    parser.add_argument(
+        "--incremental", type=int, default=10_000, help="rows held back and linked incrementally"
+    )
+    parser.add_argument("--keep", type=Path, default=None, help="work in this directory and keep it")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep DIR of an earlier run stopped after its import: skip seed and import, "
+        "measure the link and the incremental run on that database",
+    )
+    args = parser.parse_args(argv)
+    if args.reuse and args.keep is None:
+        parser.error("--reuse needs --keep DIR")
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-linking-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CROSSREG_VAR_DIR")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", CROSSREG_VAR_DIR=str(work))
+    if args.database == "postgres":
+        url = os.environ.get("BENCH_LINKING_DATABASE_URL", DEFAULT_PG)
+        if not args.reuse:
+            _pg_recreate(url)
+        env["DATABASE_URL"] = url
+    os.environ.clear()
+    os.environ.update(env)
+    print(
+        f"commit {_commit()}; {os.cpu_count()} CPUs, load average {_load()}; {args.database}; "
+        f"{args.entities:,} entities, list plan {args.list_plan}; work dir {work}",
+        flush=True,
+    )
+    lists = work / "lists"
+    held_path = lists / f"{args.held_back}.csv"
+    held_dir = work / "held"
+    actor = "system:bench"
+    if not args.reuse:
+        _seed_and_split(args, env, lists, held_path, held_dir)
 
     import django
 
@@ -118,26 +142,26 @@ def main(argv: list[str]) -> None:
     from crossreg.linking.models import SourceRecord
     from crossreg.orgs.models import Department
 
-    held_path = lists / f"{args.held_back}.csv"
-    held_dir = work / "held"
-    held_dir.mkdir(exist_ok=True)
-    shutil.move(held_path, held_dir / held_path.name)
-    part, whole = _split_list(held_dir / held_path.name, args.incremental)
-    held_path.write_bytes(part)
-
-    actor = "system:bench"
-    t = time.perf_counter()
-    results = services.import_directory(actor=actor, directory=lists, link=False)
-    t_import = time.perf_counter() - t
-    rows = sum(r.source_list.row_count for r in results)
-    std = sum(r.timings.get("standardise", 0.0) for r in results)
-    write = sum(r.timings.get("write", 0.0) for r in results)
-    print(
-        f"import {len(results)} lists, {rows:,} records: {t_import:.1f} s ({rows / t_import:,.0f} rows/s; "
-        f"read + standardise {std:.1f} s, write {write:.1f} s); peak RSS so far {_peak_rss_mib():,.0f} MiB; "
-        f"load {_load()}",
-        flush=True,
-    )
+    whole = (held_dir / held_path.name).read_bytes()
+    if args.reuse:
+        rows = SourceRecord.objects.count()
+        print(
+            f"reusing the imported database: {rows:,} records (import measured by the earlier run)",
+            flush=True,
+        )
+    else:
+        t = time.perf_counter()
+        results = services.import_directory(actor=actor, directory=lists, link=False)
+        t_import = time.perf_counter() - t
+        rows = sum(r.source_list.row_count for r in results)
+        std = sum(r.timings.get("standardise", 0.0) for r in results)
+        write = sum(r.timings.get("write", 0.0) for r in results)
+        print(
+            f"import {len(results)} lists, {rows:,} records: {t_import:.1f} s ({rows / t_import:,.0f} rows/s; "
+            f"read + standardise {std:.1f} s, write {write:.1f} s); peak RSS so far {_peak_rss_mib():,.0f} MiB; "
+            f"load {_load()}",
+            flush=True,
+        )
 
     t = time.perf_counter()
     relink = services.linking_relink(actor=actor, retrain=True)

@@ -127,3 +127,63 @@ def execute(sql: str, params: Sequence[Any] = ()) -> int:
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return int(cur.rowcount or 0)
+
+
+BULK_MIN_ROWS = 200_000
+"""A write of at least this many rows, and at least :data:`BULK_MIN_SHARE` of the table, is done
+without the table's secondary indexes and foreign keys on PostgreSQL (see :func:`bulk_write`)."""
+BULK_MIN_SHARE = 0.3
+
+
+@contextlib.contextmanager
+def bulk_write(table: str, rows: int) -> Iterator[None]:
+    """Around a write of ``rows`` rows into ``table``: on PostgreSQL, when the write is large
+    (:data:`BULK_MIN_ROWS`, :data:`BULK_MIN_SHARE` of the table), drop the table's secondary indexes
+    (those backing no constraint) and its foreign keys, and re-create them afterwards.
+
+    Maintaining five indexes and queueing a deferred foreign-key check for each of millions of rows
+    costs several times the write itself; building an index once and validating a foreign key with
+    one join is cheap. DDL is transactional in PostgreSQL: if the write fails, the rollback brings
+    everything back. The table is locked against readers until the transaction commits, which a
+    full relink or a city-sized import may do (the same trade as the seed's bulk load)."""
+    if not is_pg() or rows < BULK_MIN_ROWS:
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT reltuples FROM pg_class WHERE oid = CAST(%s AS regclass)", [table])
+        found = cur.fetchone()
+        estimate = max(float(found[0]) if found else 0.0, 0.0)
+        if estimate and rows < BULK_MIN_SHARE * estimate:
+            yield
+            return
+        cur.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+            "AND i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) "
+            "ORDER BY i.indexname",
+            [table],
+        )
+        indexes = cur.fetchall()
+        cur.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST(%s AS regclass) AND contype = 'f' ORDER BY conname",
+            [table],
+        )
+        fkeys = cur.fetchall()
+        # Dropping a foreign key alters the referenced table too, which PostgreSQL refuses while
+        # deferred checks are queued: run them now, then defer again (Django's default).
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        for name, _ in fkeys:
+            cur.execute(f"ALTER TABLE {_qn(table)} DROP CONSTRAINT {_qn(name)}")
+        for name, _ in indexes:
+            cur.execute(f"DROP INDEX {_qn(name)}")
+    yield
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            cur.execute(definition)
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        for name, definition in fkeys:
+            cur.execute(f"ALTER TABLE {_qn(table)} ADD CONSTRAINT {_qn(name)} {definition}")
+        cur.execute(f"ANALYZE {_qn(table)}")

@@ -220,7 +220,7 @@ def settings_creator() -> Any:
     )
 
 
-DUCKDB_MEMORY_LIMIT = "4GB"
+DUCKDB_MEMORY_LIMIT = "3GB"
 """DuckDB's own memory cap (its default is 80 % of the machine's RAM); beyond it, it spills to disk."""
 
 

@@ -653,7 +653,8 @@ def _write_records(*, sl: SourceList, table: std.Table, df: pl.DataFrame) -> dic
         .join(rows.select("record_key"), on="record_key", how="anti")
         .select("id")
     )
-    bulk.insert_frame(rec, new)
+    with bulk.bulk_write(rec, new.height):
+        bulk.insert_frame(rec, new)
     if kept.height:
         with bulk.staged("linking_tmp_ids", kept, key="id") as tmp:
             bulk.execute(
@@ -1004,7 +1005,7 @@ def _bulk_set_links(links: pl.DataFrame) -> None:
         return
     table = SourceRecord._meta.db_table
     now = timezone.now()
-    with bulk.staged("linking_tmp_links", links, key="rid") as tmp:
+    with bulk.staged("linking_tmp_links", links, key="rid") as tmp, bulk.bulk_write(table, links.height):
         bulk.execute(
             f"UPDATE {table} SET entity_id = t.entity_id, link_method = t.method, link_score = t.score, "
             f"linked_at = %s FROM {tmp} AS t WHERE {table}.id = t.rid AND ({table}.entity_id IS NULL "

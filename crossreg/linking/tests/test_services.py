@@ -323,3 +323,33 @@ def test_registry_nodes_cache_follows_the_registry(
     trade = dict(second.select("anchor", "trade_name").iter_rows())
     assert trade[e1.pk] == "新鹤" and e5.pk not in trade
     assert first.height == second.height + 1
+
+
+def test_large_writes_keep_the_tables_indexes_and_foreign_keys(
+    city: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write large enough to be done without indexes and foreign keys (PostgreSQL) puts them back."""
+    from django.db import connection
+
+    from crossreg.linking import bulk
+
+    def schema() -> tuple[list[str], list[str]]:
+        if connection.vendor != "postgresql":
+            return [], []
+        with connection.cursor() as cur:
+            cur.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'linking_sourcerecord' ORDER BY 1")
+            idx = [r[0] for r in cur.fetchall()]
+            cur.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'linking_sourcerecord'::regclass ORDER BY 1"
+            )
+            return idx, [r[0] for r in cur.fetchall()]
+
+    before = schema()
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 0)
+    result = _import(city, "scjg", _scjg(city, [1, 2, 3]))
+    assert result.counts["new"] == 3
+    assert [r.entity_id for r in SourceRecord.objects.order_by("local_id")] == [
+        city["entities"][i].pk for i in (1, 2, 3)
+    ]
+    assert schema() == before
