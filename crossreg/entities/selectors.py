@@ -145,37 +145,47 @@ def _trigram_count(text: str) -> int:
     return sum(len(w) + 1 for w in words)
 
 
-@dataclass(frozen=True)
-class FuzzyThresholds:
-    """The least core similarity a fuzzy hit needs, by how it matches (see ``fuzzy_thresholds``)."""
-
-    close: float  # across the city: the same core or nearly (the region left out or added)
-    typo: float  # among the names of the county the query names (or of no county, if it names none)
-
-
-def fuzzy_thresholds(core: str) -> FuzzyThresholds:
-    """Thresholds for a query core of ``n`` trigrams (a one-word core of ``k`` characters has
-    ``k + 1``).
-
-    The same core with one character changed shares ``n - 3`` trigrams with it and has similarity
-    ``(n - 3) / (n + 3)`` (with one missing: ``(n - 2) / (n + 3)``). pg_trgm's GIN index lets a
-    row through only if it shares ``threshold * n`` of the query's trigrams, so the threshold is
-    also what prunes — and industry words are what many names share: 卫副食品店 shares three
-    trigrams with the ~15,800 names that end in 副食品店, 灏景进出口贸易 four with ~8,700. Hence:
-
-    - *close*, across the city: at most two of the query's trigrams missing (``(n - 2.5) / n``,
-      and at least three shared): cheap anywhere;
-    - *typo*, only among one county's names (or the names of no county): just under the
-      similarity of a one-character typo, and two shared trigrams are enough (``1 / n``, just
-      above), so a short shop name with a character missing (吉饭店 for 涛吉饭店, similarity 2/7)
-      is found.
-    """
+def fuzzy_close_threshold(core: str) -> float:
+    """Least similarity of a *close* core (across the city), for a query core of ``n`` trigrams (a
+    one-word core of ``k`` characters has ``k + 1``): at most two of the query's trigrams missing
+    and at least three shared. pg_trgm's GIN index lets a row through only if it shares
+    ``threshold * n`` of the query's trigrams, so this prunes the index scan too."""
     n = max(_trigram_count(core), 1)
-    typo = (n - 3) / (n + 3) - 0.005
-    return FuzzyThresholds(
-        close=round(min(1.0, max(typo, 2.5 / n, (n - 2.5) / n, FUZZY_MIN_SCORE)), 4),
-        typo=round(min(1.0, max(typo, 1 / n + 0.01)), 4),
-    )
+    return round(min(1.0, max(2.5 / n, (n - 2.5) / n, FUZZY_MIN_SCORE)), 4)
+
+
+# Words no name contains (pg_trgm counts Greek letters as letters; normalize_name never makes
+# lower-case ones): appended to a query core, each adds two trigrams that no row shares.
+_NEVER = "αβγδεζηθικλμνξοπρστυφχψω"
+
+
+def fuzzy_typo_query(core: str) -> tuple[str, float]:
+    """(query, threshold) for ``search_core % query`` that finds the core with a one-character
+    typo (changed, missing or extra) while making pg_trgm's GIN index prune.
+
+    For a query core of ``m`` trigrams, the name meant shares ``m - 3`` of them (``m - 2`` if the
+    query misses a character). The index lets a row through if it shares ``threshold × (query
+    trigrams)``; the recheck then needs ``similarity ≥ threshold``, whose denominator also counts
+    the row's own trigrams. So the threshold is chosen to make the index require ``r = m - 3``
+    shared trigrams (at least 2) while the recheck still accepts the name meant — which alone is
+    impossible for a five-character core (2/6 and 3/9 are the same number): trigrams no row
+    shares are added to the query (words of ``_NEVER``) until it is. This is what keeps the names
+    that share only the industry words (…食品店: two trigrams; …进出口贸易: four) out of the
+    candidates, each of which would be read from the table to be rechecked.
+    """
+    m = max(_trigram_count(core), 1)
+    r = min(m, max(2, m - 3))
+    # The names meant, as (shared trigrams, their own trigrams): one changed, one missing from
+    # the query, one extra in the query.
+    meant = [(c, k) for c, k in ((m - 3, m), (m - 2, m + 1), (m - 3, m - 1)) if c >= r] or [(m, m)]
+    for words in range(len(_NEVER) + 1):
+        d = 2 * words
+        low = (r - 1) / (m + d)  # r - 1 shared trigrams must not pass the index
+        high = min(c / (m + d + k - c) for c, k in meant)  # the name meant must pass the recheck
+        if low < high:
+            break
+    padded = core + "".join(" " + ch for ch in _NEVER[:words])
+    return padded, round((low + high) / 2, 4)
 
 
 def _fuzzy_postgres(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchHit]:
@@ -194,9 +204,9 @@ def _fuzzy_postgres(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchH
       a typo: ``search_county = county AND search_core % core``, the region read leniently
       (``fuzzy_query_key``: 射阳 for 射阳县, 盐城经济技术发区 for …开发区).
 
-    Thresholds (:func:`fuzzy_thresholds`) are set for this transaction only
-    (``set_config(..., true)``). Hits are ranked by the similarity of the whole folded names, so
-    the county and form the query names count too.
+    Thresholds (:func:`fuzzy_close_threshold`, :func:`fuzzy_typo_query`) are set for this
+    transaction only (``set_config(..., true)``). Hits are ranked by the similarity of the whole
+    folded names, so the county and form the query names count too.
     """
     county, county_core = fuzzy_query_key(norm)
     cores = [c for c in dict.fromkeys((name_core(norm), county_core)) if len(c) >= 2]
@@ -205,15 +215,16 @@ def _fuzzy_postgres(qs: QuerySet[Entity], norm: str, limit: int) -> list[SearchH
     table = connections[qs.db].ops.quote_name(Entity._meta.db_table)
     conds = [f"%s <<%% {table}.search_core" for _ in cores]
     params: list[Any] = list(cores)
+    typo_query, typo = fuzzy_typo_query(county_core)
     if len(county_core) >= 2:
         conds.append(f"({table}.search_county = %s AND {table}.search_core %% %s)")
-        params += [county, county_core]
-    close = min(fuzzy_thresholds(c).close for c in cores)
+        params += [county, typo_query]
+    close = min(fuzzy_close_threshold(c) for c in cores)
     with transaction.atomic(using=qs.db, savepoint=False), connections[qs.db].cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.strict_word_similarity_threshold', %s, true), "
             "set_config('pg_trgm.similarity_threshold', %s, true)",
-            [str(close), str(fuzzy_thresholds(county_core).typo)],
+            [str(close), str(typo)],
         )
         return _trigram_hits(qs, " OR ".join(conds), params, norm, limit)
 

@@ -24,7 +24,7 @@ NAMES = {
     "320902": ["亭湖区王记服装店", "亭湖区李记服装店", "盐城市亭湖区宁翔物资有限公司", "亭湖区老杨面馆"],
     "320924": ["射阳县老王修脚店", "射阳县老王面馆"],
     "320971": ["盐城经济技术开发区煜瑞水果店", "盐城经济技术开发区瑞丰水果店"],
-    "320903": ["盐城市盐都区宇敏鱼馆", "盐城晨峰牧业有限责任公司", "盐城东台KTV有限公司"],
+    "320903": ["盐城市盐都区宇敏鱼馆", "盐城晨峰牧业有限责任公司", "盐城东台KTV有限公司", "盐都区乐明食品店"],
     "320904": ["大丰区九林家禽养殖专业合作社", "大丰区九林生态农场专业合作社"],
 }
 
@@ -47,6 +47,7 @@ VARIANTS = [
     ("盐城市东台KTV有限公司", "盐城东台KTV有限公司"),  # a trade name that starts like a county
     ("陈良镇发诚理发店", "阜宁县陈良镇发诚理发店"),  # region and township left out
     ("发诚理发店", "阜宁县陈良镇发诚理发店"),
+    ("盐城市盐都区乐鸣食品店", "盐都区乐明食品店"),  # a typo in a five-character core
 ]
 
 
@@ -67,7 +68,7 @@ def registry(yancheng: dict[str, Division]) -> dict[str, Entity]:
             out[name] = EntityFactory.create(name=name, division=yancheng[code])
     # Noise: the same industries in every county, so that a query's industry words alone match much.
     for i, code in enumerate(NAMES):
-        for shop in ("饭店", "服装店", "面馆", "水果店", "物资有限公司"):
+        for shop in ("饭店", "服装店", "面馆", "水果店", "物资有限公司", "食品店"):
             EntityFactory.create(
                 name=f"{Division.objects.get(code=code).name}恒{i}达{shop}", division=yancheng[code]
             )
@@ -159,3 +160,35 @@ def test_thresholds_stay_in_the_search(registry: dict[str, Entity], staff: User)
         strict: Any = cursor.fetchone()
     assert after == before and float(after[0]) == 0.3
     assert float(strict[0]) == 0.5
+
+
+@postgres_only
+def test_names_sharing_only_industry_words_are_not_even_candidates(
+    registry: dict[str, Entity], staff: User
+) -> None:
+    """乐鸣食品店 shares two trigrams (食品店, 品店_) with every …食品店: the index itself must keep
+    those out (each candidate is a table read), while the name meant, 乐明食品店, three trigrams
+    in common, is found — which takes the never-matching words fuzzy_typo_query appends."""
+    with CaptureQueriesContext(connection) as ctx:
+        hits = selectors.entity_search(user=staff, q="盐都区乐鸣食品店", mode="fuzzy")
+    assert [h.entity.name for h in hits][:1] == ["盐都区乐明食品店"]
+    [setting, sql] = [
+        q["sql"] for q in ctx.captured_queries if "pg_trgm" in q["sql"] or "search_core" in q["sql"]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(setting)
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        plan: Any = cursor.fetchone()[0]
+
+    def nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+        return [node, *(n for child in node.get("Plans", []) for n in nodes(child))]
+
+    [heap] = [
+        n
+        for n in nodes(plan[0]["Plan"])
+        if n["Node Type"] == "Bitmap Heap Scan" and n["Relation Name"] == "entities_entity"
+    ]
+    assert heap["Rows Removed by Index Recheck"] == 0, heap
+    assert Entity.objects.filter(name__endswith="食品店", division__code="320903").count() >= 2
