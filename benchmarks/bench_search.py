@@ -1,7 +1,7 @@
 """Entity search through the API at N entities: median and p95 latency for USCC, exact-name and
 fuzzy-name search (issue 2). Target on PostgreSQL: p95 under 100 ms at 1,000,000 entities.
 
-    python -m benchmarks.bench_search --entities 1000000 [--reuse] [--sqlite] [--explain K]
+    python -m benchmarks.bench_search --entities 1000000 [--reuse] [--sqlite] [--explain K] [--paired DIR]
 
 Seeds a scratch database (PostgreSQL from BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/crossreg_bench_search; dropped and re-created unless --reuse
@@ -13,8 +13,10 @@ exact name, ``fuzzy`` (``_variant``: 有限公司 ↔ 有限责任公司, else a
 middle — the set the issue's figures were first measured with) and ``lists`` (``_list_variant``:
 the synthetic lists' own name messes). For each it prints median and p95 latency and recall: how
 often the entity meant is the first hit, in the first 10 and in the first 20 (the API's default
-page). ``--explain K`` prints EXPLAIN ANALYZE of the K slowest fuzzy searches. Figures are
-printed, never asserted.
+page). ``--explain K`` prints EXPLAIN ANALYZE of the K slowest fuzzy searches. ``--paired DIR``
+then also times another checkout (an older commit: ``git archive REV | tar -x -C DIR``) on the same
+PostgreSQL database, sending each query to both in turn, so that a shared machine's load falls on
+both alike. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,57 +84,143 @@ def _list_variant(e: dict[str, Any], rng: random.Random) -> str:
     return rng.choice([o for o in options if o] or [name])
 
 
+def _pick_queries(samples: int) -> dict[str, list[tuple[str, str, int]]]:
+    """The query sets, as (query, mode, id of the entity meant): the same entities for every set,
+    picked at random (seeded) among those with a USCC. Needs Django set up."""
+    from crossreg.entities.models import Entity
+
+    rng = random.Random(42)
+    max_id = Entity.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    picked: list[Any] = []
+    while max_id and len(picked) < samples:
+        e = (
+            Entity.objects.filter(id__gte=rng.randint(1, max_id))
+            .order_by("id")
+            .values("id", "uscc", "name", "trade_name", "name_region", "division_id", "entity_type")
+            .first()
+        )
+        if e and e["uscc"]:
+            picked.append(e)
+    lists = random.Random(43)
+    return {
+        "uscc": [(e["uscc"], "uscc", e["id"]) for e in picked],
+        "exact": [(e["name"], "exact", e["id"]) for e in picked],
+        "fuzzy": [(_variant(e["name"], rng), "fuzzy", e["id"]) for e in picked],
+        "lists": [(_list_variant(e, lists), "fuzzy", e["id"]) for e in picked],
+    }
+
+
+def _summary(times: list[float], found: list[list[int]], wanted: list[int]) -> tuple[float, ...]:
+    """(median ms, p95 ms, entity meant first, in top 10, in top 20, queries)."""
+    times = sorted(times)
+    pairs = list(zip(found, wanted, strict=True))
+    return (
+        statistics.median(times),
+        times[int(0.95 * (len(times) - 1))],
+        sum(ids[:1] == [w] for ids, w in pairs),
+        sum(w in ids[:10] for ids, w in pairs),
+        sum(w in ids for ids, w in pairs),
+        len(times),
+    )
+
+
+def _print(label: str, kind: str, summary: Any) -> None:
+    median, p95, first, top10, found, total = summary
+    print(
+        f"  {label:10s} {kind:6s} search: median {median:7.1f} ms   p95 {p95:7.1f} ms   "
+        f"intended entity first {first}/{total}, in top 10 {top10}/{total}, in top 20 {found}/{total}"
+    )
+
+
+# A search server for --paired, one per checkout: it answers "[query, mode]" lines with the time
+# taken and the ids found. Self-contained, so that it runs in any checkout, old ones too.
+_WORKER = """
+import json, sys, time, django
+django.setup()
+from django.test import Client
+from crossreg.orgs.models import User
+client = Client()
+client.force_login(User.objects.filter(role="staff").exclude(department=None).first())
+print("ready", flush=True)
+for line in sys.stdin:
+    q, mode = json.loads(line)
+    t0 = time.perf_counter()
+    r = client.get("/api/v1/entities/search", {"q": q, "mode": mode})
+    ms = (time.perf_counter() - t0) * 1000
+    ids = [h["entity"]["id"] for h in r.json().get("results", [])] if r.status_code == 200 else []
+    print(json.dumps([ms, ids]), flush=True)
+"""
+
+
+def _paired(other: str, samples: int) -> None:
+    """This checkout and ``other`` on the same database, each query sent to both in turn (which
+    goes first alternating), so that both see the same load. Needs Django set up."""
+    import json
+
+    workers = {}
+    for label, cwd in (("other", other), ("this", str(ROOT))):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _WORKER], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdin and proc.stdout and proc.stdout.readline().strip() == "ready"
+        workers[label] = proc
+
+    def ask(label: str, q: str, mode: str) -> tuple[float, list[int]]:
+        proc = workers[label]
+        assert proc.stdin and proc.stdout
+        proc.stdin.write(json.dumps([q, mode]) + "\n")
+        proc.stdin.flush()
+        ms, ids = json.loads(proc.stdout.readline())
+        return ms, ids
+
+    print(f"  paired with {other}: load average {os.getloadavg()[0]:.1f}")
+    for kind, qs in _pick_queries(samples).items():
+        times: dict[str, list[float]] = {label: [] for label in workers}
+        found: dict[str, list[list[int]]] = {label: [] for label in workers}
+        for label in workers:
+            ask(label, qs[0][0], qs[0][1])  # warm up
+        for i, (q, mode, _) in enumerate(qs):
+            for label in list(workers)[:: 1 if i % 2 else -1]:
+                ms, ids = ask(label, q, mode)
+                times[label].append(ms)
+                found[label].append(ids)
+        for label in workers:
+            _print(label, kind, _summary(times[label], found[label], [wanted for _, _, wanted in qs]))
+    print(f"  load average {os.getloadavg()[0]:.1f}")
+    for proc in workers.values():
+        assert proc.stdin
+        proc.stdin.close()
+        proc.wait()
+
+
 def _measure(label: str, env: dict[str, str], samples: int, explain: int) -> None:
     code = f"""
-import json, random, statistics, time, django
+import json, time, django
 django.setup()
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from crossreg.entities.models import Entity
 from crossreg.orgs.models import User
-from benchmarks.bench_search import _explain, _list_variant, _variant
-rng = random.Random(42)
+from benchmarks.bench_search import _explain, _pick_queries, _summary
 user = User.objects.filter(role="staff").exclude(department=None).first()
 client = Client()
 client.force_login(user)
-max_id = Entity.objects.order_by("-id").values_list("id", flat=True).first()
-picked = []
-while len(picked) < {samples}:
-    e = (
-        Entity.objects.filter(id__gte=rng.randint(1, max_id))
-        .order_by("id")
-        .values("id", "uscc", "name", "trade_name", "name_region", "division_id", "entity_type")
-        .first()
-    )
-    if e and e["uscc"]:
-        picked.append(e)
-queries = {{
-    "uscc": [(e["uscc"], "uscc", e["id"]) for e in picked],
-    "exact": [(e["name"], "exact", e["id"]) for e in picked],
-    "fuzzy": [(_variant(e["name"], rng), "fuzzy", e["id"]) for e in picked],
-}}
-vrng = random.Random(43)
-queries["lists"] = [(_list_variant(e, vrng), "fuzzy", e["id"]) for e in picked]
+queries = _pick_queries({samples})
 result = {{}}
 slow = []
 for kind, qs in queries.items():
     client.get("/api/v1/entities/search", {{"q": qs[0][0], "mode": qs[0][1]}})  # warm up
-    times, found, first, top10 = [], 0, 0, 0
+    times, found = [], []
     for q, mode, wanted in qs:
         with CaptureQueriesContext(connection) as ctx:
             t0 = time.perf_counter()
             r = client.get("/api/v1/entities/search", {{"q": q, "mode": mode}})
             ms = (time.perf_counter() - t0) * 1000
         times.append(ms)
-        ids = [hit["entity"]["id"] for hit in r.json().get("results", [])] if r.status_code == 200 else []
-        found += wanted in ids
-        first += ids[:1] == [wanted]
-        top10 += wanted in ids[:10]
+        found.append([hit["entity"]["id"] for hit in r.json().get("results", [])] if r.status_code == 200 else [])
         if kind in ("fuzzy", "lists"):
             slow.append((ms, q, [c["sql"] for c in ctx.captured_queries]))
-    times.sort()
-    result[kind] = (statistics.median(times), times[int(0.95 * (len(times) - 1))], first, top10, found, len(qs))
+    result[kind] = _summary(times, found, [wanted for _, _, wanted in qs])
 slow.sort(key=lambda t: -t[0])
 plans = [(ms, q, _explain(sqls)) for ms, q, sqls in slow[:{explain}]]
 print(json.dumps({{"result": result, "plans": plans}}))
@@ -143,11 +232,8 @@ print(json.dumps({{"result": result, "plans": plans}}))
     import json
 
     data = json.loads(out.stdout.strip().splitlines()[-1])
-    for kind, (median, p95, first, top10, found, total) in data["result"].items():
-        print(
-            f"  {label:10s} {kind:6s} search: median {median:7.1f} ms   p95 {p95:7.1f} ms   "
-            f"intended entity first {first}/{total}, in top 10 {top10}/{total}, in top 20 {found}/{total}"
-        )
+    for kind, summary in data["result"].items():
+        _print(label, kind, summary)
     for ms, q, plan in data["plans"]:
         print(f"\n  {label} fuzzy {q!r}: {ms:.1f} ms\n{plan}")
 
@@ -182,6 +268,12 @@ def main(argv: list[str]) -> None:
         metavar="K",
         help="print EXPLAIN ANALYZE of the K slowest fuzzy searches",
     )
+    parser.add_argument(
+        "--paired",
+        metavar="CHECKOUT",
+        help="also time another checkout of crossreg (an older commit, from git archive) on the same "
+        "PostgreSQL database, query by query in turn with this one",
+    )
     args = parser.parse_args(argv)
 
     base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CROSSREG_VAR_DIR"}}
@@ -210,6 +302,12 @@ def main(argv: list[str]) -> None:
             _crossreg(env, "seed", "--seed", "7", "--entities", str(args.entities), "--reset")
             print(f"  {label}: seeded {args.entities:,} entities in {time.perf_counter() - t0:.0f} s")
         _measure(label, env, args.samples, args.explain)
+        if args.paired and label == "postgresql":
+            code = (
+                "import django; django.setup(); from benchmarks.bench_search import _paired; "
+                f"_paired({args.paired!r}, {args.samples})"
+            )
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
 
 
 if __name__ == "__main__":
