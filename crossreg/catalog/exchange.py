@@ -309,13 +309,33 @@ def _split(text: str) -> list[str]:
 # --- turning rows into validated content ------------------------------------------------------
 
 
+def _pydantic_message(error: Any) -> str:
+    """A pydantic error in the UI language (pydantic's own text is English only), for the usual kinds;
+    the problem's ``code`` stays pydantic's error type."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind in ("string_too_short", "missing"):
+        return _("必填")
+    if kind == "literal_error":
+        return _("“%(value)s”不是允许的值（%(allowed)s）") % {
+            "value": error.get("input", ""),
+            "allowed": str(ctx.get("expected", "")).replace("'", ""),
+        }
+    if kind == "string_too_long":
+        return _("不能超过 %(max)s 个字符") % {"max": ctx.get("max_length", "")}
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return _("超出允许的范围") + f" ({error['msg']})"
+    if kind in ("decimal_parsing", "int_parsing", "float_parsing", "decimal_type"):
+        return _("不是数字")
+    return str(error["msg"])
+
+
 def _pydantic_problems(exc: ValidationError, row: int, problems: ProblemList, prefix: str = "") -> None:
     for e in exc.errors():
         loc = [str(x) for x in e["loc"]]
         fld = prefix + ".".join(loc)
         if loc and loc[0] == "check_points":
             fld = "cp_" + loc[-1] if len(loc) >= 3 else "check_points"
-        msg = _("必填") if e["type"] in ("string_too_short", "missing") else e["msg"]
+        msg = _pydantic_message(e)
         problems.add(msg, field=fld, code=e["type"], row=row)
 
 
@@ -373,7 +393,7 @@ def _item_content(rows: list[tuple[int, dict[str, str]]], problems: ProblemList)
         except ValidationError as exc:
             for e in exc.errors():
                 fld = "cp_" + str(e["loc"][0]) if e["loc"] else "check_points"
-                msg = _("必填") if e["type"] in ("string_too_short", "missing") else e["msg"]
+                msg = _pydantic_message(e)
                 problems.add(msg, field=fld, code=e["type"], row=n)
     data["check_points"] = points
     try:
@@ -384,7 +404,7 @@ def _item_content(rows: list[tuple[int, dict[str, str]]], problems: ProblemList)
             loc = [str(x) for x in e["loc"]]
             if loc and loc[0] == "check_points":
                 continue
-            msg = _("必填") if e["type"] in ("string_too_short", "missing") else e["msg"]
+            msg = _pydantic_message(e)
             problems.add(msg, field=loc[0] if loc else None, code=e["type"], row=first_row)
         if len(problems.problems) == before:
             problems.add(_("内容无效"), row=first_row)

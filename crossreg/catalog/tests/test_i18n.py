@@ -176,3 +176,16 @@ def test_a_department_system_chooses_english_with_the_language_cookie(settings: 
     assert zh.status_code == en.status_code == 403
     assert _detail(zh) == [{"message": "抽查接口需要以个人身份登录", "code": "forbidden"}]
     assert _detail(en) == [{"message": "The sampling API needs a signed-in user", "code": "forbidden"}]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_bad_choice_in_a_row_is_named_in_the_ui_language(language: str) -> None:
+    make_world()
+    data = items_csv([item_row("JG-A-001", 1, methods="双随机;抽签")])
+    with translation.override(language), pytest.raises(Invalid) as exc:
+        catalog_import(data=data, filename="items.csv", actor="system:test", dry_run=True)
+    (p,) = exc.value.problems
+    assert (p.field, p.code, p.row) == ("methods", "literal_error", 2)
+    expected = "“抽签”不是允许的值" if language == "zh-hans" else "“抽签” is not an allowed value"
+    assert p.message.startswith(expected) and "random" in p.message
