@@ -26,8 +26,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -227,6 +229,10 @@ DUCKDB_MEMORY_LIMIT = "3GB"
 def _db() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    # Spill to the system's temporary directory, not to ./.tmp (DuckDB's default).
+    spill = Path(tempfile.gettempdir()) / "crossreg-duckdb"
+    spill.mkdir(exist_ok=True)
+    con.execute(f"SET temp_directory = '{spill}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
     return con
@@ -402,15 +408,53 @@ def _filter_edges(pred: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _slim(model: dict[str, Any]) -> dict[str, Any]:
+    """Settings for scoring only: the output keeps ids, weights and the hard rules' columns, not
+    every comparison's values, levels and weights (at millions of pairs those are gigabytes)."""
+    keep = sorted({*model.get("additional_columns_to_retain", []), "branch_key", "county"})
+    return {
+        **model,
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+        "additional_columns_to_retain": keep,
+    }
+
+
 def predict(
     nodes: pl.DataFrame, model: dict[str, Any], *, threshold: float, band_below: float = 1.0
 ) -> Predictions:
     """Score the candidate pairs of ``nodes`` among themselves; pairs at or above ``threshold``
-    that pass the hard rules (:func:`_filter_edges`)."""
-    linker = _linker(nodes, with_current_blocking(model))
-    linker.table_management.compute_tf_table("trade_name")
+    that pass the hard rules (:func:`_filter_edges`).
+
+    Two passes: every pair is scored with narrow output; the pairs below ``band_below`` (the
+    review band, a few thousand) are scored again with every column, for the evidence shown to
+    the reviewer, among their own nodes only and with the trade-name frequencies of all nodes, so
+    that their scores are the same."""
+    model = with_current_blocking(model)
+    linker = _linker(nodes, _slim(model))
+    tf = linker.table_management.compute_tf_table("trade_name").as_duckdbpyrelation().pl()
     sdf = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-    return _predictions(sdf, band_below)
+    edges = sdf.as_duckdbpyrelation().select(", ".join(EDGE_KEEP)).pl()
+    assert isinstance(edges, pl.DataFrame) and isinstance(tf, pl.DataFrame)
+    del linker, sdf
+    edges = _filter_edges(edges)
+    band_pairs = edges.filter(pl.col("match_probability") < band_below).select("rid_l", "rid_r")
+    if band_pairs.height == 0:
+        return Predictions(edges=edges, band=edges.clear())
+    ids = pl.concat([band_pairs.get_column("rid_l"), band_pairs.get_column("rid_r")]).unique()
+    sub = nodes.filter(pl.col("rid").is_in(ids.implode()))
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(_db())
+    sub_sdf = db_api.register(sub.to_arrow(), dataset_display_name="band_nodes")
+    band_linker = Linker(sub_sdf, model, log_level=logging.WARNING)
+    tf_sdf = db_api.register(tf.to_arrow(), dataset_display_name="tf_trade_name_lookup")
+    band_linker.table_management.register_term_frequency_lookup(tf_sdf, "trade_name")
+    wide = band_linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    band = wide.as_duckdbpyrelation().pl()
+    assert isinstance(band, pl.DataFrame)
+    band = _filter_edges(band).join(band_pairs, on=["rid_l", "rid_r"], how="semi")
+    return Predictions(edges=edges, band=band)
 
 
 def predict_between(

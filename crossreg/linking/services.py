@@ -130,7 +130,6 @@ def _registry_cache_path(gz: list[tuple[str, str]]) -> Path:
     where = f"{connection.vendor}|{db.get('HOST')}|{db.get('PORT')}|{db.get('NAME')}"
     basis = hashlib.sha1(f"{REGISTRY_CACHE_VERSION}|{where}|{gz!r}".encode())
     basis.update(Path(std.__file__).read_bytes())
-    basis.update(Path(engine.__file__).read_bytes())
     return _var_dir() / f"registry-nodes-{basis.hexdigest()[:16]}.parquet"
 
 
@@ -1315,8 +1314,12 @@ def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
     gz = division_gazetteer()
     registry = registry_nodes(gz)
     records_raw = record_nodes()
-    records = _as_nodes(records_raw, anchored=False)
-    nodes = pl.concat([registry, records], how="vertical_relaxed")
+    nodes = pl.concat([registry, _as_nodes(records_raw, anchored=False)], how="vertical_relaxed")
+    # Keep only what the later steps read: at a million entities each full copy of the records
+    # is gigabytes.
+    record_ids = records_raw.get_column("rid")
+    records_raw = records_raw.select("rid", "entity_id", "uscc", "name_norm", "branch")
+    registry = registry.select("anchor", "uscc", "name_norm", "branch")
     t_load = time.perf_counter()
     model = link_model_train(actor=actor, nodes=nodes) if retrain else _ensure_model(actor, nodes)
     t_train = time.perf_counter()
@@ -1336,7 +1339,7 @@ def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
         forbidden=forbidden,
     )
     t_cluster = time.perf_counter()
-    clusters, anchors = _cluster_frames(nodes, result, records.get_column("rid"))
+    clusters, anchors = _cluster_frames(nodes, result, record_ids)
     counts, links = _apply_links(
         clusters=clusters,
         anchors=anchors,
