@@ -211,5 +211,7 @@ def entity_360_context(*, user: User, entity: Entity) -> dict[str, Any]:
         "parents": parents,
         "children": children,
         "source_only": bool(state and state.source_only),
-        "can_split": can_review(user) and len(current) > 1,
+        # A registry entity may lose even its only record (it moves to a new source-only entity);
+        # a source-only entity needs a record that stays.
+        "can_split": can_review(user) and len(current) > (1 if state and state.source_only else 0),
     }

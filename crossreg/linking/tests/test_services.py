@@ -295,6 +295,22 @@ def test_department_staff_see_only_their_own_records(city: dict[str, Any]) -> No
         )
 
 
+def test_a_single_wrongly_linked_record_can_be_split_from_a_registry_entity(city: dict[str, Any]) -> None:
+    from crossreg.linking.selectors import entity_360_context
+
+    e = city["entities"]
+    _import(city, "scjg", _scjg(city, [1]))
+    ctx = entity_360_context(user=city["reviewer"], entity=e[1])
+    assert len(ctx["current_records"]) == 1 and ctx["can_split"]
+    assert not entity_360_context(user=city["staff"], entity=e[1])["can_split"]
+    record = ctx["current_records"][0]
+    new = services.entity_split(actor=city["reviewer"], entity=e[1], record_ids=[record.pk])
+    alone = entity_360_context(user=city["reviewer"], entity=new)
+    assert alone["source_only"] and not alone["can_split"]
+    with pytest.raises(Invalid):
+        services.entity_split(actor=city["reviewer"], entity=new, record_ids=[record.pk])
+
+
 def test_golden_record_shows_provenance_and_conflicts(city: dict[str, Any]) -> None:
     from crossreg.linking.selectors import entity_360_context
 
