@@ -22,6 +22,32 @@ def default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Reload the data migrations' reference data after a transactional test has flushed it.
+
+    A transactional test (``transaction=True``, ``transactional_db``, ``live_server``) ends with a
+    flush that empties every table, including ``Industry``, which a data migration loads. pytest-django
+    runs such tests last, as Django does, but ``--dist loadfile`` sends whole files to a worker, so a
+    later file's tests can run after the flush and find no industries. This runs after every fixture
+    of the test has been torn down, i.e. after the flush.
+    """
+    yield
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+    if not (transactional or "transactional_db" in fixtures or "live_server" in fixtures):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from crossreg.entities.data.industries import load_industries
+    from crossreg.entities.models import Industry
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if not Industry.objects.exists():
+            load_industries(Industry)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Debian chromium for the whole run (see crossreg/testing/browser.py)."""
