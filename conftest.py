@@ -33,6 +33,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     of the test has been torn down, i.e. after the flush.
     """
     yield
+    if nextitem is None:  # the last test: the test database is already gone, and nothing follows
+        return
     marker = item.get_closest_marker("django_db")
     fixtures = getattr(item, "fixturenames", ())
     transactional = bool(marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
