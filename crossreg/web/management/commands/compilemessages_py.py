@@ -1,4 +1,4 @@
-"""``crossreg compilemessages_py``: compile every .po under crossreg/locale to .mo, in pure Python.
+"""``crossreg compilemessages_py``: compile every .po (crossreg/locale and crossreg/<app>/locale) to .mo.
 
 Django's ``compilemessages`` needs GNU gettext's ``msgfmt``, which a fresh machine lacks; polib
 writes the same binary catalogue. Fuzzy entries are left out, as msgfmt does. ``--check`` compiles
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import polib
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -44,7 +45,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        po_files = sorted(p for root in settings.LOCALE_PATHS for p in Path(root).rglob("*.po"))
+        # The project's catalogue, and each app's own (crossreg/<app>/locale), which Django also reads.
+        roots = [Path(r) for r in settings.LOCALE_PATHS] + [
+            Path(app.path) / "locale"
+            for app in apps.get_app_configs()
+            if app.name.startswith("crossreg.") and (Path(app.path) / "locale").is_dir()
+        ]
+        po_files = sorted({p for root in roots for p in root.rglob("*.po")})
         if not po_files:
             raise CommandError(f"no .po files under {', '.join(map(str, settings.LOCALE_PATHS))}")
         stale = []
