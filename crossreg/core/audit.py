@@ -28,13 +28,24 @@ def audit_record(
     subject_id: str | int,
     payload: Mapping[str, Any] | None = None,
     evidence: Sequence[str] = (),
+    refs: Sequence[tuple[str, str | int]] = (),
 ) -> Entry:
     """Append one entry recording that ``actor`` did ``action`` to the subject.
 
     ``actor`` is a user, or a string naming a system actor (``"system:seed"``); ``evidence`` is a
     list of SHA-256 hex digests of evidence files (the files stay in storage). Must be called
     inside the transaction of the action it records.
+
+    ``refs`` names the *other* subjects the action is about — above all the market entity
+    (``refs=[("entity", entity.pk)]``) — so that their timelines show the entry too (an entity's
+    record holds every task, case, credit event and clue about it). They are written into the
+    signed entry as ``payload["refs"]``, so a bundle proves what the entry was about.
     """
+    if refs:
+        payload = {
+            **dict(payload or {}),
+            "refs": [{"type": str(t), "id": str(i)} for t, i in refs],
+        }
     from crossreg.ledger.services import ledger_append
 
     return ledger_append(
