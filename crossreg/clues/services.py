@@ -523,7 +523,10 @@ def _items_for(department_codes: Sequence[str], domain_codes: Sequence[str]) -> 
 
 
 def _bundle_escalate_if_due(bundle: ClueBundle, actor: Actor) -> None:
-    if bundle.task_code or bundle.handling in (ClueBundle.Handling.CLOSED, ClueBundle.Handling.CASE):
+    if bundle.task_code:
+        _task_departments_sync(bundle, actor)
+        return
+    if bundle.handling in (ClueBundle.Handling.CLOSED, ClueBundle.Handling.CASE):
         return
     if bundle.score < conf.task_score():
         return
@@ -533,21 +536,50 @@ def _bundle_escalate_if_due(bundle: ClueBundle, actor: Actor) -> None:
         _bundle_record(bundle, actor, "task_pending", note=str(exc))
 
 
+def _task_attach(bundle: ClueBundle, task: Any, actor: Actor) -> None:
+    """Attach the bundle (a further source, its departments and items) to an open task."""
+    from crossreg.inspections import services as inspections
+
+    attach = getattr(inspections, "task_attach", None)
+    if attach is None:
+        raise Conflict(_("检查任务服务尚未提供(inspections.task_attach)"), field="task")
+    departments = list(bundle.departments.order_by("code"))
+    attach(
+        actor=actor,
+        task=task,
+        trigger="clue",
+        source_ref=f"clue_bundle:{bundle.key}",
+        departments=departments,
+        items=_items_for([d.code for d in departments], bundle.domains),
+    )
+
+
+def _task_departments_sync(bundle: ClueBundle, actor: Actor) -> None:
+    """A clue that joined after the task was made brings its department into the same task."""
+    from crossreg.inspections.models import InspectionTask
+
+    task = InspectionTask.objects.filter(code=bundle.task_code).first()
+    if task is None or task.status not in OPEN_TASK_STATES:
+        return
+    have = set(task.departments.values_list("department_id", flat=True))
+    want = set(bundle.departments.values_list("code", flat=True))
+    if want <= have:
+        return
+    try:
+        _task_attach(bundle, task, actor)
+    except Conflict as exc:
+        _bundle_record(bundle, actor, "task_pending", note=str(exc))
+        return
+    _bundle_record(bundle, actor, "task_attached", data={"task": task.code, "added": sorted(want - have)})
+
+
 def _bundle_to_task(bundle: ClueBundle, actor: Actor, *, reason: str, force: bool = False) -> str:
     """Create (or join) the entity's one joint inspection task for this bundle; its code."""
     from crossreg.inspections import services as inspections
 
     open_task = _open_task(bundle.entity_id)
     if open_task is not None:
-        attach = getattr(inspections, "task_attach", None)
-        if attach is not None:
-            attach(
-                actor=actor,
-                task=open_task,
-                trigger="clue",
-                source_ref=f"clue_bundle:{bundle.key}",
-                departments=list(bundle.departments.all()),
-            )
+        _task_attach(bundle, open_task, actor)
         bundle.task_code = open_task.code
         bundle.save(update_fields=["task_code"])
         _bundle_record(bundle, actor, "task_attached", data={"task": open_task.code, "reason": reason})

@@ -15,4 +15,6 @@ def fake_tasks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]
     factories.CALLS.clear()
     if not hasattr(inspections, "task_create"):
         monkeypatch.setattr(inspections, "task_create", factories.fake_task_create, raising=False)
+    if not hasattr(inspections, "task_attach"):
+        monkeypatch.setattr(inspections, "task_attach", factories.fake_task_attach, raising=False)
     yield factories.CALLS

@@ -94,7 +94,23 @@ def fake_task_create(**kw: Any) -> Any:
     return task
 
 
+def fake_task_attach(
+    *, actor: Any, task: Any, trigger: str, source_ref: str, departments: list[Any], items: list[Any]
+) -> Any:
+    """Stands in for the promised inspections task_attach: a further source joins an open task."""
+    from crossreg.inspections.models import TaskDepartment
+
+    for d in departments:
+        TaskDepartment.objects.get_or_create(task=task, department=d, defaults={"role": "participant"})
+    if task.departments.count() > 1 and not task.joint:
+        task.joint = True
+        task.save(update_fields=["joint"])
+    ATTACHES.append({"task": task.code, "source_ref": source_ref})
+    return task
+
+
 CALLS: list[dict[str, Any]] = []
+ATTACHES: list[dict[str, Any]] = []
 
 
 def now_local() -> dt.datetime:
