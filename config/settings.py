@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crossreg.linking",
     "crossreg.sampling",
     "crossreg.inspections",
+    "crossreg.outbox",
 ]
 
 MIDDLEWARE = [
