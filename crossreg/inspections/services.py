@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound
+from crossreg.core.text import text_clean
 from crossreg.entities.models import Entity
 from crossreg.inspections import workflow
 from crossreg.inspections.models import (
@@ -63,6 +64,7 @@ def _officer_row(task: InspectionTask, actor: Actor) -> TaskOfficer:
 def task_transition(*, task: InspectionTask, transition: str, actor: Actor, note: str = "") -> InspectionTask:
     """Move the task along the workflow table; guards: complete needs every point marked and the
     location; submit needs the confirmations (Art. 42: two officers)."""
+    note = text_clean(note, field="note", multiline=True)
     task = _lock(task)
     roles = workflow.task_roles(task, actor)
     to = workflow.target(task.status, transition, roles)
@@ -144,6 +146,7 @@ def task_transition(*, task: InspectionTask, transition: str, actor: Actor, note
 def task_point_mark(
     *, task: InspectionTask, point_id: int, result: str, note: str = "", actor: Actor
 ) -> TaskPoint:
+    note = text_clean(note, field="note", multiline=True)
     task = _lock(task)
     _officer_row(task, actor)
     if task.status not in workflow.WORKING_STATES:
@@ -264,6 +267,7 @@ def officer_relation_declare(
         raise Forbidden("you may not declare relations for this officer", code="forbidden")
     if kind not in OfficerRelation.Kind.values:
         raise Invalid(f"unknown relation {kind!r}", field="kind")
+    note = text_clean(note, field="note", multiline=True)
     rel, _ = OfficerRelation.objects.update_or_create(
         officer=officer, entity=entity, defaults={"kind": kind, "note": note}
     )
