@@ -9,6 +9,7 @@ import polars as pl
 from django.db import transaction
 
 from crossreg.core.audit import audit_record
+from crossreg.core.errors import Invalid
 from crossreg.linking import bulk, engine
 from crossreg.linking.models import (
     ReviewPair,
@@ -251,8 +252,14 @@ class RelinkResult:
 
 
 @transaction.atomic
-def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
-    """Relink every current record of every department against the registry (full run)."""
+def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "duckdb") -> RelinkResult:
+    """Relink every current record of every department against the registry (full run).
+
+    ``engine_name`` chooses the backend that scores the candidate pairs: ``duckdb`` (this machine)
+    or ``spark`` (``crossreg.linking.spark``: the same model on a Spark master from settings). The
+    standardisation before it and the clustering and write-back after it are the same."""
+    if engine_name not in ("duckdb", "spark"):
+        raise Invalid(f"unknown linking engine {engine_name!r}: duckdb or spark", field="engine")
     t0 = time.perf_counter()
     gz = division_gazetteer()
     registry = registry_nodes(gz)
@@ -268,9 +275,16 @@ def linking_relink(*, actor: Actor, retrain: bool = False) -> RelinkResult:
     t_train = time.perf_counter()
     forced, forbidden, _decided = _decisions()
     det = engine.deterministic_edges(nodes)
-    pred = engine.predict(
-        nodes, model.settings_json, threshold=model.threshold_review, band_below=model.threshold_match
-    )
+    if engine_name == "spark":
+        from crossreg.linking import spark
+
+        pred = spark.predict(
+            nodes, model.settings_json, threshold=model.threshold_review, band_below=model.threshold_match
+        )
+    else:
+        pred = engine.predict(
+            nodes, model.settings_json, threshold=model.threshold_review, band_below=model.threshold_match
+        )
     edges = pred.edges
     t_predict = time.perf_counter()
     result = engine.cluster(
