@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "crossreg.sampling",
     "crossreg.inspections",
     "crossreg.outbox",
+    "crossreg.cases",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("base/", include("crossreg.linking.urls")),
     path("sampling/", include("crossreg.sampling.urls")),
     path("inspections/", include("crossreg.inspections.urls")),
+    path("cases/", include("crossreg.cases.urls")),
     path("", include("crossreg.web.urls")),
 ]
