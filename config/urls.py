@@ -8,11 +8,13 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/", include("crossreg.ledger.urls")),
+    path("jobs/", include("crossreg.jobs.urls")),
     path("catalog/", include("crossreg.catalog.urls")),
     path("notices/", include("crossreg.notices.urls")),
     path("base/", include("crossreg.linking.urls")),
     path("sampling/", include("crossreg.sampling.urls")),
     path("inspections/", include("crossreg.inspections.urls")),
+    path("cases/", include("crossreg.cases.urls")),
     path("clues/", include("crossreg.clues.urls")),
     path("", include("crossreg.web.urls")),
 ]
