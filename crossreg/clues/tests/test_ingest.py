@@ -22,7 +22,7 @@ def minute(i: int, cod: float, flag: str = "N", mn: str = MN) -> str:
     )
 
 
-def test_sustained_exceedance_raises_one_clue_explained_by_its_readings(fake_tasks: list) -> None:
+def test_sustained_exceedance_raises_one_clue_explained_by_its_readings() -> None:
     clue_city()
     packets = (
         [minute(i, 40) for i in range(10)] + [minute(i, 80 + i) for i in range(10, 45)] + [minute(45, 30)]
@@ -40,7 +40,7 @@ def test_sustained_exceedance_raises_one_clue_explained_by_its_readings(fake_tas
     assert ClueBundle.objects.get().status == "closed"
 
 
-def test_short_or_flagged_exceedance_raises_nothing(fake_tasks: list) -> None:
+def test_short_or_flagged_exceedance_raises_nothing() -> None:
     clue_city()
     short = [minute(i, 90) for i in range(20)]  # 19 minutes < 30
     flagged = [minute(i, 90, "M") for i in range(30, 80)]  # maintenance: kept, never triggers
@@ -57,7 +57,7 @@ def test_outage_gap_breaks_the_run() -> None:
     assert len(runs_over(pts, limit=50, minutes=30, gap_minutes=30)) == 1
 
 
-def test_bad_input_is_stored_rejected_with_reason(fake_tasks: list) -> None:
+def test_bad_input_is_stored_rejected_with_reason() -> None:
     city = clue_city()
     good = minute(1, 10)
     bad_crc = good.replace("w01018-Avg=10", "w01018-Avg=11")
@@ -81,7 +81,7 @@ def test_bad_input_is_stored_rejected_with_reason(fake_tasks: list) -> None:
     assert Clue.objects.count() == 0
 
 
-def test_redelivery_stores_nothing_twice(fake_tasks: list) -> None:
+def test_redelivery_stores_nothing_twice() -> None:
     clue_city()
     packets = [minute(i, 90) for i in range(40)]
     readings_ingest(packets=packets, now=NOW)
@@ -90,7 +90,7 @@ def test_redelivery_stores_nothing_twice(fake_tasks: list) -> None:
     assert Reading.objects.count() == 40 and Clue.objects.count() == 1
 
 
-def test_http_push_with_device_token(client, fake_tasks: list) -> None:
+def test_http_push_with_device_token(client) -> None:
     from crossreg.clues.tests.factories import TOKEN
 
     clue_city()

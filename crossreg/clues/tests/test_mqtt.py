@@ -48,7 +48,7 @@ def _drain(lst: Listener, want: int, timeout: float = 60) -> None:
 
 
 @needs_broker
-def test_simulator_over_mqtt_to_one_joint_task(fake_tasks: list) -> None:
+def test_simulator_over_mqtt_to_one_joint_task() -> None:
     city = clue_city()
     prefix = f"test-{uuid.uuid4().hex}"
     lst = Listener(
@@ -92,6 +92,10 @@ def test_simulator_over_mqtt_to_one_joint_task(fake_tasks: list) -> None:
     assert task.entity_id == city["factory"].pk
     assert sorted(task.departments.values_list("department_id", flat=True)) == ["eeb", "smr"]
     assert bundle.task_code == task.code
+    assert task.trigger == "clue" and task.joint
+    # officers drawn by sampling's solver: two of the lead department, one of the other
+    crew = sorted(task.officers.values_list("department_id", flat=True))
+    assert sorted(set(crew)) == ["eeb", "smr"] and len(crew) == 3
 
 
 @pytest.fixture
@@ -138,9 +142,7 @@ def private_broker() -> Iterator[tuple[int, callable]]:
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def test_broker_restart_loses_no_acknowledged_message(
-    private_broker: tuple[int, callable], fake_tasks: list
-) -> None:
+def test_broker_restart_loses_no_acknowledged_message(private_broker: tuple[int, callable]) -> None:
     port, restart = private_broker
     clue_city()
     client_id = f"crossreg-restart-{uuid.uuid4().hex[:8]}"

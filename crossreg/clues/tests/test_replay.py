@@ -116,7 +116,7 @@ def _isolated(order: list[Any], batch: int) -> tuple[Any, ...]:
     twice=st.booleans(),
 )
 def test_replay_in_any_order_gives_the_same_bundles_and_one_task(
-    fake_tasks: list, order: list[Any], batch: int, twice: bool
+    order: list[Any], batch: int, twice: bool
 ) -> None:
     expected = EXPECTED or _isolated([*STREAM, COMPLAINT], 1000)
     if not EXPECTED:

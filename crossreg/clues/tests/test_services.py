@@ -18,7 +18,7 @@ def _t(h: int, m: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime(2026, 3, 10, h, m))
 
 
-def test_clue_raise_is_idempotent_and_bundles(fake_tasks: list) -> None:
+def test_clue_raise_is_idempotent_and_bundles() -> None:
     city = clue_city()
     kw = dict(
         actor="system:test",
@@ -42,7 +42,7 @@ def test_clue_raise_is_idempotent_and_bundles(fake_tasks: list) -> None:
     assert InspectionTask.objects.count() == 0  # score 2 < 4
 
 
-def test_second_clue_crosses_threshold_one_joint_task(fake_tasks: list) -> None:
+def test_second_clue_crosses_threshold_one_joint_task() -> None:
     city = clue_city()
     base = dict(
         actor="system:test",
@@ -106,7 +106,7 @@ def test_bad_input_names_the_field() -> None:
     assert exc.value.problems[0].field == "observed_to"
 
 
-def test_unresolved_entity_waits_then_joins(fake_tasks: list) -> None:
+def test_unresolved_entity_waits_then_joins() -> None:
     city = clue_city()
     c = services.clue_raise(
         actor="system:test",
