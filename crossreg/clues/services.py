@@ -233,7 +233,66 @@ def clue_raise(
     )
     if entity is not None:
         _bundle_join(clue, actor)
+        if source != Source.RULE:
+            _derived_rules(clue, actor)
     return clue
+
+
+def _derived_rules(clue: Clue, actor: Actor) -> None:
+    """Repeat and combination rules over an entity's clues in the clue's window (fixed windows, so
+    the same clues fire the same derived clue in any order). A derived clue's source is ``rule``
+    and it names the clues that fired it."""
+    rules = list(
+        RuleVersion.objects.filter(
+            status=RuleVersion.Status.PUBLISHED,
+            kind__in=[RuleVersion.Kind.REPEAT, RuleVersion.Kind.COMBINATION],
+        ).select_related("domain")
+    )
+    if not rules or clue.entity_id is None:
+        return
+    w_start, w_end = conf.window_of(_local_date(clue.observed_from))
+    lo = timezone.make_aware(dt.datetime.combine(w_start, dt.time.min))
+    hi = timezone.make_aware(dt.datetime.combine(w_end, dt.time.max))
+    peers = list(
+        Clue.objects.filter(entity_id=clue.entity_id, observed_from__range=(lo, hi))
+        .exclude(source=Source.RULE)
+        .select_related("rule")
+        .order_by("observed_from", "source", "source_ref")
+    )
+    for rule in rules:
+        p = rule.params
+        if rule.kind == RuleVersion.Kind.REPEAT:
+            hits = [
+                c
+                for c in peers
+                if (not p.get("source") or c.source == p["source"])
+                and (not p.get("risk_type") or c.risk_type == p["risk_type"])
+            ]
+            fired = len(hits) >= int(p["count"])
+        else:
+            codes = set(p["all_of"])
+            hits = [c for c in peers if c.rule is not None and c.rule.code in codes]
+            fired = {c.rule.code for c in hits if c.rule} >= codes
+        if not fired:
+            continue
+        clue_raise(
+            actor=actor,
+            source=Source.RULE,
+            source_ref=f"{rule.code}/v{rule.version}:{clue.entity_id}:{w_start.isoformat()}",
+            entity=clue.entity,
+            domain=rule.domain,
+            risk_type=rule.risk_type,
+            severity=rule.severity,
+            observed_from=min(c.observed_from for c in hits),
+            observed_to=max(c.observed_to for c in hits),
+            summary=f"{rule.name}({len(hits)} 条线索)",
+            rule=rule,
+            explanation={
+                "rule": f"{rule.code}/v{rule.version}",
+                "clues": [f"{c.source}:{c.source_ref}" for c in hits][:200],
+                "readings": [],
+            },
+        )
 
 
 def _clean_text(value: str, field: str) -> str:
