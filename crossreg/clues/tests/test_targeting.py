@@ -35,3 +35,34 @@ def test_report_compares_same_domains_only() -> None:
     assert r["total"]["days_median"] == pytest.approx(4.5)
     svg = chart_svg(r)
     assert svg.startswith("<svg") and "environment" in svg and "<script" not in svg
+
+
+def test_batch_correlation_matches_the_online_rule() -> None:
+    import datetime as dt
+
+    import polars as pl
+
+    from crossreg.clues.correlate import correlate_frame
+
+    t = dt.datetime(2026, 3, 10, 9)
+    df = pl.DataFrame(
+        {
+            "entity_id": [1, 1, 1, 2, 2],
+            "risk_type": ["p", "p", "q", "p", "p"],
+            "observed_from": [t, t + dt.timedelta(days=1), t, t, t + dt.timedelta(days=40)],
+            "severity": ["medium", "medium", "high", "low", "critical"],
+            "source": ["iot", "complaint", "iot", "iot", "iot"],
+        }
+    )
+    bundles, tasks = correlate_frame(df, window_days=30, task_score=4)
+    b = {(r["entity_id"], r["risk_type"], r["window_start"]): r for r in bundles.to_dicts()}
+    assert len(b) == 4
+    e1p = next(v for k, v in b.items() if k[:2] == (1, "p"))
+    assert (e1p["score"], e1p["clue_count"], e1p["severity"], e1p["sources"]) == (
+        4,
+        2,
+        "medium",
+        ["complaint", "iot"],
+    )
+    assert tasks["entity_id"].to_list() == [1, 2]  # one task per entity, whatever its bundles
+    assert tasks.filter(pl.col("entity_id") == 1)["bundles"].item() == 2
