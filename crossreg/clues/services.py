@@ -761,7 +761,7 @@ def _bundle_to_task(bundle: ClueBundle, actor: Actor, *, reason: str, force: boo
     )
     bundle.task_code = task.code
     bundle.task_deferred = False
-    if bundle.handling == ClueBundle.Handling.NEW:
+    if bundle.handling == ClueBundle.Handling.NEW and not force:  # an escalation moves it itself
         bundle.handling = ClueBundle.Handling.TASK
     bundle.save(update_fields=["task_code", "task_deferred", "handling"])
     _bundle_record(bundle, actor, "task_created", data={"task": task.code, "reason": reason})
