@@ -26,6 +26,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "linking": (["--entities", "1000000"], ["--entities", "20000"]),
     "sampling": (["--entities", "1000000"], ["--entities", "100000"]),
+    "clues": (
+        ["--readings", "200000", "--devices", "500", "--clues", "1000000", "--entities", "1000000"],
+        ["--readings", "20000", "--devices", "100", "--triggers", "10", "--clues", "100000", "--entities", "100000"],
+    ),
 }
 
 
