@@ -328,8 +328,14 @@ def verify_bundle(path: str, key: str | None, out: Any) -> int:
             problems = []
             if body.get("seq") != seq:
                 problems.append(f"its seq is {body.get('seq')!r}, the bundle says {seq}")
-            if body.get("subject") != {"type": subject_type, "id": subject_id}:
-                problems.append(f"its subject is {body.get('subject')!r}, not the bundle's subject")
+            about = {"type": subject_type, "id": subject_id}
+            payload = body.get("payload")
+            refs = payload.get("refs") if isinstance(payload, dict) else None
+            if body.get("subject") != about and not (isinstance(refs, list) and about in refs):
+                problems.append(
+                    f"its subject is {body.get('subject')!r}, not the bundle's subject, and it does "
+                    "not name the bundle's subject in payload.refs"
+                )
             if seq in seen:
                 problems.append("listed twice")
             if problems:
