@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "crossreg.inspections",
     "crossreg.outbox",
     "crossreg.cases",
+    "crossreg.credit",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,6 @@ urlpatterns = [
     path("sampling/", include("crossreg.sampling.urls")),
     path("inspections/", include("crossreg.inspections.urls")),
     path("cases/", include("crossreg.cases.urls")),
+    path("credit/", include("crossreg.credit.urls")),
     path("", include("crossreg.web.urls")),
 ]
