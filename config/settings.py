@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "crossreg.outbox",
     "crossreg.cases",
     "crossreg.credit",
+    "crossreg.clues",
 ]
 
 MIDDLEWARE = [

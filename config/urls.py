@@ -16,5 +16,6 @@ urlpatterns = [
     path("inspections/", include("crossreg.inspections.urls")),
     path("cases/", include("crossreg.cases.urls")),
     path("credit/", include("crossreg.credit.urls")),
+    path("clues/", include("crossreg.clues.urls")),
     path("", include("crossreg.web.urls")),
 ]
