@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "crossreg.linking",
     "crossreg.sampling",
     "crossreg.inspections",
+    "crossreg.complaints",
 ]
 
 MIDDLEWARE = [
