@@ -837,7 +837,7 @@ def reward_amount(
     amount = max(computed, Decimal(g["minimum"]))
     cap = Decimal(rule["cap"])
     capped = amount > cap
-    return computed, min(amount, cap), capped
+    return computed, min(amount, cap).quantize(Decimal("0.01")), capped
 
 
 def _find_reported(source: dict[str, Any]) -> Submission | None:
