@@ -12,6 +12,17 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files; their size, type and count are checked by the service (naming each file)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self, data: object, initial: object = None) -> object:
+        return list(data) if isinstance(data, list | tuple) else ([data] if data else [])
+
+
 class PublicForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("您要"), choices=Kind.choices, initial=Kind.REPORT, widget=forms.RadioSelect
@@ -23,9 +34,7 @@ class PublicForm(forms.Form):
     anonymous = forms.BooleanField(label=_("匿名举报（不留姓名和电话；投诉不能匿名）"), required=False)
     contact_name = forms.CharField(label=_("您的姓名"), required=False, max_length=32)
     contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=20)
-    attachments = forms.FileField(
-        label=_("附件（照片、PDF，选填）"), required=False, widget=MultipleFileInput
-    )
+    attachments = MultipleFileField(label=_("附件（照片、PDF，选填）"), required=False)
     challenge_answer = forms.CharField(label=_("验证题"), max_length=4)
     challenge_token = forms.CharField(widget=forms.HiddenInput)
 
@@ -46,4 +55,4 @@ class DeskForm(forms.Form):
     anonymous = forms.BooleanField(label=_("匿名"), required=False)
     contact_name = forms.CharField(label=_("姓名"), required=False, max_length=32)
     contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=20)
-    attachments = forms.FileField(label=_("附件"), required=False, widget=MultipleFileInput)
+    attachments = MultipleFileField(label=_("附件"), required=False)

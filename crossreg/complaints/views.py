@@ -106,6 +106,9 @@ def public_submit(request: HttpRequest) -> HttpResponse:
                 return redirect("complaints:track_code", code=result.submission.receipt_code)
         else:
             status = 400
+            for name, errs in form.errors.items():
+                for e in errs:
+                    messages.error(request, f"{name}: {e}")
     challenge = public.challenge_issue()
     data = form.data.copy() if form.is_bound else None
     if data is not None:
