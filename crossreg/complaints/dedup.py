@@ -14,6 +14,7 @@ import logging
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -52,7 +53,7 @@ _STOP = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba() -> Any:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

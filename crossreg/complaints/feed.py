@@ -108,7 +108,7 @@ def _check(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, raw in enumerate(rows, start=1):
-        row = {k: ("" if v is None else str(v).strip()) for k, v in raw.items()}
+        row: dict[str, Any] = {k: ("" if v is None else str(v).strip()) for k, v in raw.items()}
         for k in row:
             if k not in FIELDS:
                 problems.add(_("未知的字段。"), field=k, row=i, code="unknown_field")

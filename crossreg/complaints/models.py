@@ -122,6 +122,9 @@ class RoutingRule(models.Model):
         ordering = ["ruleset", "seq"]
         constraints = [models.UniqueConstraint(fields=["ruleset", "seq"], name="complaints_rule_seq_uniq")]
 
+    def __str__(self) -> str:
+        return f"{self.ruleset_id}#{self.seq} → {self.department_id}"
+
 
 class Submission(models.Model):
     receipt_code = models.CharField(_("查询码"), max_length=16, unique=True)
@@ -254,6 +257,9 @@ class SubmissionEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.submission_id} {self.transition}"
+
 
 class Attachment(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
@@ -263,6 +269,9 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class IntakeHit(models.Model):
@@ -274,12 +283,18 @@ class IntakeHit(models.Model):
     class Meta:
         indexes = [models.Index(fields=["address_hash", "at"], name="complaint_hit_idx")]
 
+    def __str__(self) -> str:
+        return self.address_hash[:8]
+
 
 class UsedChallenge(models.Model):
     """A challenge token spent once (a replayed token is refused)."""
 
     digest = models.CharField(max_length=64, unique=True)
     at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.digest[:8]
 
 
 class RewardState(models.TextChoices):
@@ -323,6 +338,9 @@ class Reward(models.Model):
             models.UniqueConstraint(fields=["submission", "case_number"], name="complaints_reward_case_uniq")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.case_number} {self.amount}"
+
 
 class RewardEvent(models.Model):
     reward = models.ForeignKey(Reward, on_delete=models.CASCADE, related_name="events")
@@ -335,6 +353,9 @@ class RewardEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.reward_id} {self.transition}"
 
 
 class Outbound(models.Model):
@@ -350,6 +371,9 @@ class Outbound(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return self.work_order_no
+
 
 class FeedImport(models.Model):
     """One 12345 feed delivery (file or push): what it created and what it already had."""
@@ -362,3 +386,6 @@ class FeedImport(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     actor_label = models.CharField(max_length=100)
     at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created}/{self.rows})"

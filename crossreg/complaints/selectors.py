@@ -76,7 +76,7 @@ def inbox(
         qs = qs.filter(department_id=department_id)
     if overdue:
         qs = qs.filter(overdue=True)
-    return qs.order_by("deadline", "received_at", "id")  # type: ignore[return-value]
+    return qs.order_by("deadline", "received_at", "id")
 
 
 def unrouted(*, principal: Principal) -> SubmissionQuerySet:
@@ -85,7 +85,7 @@ def unrouted(*, principal: Principal) -> SubmissionQuerySet:
         submission_visible_list(principal=principal)
         .filter(Q(department__isnull=True) | Q(resolution=Resolution.UNRESOLVED), state=State.RECEIVED)
         .order_by("received_at", "id")
-    )  # type: ignore[return-value]
+    )
 
 
 # --- entity resolution (the object base) ------------------------------------------------------

@@ -672,7 +672,6 @@ def _split(*, sub: Submission, parts: Sequence[dict[str, Any]], user: Any, label
             problems.add(_("必填。"), field=f"parts[{i}].text", code="required")
         rows.append((dept, matter, text))
     problems.raise_if_any()
-    today = timezone.localdate()
     for dept, matter, text in rows:
         child = Submission(
             receipt_code=_receipt_code(),

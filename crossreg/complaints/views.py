@@ -110,7 +110,7 @@ def public_submit(request: HttpRequest) -> HttpResponse:
                 for e in errs:
                     messages.error(request, f"{name}: {e}")
     challenge = public.challenge_issue()
-    data = form.data.copy() if form.is_bound else None
+    data = request.POST.copy() if form.is_bound else None
     if data is not None:
         data["challenge_token"] = challenge.token
         data["challenge_answer"] = ""

@@ -18,7 +18,9 @@ URL = "/api/v1/complaints"
 
 
 def _token(city: dict[str, Any], scopes: list[str]) -> str:
-    _t, secret = api_token_issue(actor=city["root"], name="12345", department=city["departments"]["bigdata"], scopes=scopes)
+    _t, secret = api_token_issue(
+        actor=city["root"], name="12345", department=city["departments"]["bigdata"], scopes=scopes
+    )
     return secret
 
 
@@ -37,7 +39,10 @@ def test_the_hotline_pushes_work_orders_idempotently(city: dict[str, Any]) -> No
 def test_a_push_without_the_scope_is_refused(city: dict[str, Any]) -> None:
     secret = _token(city, ["entities:read"])
     r = Client().post(
-        f"{URL}/feed", json.dumps([wo(1)]), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}"
+        f"{URL}/feed",
+        json.dumps([wo(1)]),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
     )
     assert r.status_code == 403 and not Submission.objects.exists()
 
@@ -45,7 +50,9 @@ def test_a_push_without_the_scope_is_refused(city: dict[str, Any]) -> None:
 def test_a_bad_work_order_names_the_row_and_field(city: dict[str, Any]) -> None:
     secret = _token(city, ["complaints:push"])
     body = json.dumps([wo(1), wo(2, work_order_no="WO/2")])
-    r = Client().post(f"{URL}/feed", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    r = Client().post(
+        f"{URL}/feed", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
     assert r.status_code == 400
     assert {"row": 2, "field": "work_order_no"}.items() <= r.json()["detail"][0].items()
     assert not Submission.objects.exists()
@@ -69,9 +76,15 @@ def test_a_transition_through_the_api(city: dict[str, Any]) -> None:
     sub = report(city)
     c = Client()
     c.force_login(city["users"]["staff"])
-    r = c.post(f"{URL}/{sub.receipt_code}/transition", {"transition": "refuse"}, content_type="application/json")
+    r = c.post(
+        f"{URL}/{sub.receipt_code}/transition", {"transition": "refuse"}, content_type="application/json"
+    )
     assert r.status_code == 400 and r.json()["detail"][0]["field"] == "reason"
-    r = c.post(f"{URL}/{sub.receipt_code}/transition", {"transition": "accept"}, content_type="application/json")
+    r = c.post(
+        f"{URL}/{sub.receipt_code}/transition", {"transition": "accept"}, content_type="application/json"
+    )
     assert r.status_code == 200 and r.json()["state"] == "verifying"
-    r = c.post(f"{URL}/{sub.receipt_code}/transition", {"transition": "accept"}, content_type="application/json")
+    r = c.post(
+        f"{URL}/{sub.receipt_code}/transition", {"transition": "accept"}, content_type="application/json"
+    )
     assert r.status_code == 409

@@ -284,6 +284,7 @@ def test_report_opens_a_case_source_and_extension_once(city: dict[str, Any], fak
     sub = report(city)
     sub = services.submission_transition(actor=u["staff"], submission=sub, transition="accept", today=DAY)
     first = sub.deadline
+    assert first is not None
     with pytest.raises(Forbidden):
         services.submission_transition(
             actor=u["staff"], submission=sub, transition="extend", today=DAY, reason="需检测"
@@ -291,7 +292,7 @@ def test_report_opens_a_case_source_and_extension_once(city: dict[str, Any], fak
     sub = services.submission_transition(
         actor=u["head"], submission=sub, transition="extend", today=DAY, reason="需检测"
     )
-    assert sub.deadline > first
+    assert sub.deadline is not None and sub.deadline > first
     with pytest.raises(Conflict):
         services.submission_transition(
             actor=u["head"], submission=sub, transition="extend", today=DAY, reason="再延"
@@ -306,11 +307,13 @@ def test_report_opens_a_case_source_and_extension_once(city: dict[str, Any], fak
 
 def test_overdue_steps_are_flagged(city: dict[str, Any]) -> None:
     sub = report(city)
+    assert sub.deadline is not None
     assert services.deadlines_flag(today=sub.deadline) == 0
     assert services.deadlines_flag(today=sub.deadline + dt.timedelta(days=1)) == 1
+    due = sub.deadline
     sub.refresh_from_db()
     assert sub.overdue
-    assert services.deadlines_flag(today=sub.deadline + dt.timedelta(days=2)) == 0
+    assert services.deadlines_flag(today=due + dt.timedelta(days=2)) == 0
 
 
 # --- rewards ----------------------------------------------------------------------------------

@@ -61,10 +61,15 @@ def test_a_wrong_or_replayed_challenge_is_refused(city: dict[str, Any]) -> None:
     assert Submission.objects.count() == 1
 
 
-def test_the_rate_limit_lets_a_person_submit_twice_but_stops_a_flood(city: dict[str, Any], settings: Any) -> None:
+def test_the_rate_limit_lets_a_person_submit_twice_but_stops_a_flood(
+    city: dict[str, Any], settings: Any
+) -> None:
     settings.CROSSREG = {**settings.CROSSREG, "COMPLAINT_RATE_LIMIT_PER_HOUR": 3}
     c = Client()
-    codes = [c.post(reverse("complaints:submit"), _form(c, text=f"第{i}次反映：后厨有老鼠")).status_code for i in range(4)]
+    codes = [
+        c.post(reverse("complaints:submit"), _form(c, text=f"第{i}次反映：后厨有老鼠")).status_code
+        for i in range(4)
+    ]
     assert codes == [302, 302, 302, 429]
     other = Client(REMOTE_ADDR="10.0.0.9")
     assert other.post(reverse("complaints:submit"), _form(other)).status_code == 302
@@ -75,7 +80,9 @@ def test_attachment_errors_are_clear(city: dict[str, Any]) -> None:
 
     c = Client()
     data = _form(c)
-    data["attachments"] = SimpleUploadedFile("virus.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    data["attachments"] = SimpleUploadedFile(
+        "virus.exe", b"MZ\x90\x00", content_type="application/octet-stream"
+    )
     r = c.post(reverse("complaints:submit"), data)
     assert r.status_code == 400 and "virus.exe" in r.content.decode() and "类型不允许" in r.content.decode()
     assert not Submission.objects.exists()
@@ -98,7 +105,9 @@ def test_the_inbox_lists_with_deadlines_in_few_queries(
     assert r.status_code == 200 and r.content.decode().count("complaints/s/") >= 15
 
 
-def test_other_departments_see_nothing_and_contact_is_for_handlers(city: dict[str, Any], client: Client) -> None:
+def test_other_departments_see_nothing_and_contact_is_for_handlers(
+    city: dict[str, Any], client: Client
+) -> None:
     sub = report(city)
     client.force_login(city["users"]["mem_staff"])
     assert client.get(reverse("complaints:detail", args=[sub.receipt_code])).status_code == 404
