@@ -421,7 +421,21 @@ def submission_classify(
 # --- transitions ------------------------------------------------------------------------------
 
 
+def _clue_domain(sub: Submission) -> Any:
+    """The clue's domain: the matter, else the handling department's (first) responsibility."""
+    if sub.matter_id is not None:
+        return sub.matter
+    dept_domain = sub.department.domains.order_by("code").first() if sub.department is not None else None
+    if dept_domain is None:
+        raise Invalid(_("请先确定事项领域（线索需要领域）。"), field="matter", code="required")
+    return dept_domain
+
+
+_GRADE_SEVERITY = {1: "high", 2: "medium", 3: "low"}
+
+
 def _clue_raise(*, actor: Any, sub: Submission) -> str:
+    """A justified report is a clue about its entity (idempotent by source and receipt code)."""
     from crossreg.clues.services import clue_raise
 
     hint = None
@@ -433,14 +447,17 @@ def _clue_raise(*, actor: Any, sub: Submission) -> str:
         source_ref=sub.receipt_code,
         entity=sub.entity,
         entity_hint=hint,
-        domain=sub.matter_id or "",
+        domain=_clue_domain(sub),
         risk_type="report",
-        severity="ordinary",
-        observed_from=sub.received_on,
-        observed_to=timezone.localdate(),
+        severity=_GRADE_SEVERITY.get(sub.reward_grade or 3, "low"),
+        observed_from=sub.received_at,
+        observed_to=max(timezone.now(), sub.received_at),
         summary=(sub.title or sub.text[:60]),
-        evidence=tuple(sub.attachments.values_list("sha256", flat=True)),
-        department_hint=sub.department_id,
+        evidence=[
+            {"sha256": digest, "kind": "attachment", "origin": "complaint"}
+            for digest in sub.attachments.values_list("sha256", flat=True)
+        ],
+        department_hint=sub.department,
     )
     return str(getattr(clue, "pk", clue))
 
@@ -872,8 +889,8 @@ def reward_from_decision(*, actor: Any, data: dict[str, Any], event_id: str = ""
         return existing
     user, _principal, label = _actor_of(actor)
     rule = conf.get("REWARD_RULE")
-    fine = Decimal(str(data.get("fine") or data.get("fine_amount") or 0))
-    confiscation = Decimal(str(data.get("confiscation") or data.get("confiscation_amount") or 0))
+    fine = Decimal(str(data.get("fine_yuan") or data.get("fine") or 0))
+    confiscation = Decimal(str(data.get("confiscation_yuan") or data.get("confiscation") or 0))
     grade = sub.reward_grade or 3
     computed, amount, capped = reward_amount(grade=grade, fine=fine, confiscation=confiscation, rule=rule)
     state, reason = RewardState.COMPUTED, ""

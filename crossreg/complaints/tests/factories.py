@@ -1,60 +1,15 @@
 """Test data: the web demo city plus complaint handlers, a 12345 desk, finance and a leader;
-routing rules derived from the departments' domains; local fakes of the clues and cases services
-(installed only when those apps have not landed — tests only, never product code)."""
+routing rules derived from the departments' domains. The clues and cases services are the real ones."""
 
 from __future__ import annotations
 
-import sys
-import types
-from dataclasses import dataclass, field
 from typing import Any
-
-import pytest
 
 from crossreg.orgs.models import User
 from crossreg.web.tests.factories import UserFactory, demo_city
 
 PHONE = "13912345678"
 NAME = "孙悦然"
-
-
-@dataclass
-class Recorder:
-    """What the fake clue and case services were asked (idempotent as the contracts promise)."""
-
-    clues: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    sources: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-
-
-def install_fakes(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    rec = Recorder()
-
-    def clue_raise(*, actor: Any, source: str, source_ref: str, **kw: Any) -> Any:
-        key = (source, source_ref)
-        rec.clues.setdefault(key, {"actor": actor, **kw, "pk": len(rec.clues) + 1})
-        return types.SimpleNamespace(pk=rec.clues[key]["pk"])
-
-    def case_source_register(
-        *, actor: Any, department: Any, entity: Any, kind: str, ref: str, **kw: Any
-    ) -> Any:
-        key = (department.pk, kind, ref)
-        rec.sources.setdefault(key, {"entity": entity.pk, **kw, "pk": len(rec.sources) + 1})
-        return types.SimpleNamespace(pk=rec.sources[key]["pk"])
-
-    for app, name, fn in (
-        ("clues", "clue_raise", clue_raise),
-        ("cases", "case_source_register", case_source_register),
-    ):
-        try:
-            __import__(f"crossreg.{app}.services")
-        except ImportError:
-            pkg = types.ModuleType(f"crossreg.{app}")
-            mod = types.ModuleType(f"crossreg.{app}.services")
-            pkg.services = mod  # type: ignore[attr-defined]
-            monkeypatch.setitem(sys.modules, f"crossreg.{app}", pkg)
-            monkeypatch.setitem(sys.modules, f"crossreg.{app}.services", mod)
-        monkeypatch.setattr(sys.modules[f"crossreg.{app}.services"], name, fn, raising=False)
-    return rec
 
 
 def complaints_city() -> dict[str, Any]:

@@ -2,9 +2,10 @@
 the market regulator's staff verify it and open a case; after the penalty decision the reward is
 computed with the cap applied and approved.
 
-The cases app had not landed when this was written: the penalty decision is driven by publishing
-the promised ``case.decision.made`` event in the test, and the clue/case services are the local
-fakes of ``factories.install_fakes`` (replaced by the real ones once they are on main).
+The clue and the case source are the real ones (clues and cases are on main). The penalty decision
+is driven by publishing ``case.decision.made`` in the test, in the exact shape the cases app
+publishes it (``_decision_data``: fine_yuan, confiscation_yuan, source_kind, source_ref): taking a
+real case through filing, investigation, notice and decision is the cases app's own test.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from typing import Any
 
 import pytest
 
+from crossreg.cases.models import CaseSource
+from crossreg.clues.models import Clue
 from crossreg.complaints.models import Reward, Submission
-from crossreg.complaints.tests.factories import NAME, PHONE, Recorder, complaints_city
+from crossreg.complaints.tests.conftest import no_clue_tasks
+from crossreg.complaints.tests.factories import NAME, PHONE, complaints_city
 from crossreg.testing.browser import BROWSER_MARKS
 from crossreg.testing.pages import PHONE as PHONE_SIZE
 from crossreg.testing.pages import Browser, expect, live_settings, new_page, page_width, sign_in
@@ -27,6 +31,7 @@ pytestmark = BROWSER_MARKS
 @pytest.fixture
 def bcity(transactional_db: None, settings: Any) -> dict[str, Any]:
     live_settings(settings)
+    no_clue_tasks(settings)
     settings.CROSSREG = {**settings.CROSSREG, "COMPLAINT_FALLBACK_DEPARTMENT": "none"}
     return complaints_city()
 
@@ -37,7 +42,7 @@ def _solve(page: Any) -> None:
     page.get_by_label("验证题").fill(str(a + b))
 
 
-def test_report_to_reward(browser: Browser, live_server: Any, bcity: dict[str, Any], fakes: Recorder) -> None:
+def test_report_to_reward(browser: Browser, live_server: Any, bcity: dict[str, Any]) -> None:
     from crossreg.complaints.services import routing_rules_derive
     from crossreg.core.events import domain_event_publish
 
@@ -78,8 +83,10 @@ def test_report_to_reward(browser: Browser, live_server: Any, bcity: dict[str, A
     expect(staff.get_by_test_id("state")).to_have_text("举报属实")
     staff.get_by_role("button", name="立案", exact=True).click()
     expect(staff.get_by_test_id("state")).to_have_text("已立案")
-    assert list(fakes.clues) == [("complaint", receipt)]
-    assert list(fakes.sources) == [("smr", "complaint", receipt)]
+    assert list(Clue.objects.values_list("source", "source_ref")) == [("complaint", receipt)]
+    assert list(CaseSource.objects.values_list("department_id", "kind", "ref")) == [
+        ("smr", "complaint", receipt)
+    ]
 
     sub = Submission.objects.get(receipt_code=receipt)
     domain_event_publish(
@@ -90,11 +97,12 @@ def test_report_to_reward(browser: Browser, live_server: Any, bcity: dict[str, A
             "department_id": "smr",
             "entity_id": sub.entity_id,
             "penalty_kinds": ["fine", "confiscation"],
-            "fine": "30000000",
-            "confiscation": "5000000",
+            "fine_yuan": "30000000.00",
+            "confiscation_yuan": "5000000.00",
             "credit_severity": "serious",
             "decided_on": "2026-12-01",
-            "source": {"kind": "complaint", "ref": receipt},
+            "source_kind": "complaint",
+            "source_ref": receipt,
         },
     )
     assert Reward.objects.get(submission=sub).amount == 1000000

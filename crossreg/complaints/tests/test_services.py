@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from crossreg.cases.models import CaseSource
+from crossreg.clues.models import Clue
 from crossreg.complaints import feed, services
 from crossreg.complaints.models import Outbound, Reward, State, Submission, SubmissionEvent
 from crossreg.complaints.services import Upload
-from crossreg.complaints.tests.factories import NAME, PHONE, Recorder
+from crossreg.complaints.tests.factories import NAME, PHONE
 from crossreg.core.errors import Conflict, Forbidden, Invalid
 from crossreg.ledger.models import Entry
 
@@ -121,7 +123,7 @@ def test_attachments_are_hashed_into_the_ledger(city: dict[str, Any]) -> None:
 # --- dedup ------------------------------------------------------------------------------------
 
 
-def test_three_channels_about_one_restaurant_become_one_clue(city: dict[str, Any], fakes: Recorder) -> None:
+def test_three_channels_about_one_restaurant_become_one_clue(city: dict[str, Any]) -> None:
     u = city["users"]
     web = report(city)
     hotline = feed.feed_import(
@@ -149,7 +151,9 @@ def test_three_channels_about_one_restaurant_become_one_clue(city: dict[str, Any
     web = services.submission_transition(
         actor=u["staff"], submission=web, transition="justify", reason="现场核实属实", reward_grade=1
     )
-    assert list(fakes.clues) == [("complaint", web.receipt_code)]
+    assert list(Clue.objects.values_list("source", "source_ref", "entity_id")) == [
+        ("complaint", web.receipt_code, city["restaurant"].pk)
+    ]
     # A duplicate cannot be justified into a second clue.
     with pytest.raises(Conflict):
         services.submission_transition(actor=u["staff"], submission=desk, transition="accept")
@@ -161,7 +165,7 @@ def test_three_channels_about_one_restaurant_become_one_clue(city: dict[str, Any
     desk.refresh_from_db()
     assert hot.state == desk.state == State.REPLIED and hot.reply_text == "已立案调查，感谢监督"
     assert Outbound.objects.filter(work_order_no=hot.work_order_no).count() == 1
-    assert len(fakes.clues) == 1
+    assert Clue.objects.count() == 1
 
 
 def test_unrelated_text_is_not_suggested(city: dict[str, Any]) -> None:
@@ -279,7 +283,7 @@ def test_complaint_refuse_needs_a_reason_and_mediation_flows(city: dict[str, Any
     assert sub.state == State.CLOSED and sub.satisfaction == "satisfied" and sub.replied_on_time is True
 
 
-def test_report_opens_a_case_source_and_extension_once(city: dict[str, Any], fakes: Recorder) -> None:
+def test_report_opens_a_case_source_and_extension_once(city: dict[str, Any]) -> None:
     u = city["users"]
     sub = report(city)
     sub = services.submission_transition(actor=u["staff"], submission=sub, transition="accept", today=DAY)
@@ -302,7 +306,9 @@ def test_report_opens_a_case_source_and_extension_once(city: dict[str, Any], fak
     )
     sub = services.submission_transition(actor=u["staff"], submission=sub, transition="open_case", today=DAY)
     assert sub.state == State.CASE_OPENED
-    assert list(fakes.sources) == [("smr", "complaint", sub.receipt_code)]
+    assert list(CaseSource.objects.values_list("department_id", "kind", "ref")) == [
+        ("smr", "complaint", sub.receipt_code)
+    ]
 
 
 def test_overdue_steps_are_flagged(city: dict[str, Any]) -> None:
@@ -353,7 +359,7 @@ def test_reward_rule(grade: int, fine: str, confiscation: str, amount: str, capp
     assert (str(got), was_capped) == (amount, capped)
 
 
-def test_reward_from_the_decision_approval_and_payment(city: dict[str, Any], fakes: Recorder) -> None:
+def test_reward_from_the_decision_approval_and_payment(city: dict[str, Any]) -> None:
     u = city["users"]
     sub = report(city)
     sub = services.submission_transition(actor=u["staff"], submission=sub, transition="accept")
@@ -380,7 +386,7 @@ def test_reward_from_the_decision_approval_and_payment(city: dict[str, Any], fak
         services.reporter_identity(actor=u["leader"], reward=reward)
 
 
-def test_a_small_reward_needs_no_finance_approval(city: dict[str, Any], fakes: Recorder) -> None:
+def test_a_small_reward_needs_no_finance_approval(city: dict[str, Any]) -> None:
     u = city["users"]
     sub = report(city)
     sub = services.submission_transition(actor=u["staff"], submission=sub, transition="accept")
@@ -425,9 +431,7 @@ def test_the_case_decision_event_computes_the_reward(
 # --- privacy ----------------------------------------------------------------------------------
 
 
-def test_the_reporters_name_and_phone_are_in_no_ledger_payload_or_table_column(
-    city: dict[str, Any], fakes: Recorder
-) -> None:
+def test_the_reporters_name_and_phone_are_in_no_ledger_payload_or_table_column(city: dict[str, Any]) -> None:
     u = city["users"]
     sub = report(city, text=TEXT)
     feed.feed_import(actor="system:hotline-feed", content=json.dumps([wo(5)]).encode(), file_name="x.json")
@@ -448,7 +452,8 @@ def test_the_reporters_name_and_phone_are_in_no_ledger_payload_or_table_column(
     assert NAME not in raw.contact_cipher and PHONE not in raw.contact_cipher
     outbound = json.dumps([o.payload for o in Outbound.objects.all()], ensure_ascii=False)
     assert NAME not in outbound and PHONE not in outbound
-    assert NAME not in json.dumps(list(fakes.clues.values()), ensure_ascii=False, default=str)
+    clues = json.dumps(list(Clue.objects.values()), ensure_ascii=False, default=str)
+    assert NAME not in clues and PHONE not in clues
 
 
 def test_now_is_timezone_aware() -> None:
