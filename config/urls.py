@@ -18,5 +18,6 @@ urlpatterns = [
     path("cases/", include("crossreg.cases.urls")),
     path("credit/", include("crossreg.credit.urls")),
     path("clues/", include("crossreg.clues.urls")),
+    path("complaints/", include("crossreg.complaints.urls")),
     path("", include("crossreg.web.urls")),
 ]
