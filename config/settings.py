@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "crossreg.sampling",
     "crossreg.inspections",
     "crossreg.outbox",
+    "crossreg.exchange",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,6 @@ urlpatterns = [
     path("base/", include("crossreg.linking.urls")),
     path("sampling/", include("crossreg.sampling.urls")),
     path("inspections/", include("crossreg.inspections.urls")),
+    path("exchange/", include("crossreg.exchange.urls")),
     path("", include("crossreg.web.urls")),
 ]

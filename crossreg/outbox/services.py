@@ -267,7 +267,7 @@ def delivery_record(
             d.last_error = ""
             result.delivered += 1
             receipts.append([item.key, d.payload_sha256, d.delivered_at.isoformat(), d.acknowledgement])
-        elif d.attempts >= max_attempts:
+        elif out.permanent or d.attempts >= max_attempts:
             d.state = Delivery.State.FAILED
             d.last_error = out.error[:2000] or _("未知错误")
             result.failed += 1
