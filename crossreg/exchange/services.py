@@ -188,7 +188,7 @@ def _task_create() -> Callable[..., Any]:
     try:
         from crossreg.inspections import services as inspections_services
 
-        return inspections_services.task_create  # type: ignore[attr-defined,no-any-return]
+        return inspections_services.task_create  # type: ignore[attr-defined]
     except (ImportError, AttributeError):
         raise Conflict(
             _("检查任务模块尚不能接收省级任务（task_create 未上线）。"), field="kind", code="unavailable"
@@ -200,7 +200,7 @@ def _credit_event_record() -> Callable[..., Any]:
     try:
         from crossreg.credit import services as credit_services
 
-        return credit_services.credit_event_record  # type: ignore[no-any-return]
+        return credit_services.credit_event_record
     except (ImportError, AttributeError):
         raise Conflict(
             _("信用模块尚未上线，暂不能导入处罚决定。"), field="kind", code="unavailable"
