@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "crossreg.credit",
     "crossreg.clues",
     "crossreg.complaints",
+    "crossreg.exchange",
 ]
 
 MIDDLEWARE = [

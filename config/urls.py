@@ -19,5 +19,6 @@ urlpatterns = [
     path("credit/", include("crossreg.credit.urls")),
     path("clues/", include("crossreg.clues.urls")),
     path("complaints/", include("crossreg.complaints.urls")),
+    path("exchange/", include("crossreg.exchange.urls")),
     path("", include("crossreg.web.urls")),
 ]
