@@ -7,7 +7,7 @@ Three append-only tables (on PostgreSQL a trigger refuses UPDATE and DELETE on a
   and display (``crossreg ledger verify`` checks that they agree).
 * ``Node``: the hash of every perfect subtree of height >= 1 (leaf hashes live on ``Entry``), keyed
   ``(level, index)``. Proofs read O(log n) of these rows; see ``crossreg.ledger.merkle``.
-* ``Checkpoint``: a signed statement "the log had ``tree_size`` entries and root ``root_hash`` at
+* ``LedgerCheckpoint``: a signed statement "the log had ``tree_size`` entries and root ``root_hash`` at
   ``created_at``", optionally timestamped by an RFC 3161 authority.
 
 docs/ledger.md gives the exact formats.
@@ -93,7 +93,7 @@ class Node(models.Model):
         return f"node({self.level}, {self.index})"
 
 
-class Checkpoint(models.Model):
+class LedgerCheckpoint(models.Model):
     class Reason(models.TextChoices):
         PERIODIC = "periodic", "periodic"
         ON_DEMAND = "on_demand", "on demand"

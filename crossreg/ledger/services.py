@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from crossreg.core.errors import Invalid
 from crossreg.ledger import merkle, signing, store, tsa
-from crossreg.ledger.models import Checkpoint, Entry
+from crossreg.ledger.models import Entry, LedgerCheckpoint
 from crossreg.ledger.selectors import nodes_fetch, tree_size
 
 if TYPE_CHECKING:
@@ -282,10 +282,10 @@ def tree_head() -> tuple[int, bytes]:
 
 def checkpoint_create(
     *,
-    reason: str = Checkpoint.Reason.ON_DEMAND,
+    reason: str = LedgerCheckpoint.Reason.ON_DEMAND,
     timestamp: bool = True,
     now: dt.datetime | None = None,
-) -> Checkpoint:
+) -> LedgerCheckpoint:
     """Sign (size, root, time) of the tree as committed now; timestamp it if a TSA is configured.
 
     Not one transaction on purpose: the tree head is read under the writer lock, which is released
@@ -307,7 +307,7 @@ def checkpoint_create(
         except tsa.TimestampError as exc:
             error = str(exc)
             log.warning("ledger checkpoint %s not timestamped: %s", size, exc)
-    return Checkpoint.objects.create(
+    return LedgerCheckpoint.objects.create(
         tree_size=size,
         root_hash=root,
         created_at=when,
@@ -322,7 +322,7 @@ def checkpoint_create(
     )
 
 
-def checkpoint_ensure(*, min_size: int, reason: str = Checkpoint.Reason.BUNDLE) -> Checkpoint:
+def checkpoint_ensure(*, min_size: int, reason: str = LedgerCheckpoint.Reason.BUNDLE) -> LedgerCheckpoint:
     """The latest checkpoint if it covers ``min_size`` entries, else a new one."""
     from crossreg.ledger.selectors import checkpoint_latest
 

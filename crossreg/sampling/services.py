@@ -25,6 +25,7 @@ from crossreg.catalog.models import ItemVersion
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, DomainError, Forbidden, Invalid, ProblemList
 from crossreg.core.events import domain_event_publish
+from crossreg.core.text import text_problem
 from crossreg.entities.models import Entity
 from crossreg.inspections.models import (
     InspectionTask,
@@ -177,6 +178,9 @@ def plan_create(
     p = ProblemList()
     if not name.strip():
         p.add(gettext("请填写计划名称"), field="name", code="required")
+    for text_field, value in (("name", name), ("directed_reason", directed_reason)):
+        if (bad := text_problem(value, field=text_field)) is not None:
+            p.problems.append(bad)
     versions = list(item_versions)
     if not versions:
         p.add(gettext("抽查计划至少需要一个监管事项"), field="item_versions", code="required")

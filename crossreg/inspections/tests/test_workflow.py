@@ -143,6 +143,11 @@ def test_field_inspection_end_to_end(task_and_people, tmp_path, settings) -> Non
     points = list(task.points.all())
     with pytest.raises(Invalid, match="describe"):
         services.task_point_mark(task=task, point_id=points[0].pk, result="finding", actor=lead)
+    with pytest.raises(Invalid) as markup:
+        services.task_point_mark(
+            task=task, point_id=points[0].pk, result="finding", note="<script>x</script>未亮照", actor=lead
+        )
+    assert (markup.value.problems[0].field, markup.value.problems[0].code) == ("note", "markup")
     services.task_point_mark(
         task=task, point_id=points[0].pk, result="finding", note="安全出口堆放杂物", actor=lead
     )
