@@ -41,9 +41,10 @@ bench: install  ## print benchmark figures (see benchmarks/README.md for sizes)
 bench-quick: install  ## the same benchmarks at small sizes
 	$(BIN)/python -m benchmarks --quick
 
-lint: install
+lint: install  ## ruff, and the layer contract (import-linter; docs/architecture.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy crossreg config verifiers benchmarks
