@@ -22,6 +22,15 @@ def default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def otp_for_admins(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Administrators must pass TOTP (crossreg/orgs/security.py). Tests that sign an administrator in
+    with ``force_login`` would all meet the TOTP page first, so it is enforced only in tests marked
+    ``@pytest.mark.otp`` (crossreg/orgs/tests/test_security.py); the browser sign-in helper
+    (crossreg.testing.pages.sign_in) passes the TOTP step itself whenever it is asked."""
+    settings.CROSSREG_OTP_REQUIRED_FOR_ADMINS = bool(request.node.get_closest_marker("otp"))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """Reload the data migrations' reference data after a transactional test has flushed it.
