@@ -44,12 +44,28 @@ def live_settings(settings: Any) -> None:
     settings.CSRF_COOKIE_SECURE = False
 
 
+#: Content-Security-Policy violations the browser reported in the current test (conftest fails the
+#: test if any): the browser tests run with the CSP the production server sends.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watch_csp(page: Page) -> None:
+    def on_console(msg: Any) -> None:
+        text = msg.text
+        if "Content Security Policy" in text or "Refused to" in text:
+            CSP_VIOLATIONS.append(f"{page.url}: {text}")
+
+    page.on("console", on_console)
+
+
 def new_page(browser: Browser, live_server: Any, **context: Any) -> Page:
     """A page in a fresh context (its own cookies) on the live server, in Chinese; desktop size
     unless ``context`` says otherwise (e.g. ``**PHONE``)."""
     ctx = browser.new_context(base_url=live_server.url, locale="zh-CN", **(context or DESKTOP))
     ctx.set_default_timeout(20_000)
-    return ctx.new_page()
+    ctx.on("page", _watch_csp)
+    page = ctx.new_page()
+    return page
 
 
 def sign_in(page: Page, username: str, password: str) -> None:
