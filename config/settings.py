@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -104,8 +105,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
             },
-            # A file, not memory: the test that starts the real worker process reaches it.
-            "TEST": {"NAME": str(VAR_DIR / "test_crossreg.sqlite3")},
+            # A file, not memory: the test that starts the real worker process reaches it. One per
+            # test process, so that two test runs in one checkout do not share (and delete) it.
+            "TEST": {"NAME": str(VAR_DIR / f"test_crossreg_{os.getpid()}.sqlite3")},
         }
     }
 

@@ -64,6 +64,17 @@ def readiness() -> dict[str, Any]:
             "ok": age <= _conf("CHECKPOINT_MAX_AGE_SECONDS", 3600),
             "age_seconds": round(age),
         }
+    from crossreg.jobs.models import JobRun
+
+    last_run = (
+        JobRun.objects.filter(kind="ledger.checkpoint.scheduled")
+        .exclude(state__in=["queued", "running"])
+        .first()
+    )
+    checks["ledger_extends_published"] = {
+        "ok": last_run is None or last_run.state == JobRun.State.SUCCEEDED,
+        "last_run": None if last_run is None else last_run.state,
+    }
     return {"ok": all(c["ok"] for c in checks.values()), "checks": checks}
 
 

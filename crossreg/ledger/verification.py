@@ -276,9 +276,9 @@ def ledger_verify(
             if retyped:
                 pass  # named above; its leaf is still compared below
             elif not _entry_matches(seq, when, actor, action, subject_type, subject_id, canonical, strict):
-                problem = _slow_check(seq, strict)
-                if problem:
-                    add(seq, problem)
+                found = _slow_check(seq, strict)
+                if found:
+                    add(seq, found)
             leaf = sha(b"\x00" + canonical).digest()
             if leaf != stored_leaf:
                 add(seq, "the entry bytes do not hash to the stored leaf hash (entry altered)")

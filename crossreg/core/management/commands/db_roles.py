@@ -51,7 +51,7 @@ class Command(BaseCommand):
             if opts["password"]:
                 c.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(ident), [opts["password"]])
             c.execute("SELECT current_database(), current_schema()")
-            db, schema = c.fetchone()  # type: ignore[misc]
+            db, schema = c.fetchone()
             schema_ident = sql.Identifier(schema)
             c.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(db), ident))
             c.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema_ident, ident))
