@@ -62,6 +62,7 @@ messages: install  ## compile the translation catalogues (.po -> .mo)
 check: lint typecheck
 	$(BIN)/crossreg makemigrations --check --dry-run
 	$(BIN)/crossreg openapi --check docs/openapi.json
+	$(BIN)/crossreg event_schemas --check docs/schemas
 
 clean:
 	rm -rf $(VENV) var

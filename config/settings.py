@@ -52,6 +52,12 @@ INSTALLED_APPS = [
     "crossreg.linking",
     "crossreg.sampling",
     "crossreg.inspections",
+    "crossreg.outbox",
+    "crossreg.cases",
+    "crossreg.credit",
+    "crossreg.clues",
+    "crossreg.complaints",
+    "crossreg.exchange",
 ]
 
 MIDDLEWARE = [

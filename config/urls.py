@@ -19,5 +19,10 @@ urlpatterns = [
     path("base/", include("crossreg.linking.urls")),
     path("sampling/", include("crossreg.sampling.urls")),
     path("inspections/", include("crossreg.inspections.urls")),
+    path("cases/", include("crossreg.cases.urls")),
+    path("credit/", include("crossreg.credit.urls")),
+    path("clues/", include("crossreg.clues.urls")),
+    path("complaints/", include("crossreg.complaints.urls")),
+    path("exchange/", include("crossreg.exchange.urls")),
     path("", include("crossreg.web.urls")),
 ]

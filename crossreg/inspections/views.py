@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crossreg.core.errors import DomainError
 from crossreg.inspections import selectors, services, workflow
 from crossreg.inspections.models import InspectionTask, TaskPoint
+from crossreg.orgs.permissions import Principal
 from crossreg.orgs.services import data_export_record
 
 
@@ -70,10 +71,10 @@ def _task(request: HttpRequest, code: str) -> InspectionTask:
 @require_GET
 def task_detail(request: HttpRequest, code: str) -> HttpResponse:
     task = _task(request, code)
-    roles = workflow.task_roles(task, request.user)
+    roles = workflow.task_roles(task, Principal.of(request))
     allowed = [
         t
-        for t in workflow.TRANSITION_NAMES
+        for t in workflow.LIFECYCLE_TRANSITIONS
         if workflow.target(task.status, t, roles) and t != "flag_follow_up"
     ]
     officers = list(task.officers.select_related("officer", "department"))
@@ -145,7 +146,7 @@ def task_action(request: HttpRequest, code: str) -> HttpResponse:
         elif action == "confirm":
             services.task_confirm(task=task, actor=user)
             messages.success(request, _("已确认检查结果"))
-        elif action in workflow.TRANSITION_NAMES:
+        elif action in workflow.LIFECYCLE_TRANSITIONS:
             services.task_transition(
                 task=task, transition=action, actor=user, note=request.POST.get("note", "")
             )

@@ -57,6 +57,27 @@ class Entry(models.Model):
         return evidence
 
 
+class EntryRef(models.Model):
+    """Another subject an entry is about, from its signed ``payload["refs"]`` (an index).
+
+    Filled in the same insert as the entry (``services._append_rows``), so that the record of a
+    market entity shows every task, list change, case, credit event and clue about it, each with
+    its proof, although each is recorded under its own subject. ``ledger verify`` can rebuild it
+    from the entries' bytes: it holds nothing that is not in them.
+    """
+
+    pk = models.CompositePrimaryKey("subject_type", "subject_id", "seq")
+    subject_type = models.CharField(max_length=32)
+    subject_id = models.CharField(max_length=64)
+    seq = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "ledger entry reference"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} -> {self.subject_type}:{self.subject_id}"
+
+
 class Node(models.Model):
     """Hash of the perfect subtree over leaves ``[index·2^level, (index+1)·2^level)``, level >= 1."""
 

@@ -206,6 +206,7 @@ def _append_rows(records: Iterable[LedgerRecord]) -> list[store.EntryRow]:
     when = signing.format_time(now)
     rows: list[store.EntryRow] = []
     nodes: list[store.NodeRow] = []
+    refs: list[store.RefRow] = []
     for offset, (actor, action, subject_type, subject_id, payload, evidence, plain) in enumerate(prepared):
         seq = size + offset
         canonical = _canonical(
@@ -221,6 +222,7 @@ def _append_rows(records: Iterable[LedgerRecord]) -> list[store.EntryRow]:
         )
         leaf = merkle.leaf_hash(canonical)
         rows.append((seq, now, actor, action, subject_type, subject_id, canonical, leaf))
+        refs.extend(_refs(payload, seq))
         # fold the new leaf into the right edge, recording every subtree it completes
         level, h = 0, leaf
         while stack and stack[-1][0] == level:
@@ -230,7 +232,21 @@ def _append_rows(records: Iterable[LedgerRecord]) -> list[store.EntryRow]:
             nodes.append((level, seq >> level, h))
         stack.append((level, h))
     store.insert(rows, nodes)
+    store.insert_refs(refs)
     return rows
+
+
+def _refs(payload: Any, seq: int) -> list[store.RefRow]:
+    """The (type, id) pairs of ``payload["refs"]`` (``audit_record(refs=...)``), each once."""
+    raw = payload.get("refs") if isinstance(payload, dict) else None
+    if not isinstance(raw, list):
+        return []
+    seen: dict[tuple[str, str], None] = {}
+    for ref in raw:
+        if isinstance(ref, dict) and ref.get("type") and ref.get("id") is not None:
+            key = (str(ref["type"])[:32], str(ref["id"])[:64])
+            seen.setdefault(key, None)
+    return [(t, i, seq) for t, i in seen]
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from crossreg.core.audit import audit_record
 from crossreg.core.errors import Invalid
 from crossreg.orgs.models import ApiToken, DataAccess, Department, User
 
-KNOWN_SCOPES = frozenset({"entities:read", "entities:write", "ledger:read", "lists:push"})
+KNOWN_SCOPES = frozenset({"entities:read", "entities:write", "ledger:read", "lists:push", "complaints:push"})
 
 
 def token_hash(secret: str) -> str:
