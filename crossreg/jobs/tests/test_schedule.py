@@ -59,9 +59,9 @@ def test_a_shortened_log_fails_the_scheduled_job_and_readiness(client: Any) -> N
     with connection.cursor() as c:
         if connection.vendor == "postgresql":
             c.execute("SET LOCAL crossreg.ledger_truncate = 'on'")
-            c.execute("TRUNCATE ledger_entry, ledger_node, ledger_ledgercheckpoint")
+            c.execute("TRUNCATE ledger_entry, ledger_node, ledger_ledgercheckpoint, ledger_entryref")
         else:
-            for t in ("ledger_entry", "ledger_node", "ledger_ledgercheckpoint"):
+            for t in ("ledger_entry", "ledger_node", "ledger_ledgercheckpoint", "ledger_entryref"):
                 c.execute(f"DELETE FROM {t}")
     _fill(2)
     from crossreg.jobs.tasks import ledger_checkpoint_task

@@ -58,9 +58,9 @@ def _wipe() -> None:
     with connection.cursor() as c:
         if connection.vendor == "postgresql":
             c.execute("SET LOCAL crossreg.ledger_truncate = 'on'")
-            c.execute("TRUNCATE ledger_entry, ledger_node, ledger_ledgercheckpoint")
+            c.execute("TRUNCATE ledger_entry, ledger_node, ledger_ledgercheckpoint, ledger_entryref")
         else:
-            for t in ("ledger_entry", "ledger_node", "ledger_ledgercheckpoint"):
+            for t in ("ledger_entry", "ledger_node", "ledger_ledgercheckpoint", "ledger_entryref"):
                 c.execute(f"DELETE FROM {t}")
 
 

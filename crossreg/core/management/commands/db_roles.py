@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from psycopg import sql
 
-APPEND_ONLY = ("ledger.Entry", "ledger.Node", "ledger.LedgerCheckpoint", "orgs.DataAccess")
+APPEND_ONLY = ("ledger.Entry", "ledger.Node", "ledger.LedgerCheckpoint", "ledger.EntryRef", "orgs.DataAccess")
 
 
 def append_only_tables() -> list[str]:
