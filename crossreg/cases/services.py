@@ -76,7 +76,7 @@ def _require(actor: Actor, capability: Capability, department_id: str, what: str
 
 
 def _act(actor: Actor, action: str, department_id: str) -> None:
-    _require(actor, workflow.ACTIONS[action], department_id, str(action))
+    _require(actor, workflow.ACTIONS[action], department_id, str(workflow.ACTION_LABELS[action]))
 
 
 def _text(value: str, field: str, *, required: bool = True, max_len: int = 4000) -> str:
