@@ -56,7 +56,7 @@ def test_joint_inspection_opens_one_case_per_department_sharing_the_evidence(cit
 def test_case_page_forms_walk_the_procedure(city: dict[str, Any]) -> None:
     u = city["users"]
     case = filed(city, today=dt.date.today() - dt.timedelta(days=1))
-    officer, head = login(u["officer"]), login(u["head"])
+    officer, _head = login(u["officer"]), login(u["head"])
     r = officer.get(f"/cases/{case.pk}/")
     assert r.status_code == 200 and "开始调查取证" in r.content.decode()
     officer.post(f"/cases/{case.pk}/action/", {"action": "start_investigation", "version": case.version})
