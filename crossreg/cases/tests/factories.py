@@ -170,7 +170,7 @@ def noticed(
     return services.case_notice_serve(actor=u["officer"], case=case, served_on=today, today=today)
 
 
-def inspected_task(city: dict[str, Any]) -> Any:
+def inspected_task(city: dict[str, Any], on: dt.date = MONDAY) -> Any:
     """A joint inspection of 恒达 by smr and mem, submitted with one finding in each department's
     domain and a photo (test data written directly, as the inspection app would have)."""
     from django.utils import timezone
@@ -195,7 +195,7 @@ def inspected_task(city: dict[str, Any]) -> Any:
         task=task, sha256="b" * 64, size=1234, file="inspections/x.jpg", uploaded_by=city["users"]["officer"]
     )
     InspectionTask.objects.filter(pk=task.pk).update(
-        status="submitted", inspected_on=MONDAY, submitted_at=timezone.now(), follow_up=True
+        status="submitted", inspected_on=on, submitted_at=timezone.now(), follow_up=True
     )
     task.refresh_from_db()
     return task
