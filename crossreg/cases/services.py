@@ -484,7 +484,7 @@ def case_file(
         case,
         "case.filed",
         _("已立案：%(n)s %(t)s") % {"n": case.number, "t": case.title},
-        users=[o.user for o in team if o.user_id],
+        users=[o.user for o in team if o.user is not None],
     )
     return case
 
@@ -1478,7 +1478,7 @@ def measure_emergency(
         created_by=_label(actor),
     )
     _measure_audit(
-        m, actor, "case.measure.emergency", {"items": m.items, "report_due_at": m.report_due_at.isoformat()}
+        m, actor, "case.measure.emergency", {"items": m.items, "report_due_at": str(m.report_due_at)}
     )
     document_issue(actor=actor, case=case, kind=DocumentKind.MEASURE, today=m.starts_on, measure=m)
     _publish(
@@ -1784,13 +1784,13 @@ def templates_ensure() -> None:
 
     for t in TEMPLATES:
         DocumentTemplate.objects.get_or_create(
-            kind=t["kind"],
+            kind=str(t["kind"]),
             version=1,
             defaults={
-                "title": t["title"],
-                "number_word": t["word"],
+                "title": str(t["title"]),
+                "number_word": str(t["word"]),
                 "fields": t["fields"],
-                "body": t["body"],
+                "body": str(t["body"]),
             },
         )
 

@@ -127,6 +127,7 @@ def test_finding_to_published_decision_with_a_verified_pdf(
     expect(public.get_by_test_id("public-decisions")).not_to_contain_text("张伟明")
 
     pdf_url = head.get_by_test_id("pdf-decision").get_attribute("href")
+    assert pdf_url is not None
     pdf = head.request.get(pdf_url).body()
     assert pdf.startswith(b"%PDF")
     link = re.search(rb"/URI \((http[^)]+)\)", pdf)
