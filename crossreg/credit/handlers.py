@@ -140,7 +140,7 @@ def on_inspection_task_published(event: DomainEvent) -> None:
             occurred_on=on,
             source_type="inspection.task",
             source_id=f"{code}#{dept}",
-            severity="minor" if bad else "none",
+            severity="none",  # a supervision result (published with the result), not a dishonesty record
             category=trigger[:16],
             reason=(f"检查任务 {code} 发现问题 {len(bad)} 项" if bad else f"检查任务 {code} 未发现问题"),
             department_id=dept or None,
