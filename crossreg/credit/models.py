@@ -90,8 +90,8 @@ class ModelTransition(models.Model):
 class CreditEvent(models.Model):
     """One input of the evaluation, pointing to its source record."""
 
-    Kind = models.TextChoices("Kind", [(k, str(v)) for k, v in EVENT_KINDS.items()])  # type: ignore[misc]
-    Severity = models.TextChoices("Severity", [(k, str(v)) for k, v in SEVERITIES.items()])  # type: ignore[misc]
+    Kind = models.TextChoices("Kind", [(k.upper(), (k, v)) for k, v in EVENT_KINDS.items()])  # type: ignore[misc]
+    Severity = models.TextChoices("Severity", [(k.upper(), (k, v)) for k, v in SEVERITIES.items()])  # type: ignore[misc]
 
     entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="credit_events")
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)

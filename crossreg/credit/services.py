@@ -384,6 +384,8 @@ def model_version_transition(
 
 # --- evaluation -------------------------------------------------------------------------------
 
+GRADED_NOT = (Entity.Status.CANCELLED, Entity.Status.REVOKED)
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -599,7 +601,11 @@ def credit_entity_reevaluate(
     """Re-evaluate one entity now (incremental); returns the new grade row if anything changed."""
     with transaction.atomic():
         day = as_of or timezone.localdate()
-        Entity.objects.select_for_update().filter(pk=entity_id).values_list("pk", flat=True).first()
+        status = (
+            Entity.objects.select_for_update().filter(pk=entity_id).values_list("status", flat=True).first()
+        )
+        if status is None or status in GRADED_NOT:  # cancelled and revoked entities are not graded
+            return None
         ev = evaluation_compute(entity_ids=[entity_id], as_of=day)
         if ev is None:
             return None
@@ -617,11 +623,7 @@ def credit_evaluate_all(
     """The whole city as one vectorised batch (events loaded once, the engine over columns)."""
     day = as_of or timezone.localdate()
     ids = np.array(
-        list(
-            Entity.objects.exclude(status__in=[Entity.Status.CANCELLED, Entity.Status.REVOKED])
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        ),
+        list(Entity.objects.exclude(status__in=GRADED_NOT).order_by("pk").values_list("pk", flat=True)),
         dtype=np.int64,
     )
     events = selectors.events_frame_for(None, upto=day)

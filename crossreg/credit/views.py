@@ -56,10 +56,11 @@ def entity_credit(request: HttpRequest, entity_id: int) -> HttpResponse:
     is_self = detail == "full" and request.session.get(SESSION_KEY) == entity_id
     repairable: list[CreditEvent] = []
     if is_self or principal.has(Capability.HANDLE_CASES):
+        base = CreditEvent.objects.all()
+        if not is_self and not (principal.sees_all or principal.has(Capability.CREDIT_REVIEW)):
+            base = base.filter(department_id=principal.department_id)  # staff file for their own records
         repairable = list(
-            CreditEvent.objects.filter(
-                entity_id=entity_id, repaired_on__isnull=True, withdrawn_on__isnull=True
-            )
+            base.filter(entity_id=entity_id, repaired_on__isnull=True, withdrawn_on__isnull=True)
             .exclude(kind__in=["inspection_clean", "commitment_kept", "provisional_class"])
             .order_by("-occurred_on")[:20]
         )
