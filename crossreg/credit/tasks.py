@@ -15,7 +15,7 @@ def credit_evaluate_all_task(actor: str = "system:credit", as_of: str | None = N
 
     progress = None
     try:  # the operations engineer's job records, when they land
-        from crossreg.jobs import services as jobs  # type: ignore[import-not-found]
+        from crossreg.jobs import services as jobs
 
         progress = getattr(jobs, "job_progress_report", None)
     except ImportError:
@@ -23,7 +23,7 @@ def credit_evaluate_all_task(actor: str = "system:credit", as_of: str | None = N
     return credit_evaluate_all(
         actor=actor,
         as_of=dt.date.fromisoformat(as_of) if as_of else None,
-        progress=(lambda done, total: progress(done=done, total=total)) if progress else None,  # type: ignore[misc]
+        progress=(lambda done, total: progress(done=done, total=total)) if progress else None,
     )
 
 
