@@ -240,20 +240,23 @@ def test_rolled_back_event_pushes_nothing(
     services.subscription_set(
         actor="system:test", department=city["departments"]["smr"], grade_changes=True, serious_events=True
     )
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():  # noqa: E501
-        if True:
-            services.credit_event_record(
-                actor="system:test",
-                entity=e,
-                kind="penalty",
-                occurred_on=TODAY,
-                source_type="case",
-                source_id="S-2",
-                severity="serious",
-                reason="严重违法",
-                department_id="smr",
-            )
-            raise RuntimeError("the case's transaction fails")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.credit_event_record(
+            actor="system:test",
+            entity=e,
+            kind="penalty",
+            occurred_on=TODAY,
+            source_type="case",
+            source_id="S-2",
+            severity="serious",
+            reason="严重违法",
+            department_id="smr",
+        )
+        raise RuntimeError("the case's transaction fails")
     assert not Notification.objects.exists() and not CreditEvent.objects.filter(source_id="S-2").exists()
     assert selectors.grades_for([e.pk])[e.pk] == "B"
 
