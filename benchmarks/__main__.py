@@ -26,6 +26,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "linking": (["--entities", "1000000"], ["--entities", "20000"]),
     "sampling": (["--entities", "1000000"], ["--entities", "100000"]),
+    "credit": (
+        ["--entities", "1000000", "--events", "5000000", "--db-entities", "20000", "--pg"],
+        ["--entities", "100000", "--events", "500000", "--db-entities", "2000"],
+    ),
 }
 
 

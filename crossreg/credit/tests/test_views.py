@@ -119,3 +119,9 @@ def test_repair_review_by_department_head(city: dict[str, Any], client: Client) 
     assert "reason" in r.content.decode()
     r = client.post(f"/credit/repairs/{app.pk}/", {"action": "approve"}, follow=True)
     assert "已准予修复" in r.content.decode()
+
+
+def test_credit_page_in_english(city: dict[str, Any], client: Client) -> None:
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/credit/entities/{city['hengda'].pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Credit grade" in html and "(Ordinary): -100 points each × weight 1.5" in html
