@@ -8,7 +8,7 @@ ENTITIES ?= 20000
 HOST ?= 127.0.0.1:8000
 JOBS ?= auto
 
-.PHONY: install demo test test-browser bench bench-quick lint typecheck openapi messages check clean
+.PHONY: install demo worker test test-browser bench bench-quick lint typecheck openapi messages check clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,7 +22,12 @@ demo: install  ## set up the synthetic Yancheng on SQLite and serve it at http:/
 	$(BIN)/crossreg migrate --noinput
 	$(BIN)/crossreg seed --seed $(SEED) --entities $(ENTITIES) --if-empty
 	$(BIN)/crossreg demo_setup --seed $(SEED)
-	$(BIN)/crossreg runserver $(HOST)
+	@# the background-job worker runs beside the server and stops with it
+	$(BIN)/crossreg worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/crossreg runserver $(HOST)
+
+worker: install  ## the background-job worker alone (make demo starts one)
+	$(BIN)/crossreg worker
 
 test: install  ## the whole test suite (SQLite unless DATABASE_URL is set); browser tests need /usr/bin/chromium
 	$(BIN)/pytest -n $(JOBS) --dist loadfile
@@ -52,6 +57,7 @@ messages: install  ## compile the translation catalogues (.po -> .mo)
 check: lint typecheck
 	$(BIN)/crossreg makemigrations --check --dry-run
 	$(BIN)/crossreg openapi --check docs/openapi.json
+	$(BIN)/crossreg event_schemas --check docs/schemas
 
 clean:
 	rm -rf $(VENV) var

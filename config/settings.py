@@ -33,10 +33,13 @@ INSTALLED_APPS = [
     # django-ninja serves its vendored Swagger UI from its static files when installed as an app
     # (otherwise the API docs page loads it from a CDN, which this platform must never do).
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "crossreg.core",
     "crossreg.orgs",
     "crossreg.entities",
     "crossreg.ledger",
+    "crossreg.jobs",
     "crossreg.web",
     "crossreg.synth",
     "crossreg.catalog",
@@ -44,7 +47,12 @@ INSTALLED_APPS = [
     "crossreg.linking",
     "crossreg.sampling",
     "crossreg.inspections",
+    "crossreg.outbox",
+    "crossreg.cases",
     "crossreg.credit",
+    "crossreg.clues",
+    "crossreg.complaints",
+    "crossreg.exchange",
 ]
 
 MIDDLEWARE = [
@@ -88,10 +96,21 @@ else:
             "OPTIONS": {
                 "timeout": 30,
                 "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
             },
+            # A file, not memory: the test that starts the real worker process reaches it.
+            "TEST": {"NAME": str(VAR_DIR / "test_crossreg.sqlite3")},
         }
     }
+
+# Background jobs: django-tasks with its database backend (docs/jobs.md). The worker is
+# `manage.py worker` (make demo starts one); tests run the queued tasks with a real worker.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "imports", "ledger"],
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"

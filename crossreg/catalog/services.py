@@ -28,6 +28,7 @@ from crossreg.catalog.models import (
 from crossreg.catalog.schemas import CrossItemData, ItemContent, PowerItemData
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound, ProblemList
+from crossreg.core.events import domain_event_publish
 from crossreg.notices.services import notice_send
 from crossreg.orgs.models import Department, User
 
@@ -171,6 +172,25 @@ def _publish(*, version: ItemVersion, actor: Actor, effective_on: dt.date | None
     item.published = version
     version.save()
     item.save(update_fields=["published"])
+    item_published_event(version)
+
+
+def item_published_event(version: ItemVersion) -> None:
+    """Tell the platform a version is in force (``catalog.item.published``, docs/data-standard.md)."""
+    item = version.item
+    domain_event_publish(
+        type="catalog.item.published",
+        subject=f"catalog.item_version/{_subject(version)}",
+        data={
+            "item": item.code,
+            "version": version.number,
+            "version_id": version.pk,
+            "name": version.name,
+            "department": item.department_id,
+            "effective_on": version.effective_on.isoformat() if version.effective_on else None,
+        },
+        department_id=item.department_id,
+    )
 
 
 # --- power items ------------------------------------------------------------------------------

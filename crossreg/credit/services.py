@@ -20,6 +20,7 @@ from crossreg.core.audit import audit_record
 from crossreg.core.calendar import add_workdays
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound
 from crossreg.core.events import domain_event_publish
+from crossreg.core.text import text_problem
 from crossreg.credit import conf, engine, selectors, workflow
 from crossreg.credit.models import (
     AccessCode,
@@ -192,19 +193,11 @@ def credit_event_withdraw(
     return events
 
 
-def _text_check(value: str, fieldname: str) -> None:
-    """No markup in free text (the defects engineer's core.text, when it lands, replaces this)."""
-    try:
-        from crossreg.core import text as core_text  # type: ignore[attr-defined]
-
-        check = getattr(core_text, "text_check", None) or getattr(core_text, "plain_text_check", None)
-        if check is not None:
-            check(value, field=fieldname)
-            return
-    except ImportError:
-        pass
-    if "<" in value and ">" in value:
-        raise Invalid(_("不能包含标记或代码"), field=fieldname, code="markup")
+def _text_check(value: str, fieldname: str, *, multiline: bool = True) -> None:
+    """No markup or control characters in free text (crossreg.core.text, the one rule)."""
+    problem = text_problem(value, field=fieldname, multiline=multiline)
+    if problem is not None:
+        raise Invalid(problem)
 
 
 # --- models -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, ProblemList
+from crossreg.core.text import text_problem
 from crossreg.entities.models import Entity, Industry
 from crossreg.entities.names import normalize_name, parse_name
 from crossreg.entities.uscc import uscc_check
@@ -82,7 +83,10 @@ def _resolve(data: Mapping[str, Any], problems: ProblemList, *, current: Entity 
 
     if "name" in data:
         name = " ".join(str(data["name"] or "").split())
-        if not name:
+        bad = text_problem(name, field="name")
+        if bad is not None:
+            problems.problems.append(bad)
+        elif not name:
             problems.add("a name is required", field="name", code="required")
         elif len(name) > 128:
             problems.add(f"name too long: {len(name)} characters, at most 128", field="name")
@@ -166,7 +170,10 @@ def _resolve(data: Mapping[str, Any], problems: ProblemList, *, current: Entity 
     for fname, max_len in (("address", 200), ("legal_rep", 32)):
         if fname in data:
             value = " ".join(str(data[fname] or "").split())
-            if len(value) > max_len:
+            bad = text_problem(value, field=fname)
+            if bad is not None:
+                problems.problems.append(bad)
+            elif len(value) > max_len:
                 problems.add(f"too long: {len(value)} characters, at most {max_len}", field=fname)
             else:
                 out[fname] = value

@@ -21,8 +21,22 @@ class TaskStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已撤销")
 
 
+class Trigger(models.TextChoices):
+    """Why the visit happens (the task's first source; further sources are :class:`TaskSource`)."""
+
+    RANDOM = "random", _("双随机抽查")
+    CLUE = "clue", _("线索核查")
+    COMPLAINT = "complaint", _("投诉举报")
+    PROVINCIAL = "provincial", _("上级交办")
+    TRANSFER = "transfer", _("部门移送")
+    EXCHANGE = "exchange", _("外部系统推送")
+    MANUAL = "manual", _("其他")
+
+
 class InspectionTask(models.Model):
     code = models.CharField(_("任务编号"), max_length=40, unique=True)
+    trigger = models.CharField(_("检查来源"), max_length=16, choices=Trigger.choices, default=Trigger.RANDOM)
+    source_ref = models.CharField(_("来源编号"), max_length=128, blank=True)
     period = models.CharField(_("抽查周期"), max_length=16, db_index=True)
     entity = models.ForeignKey(
         "entities.Entity",
@@ -46,7 +60,9 @@ class InspectionTask(models.Model):
         "sampling.SamplingPlan",
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("Whose seed drew the officers."),
+        null=True,
+        blank=True,
+        help_text=_("Whose seed drew the officers (random draws only)."),
     )
     follow_up = models.BooleanField(_("需后续处置"), default=False)
     location_lat = models.FloatField(null=True, blank=True)
@@ -67,8 +83,8 @@ class InspectionTask(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["period", "entity"],
-                condition=~models.Q(status="cancelled"),
-                name="inspectiontask_one_visit_per_entity_per_period",
+                condition=~models.Q(status="cancelled") & models.Q(trigger="random"),
+                name="inspectiontask_one_random_visit_per_entity_per_period",
             )
         ]
         indexes = [
@@ -99,15 +115,28 @@ class TaskDepartment(models.Model):
 
 
 class TaskSource(models.Model):
-    """Which draw selections this task carries out (several when departments' draws coincide)."""
+    """What this task carries out: draw selections (several when departments' draws coincide), a
+    clue, a complaint, an order from above, a push from another system (``trigger`` + ``ref``)."""
 
     task = models.ForeignKey(InspectionTask, on_delete=models.CASCADE, related_name="sources")
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.RANDOM)
+    ref = models.CharField(max_length=128, blank=True)
     selection = models.OneToOneField(
-        "sampling.Selection", on_delete=models.PROTECT, related_name="task_source"
+        "sampling.Selection", on_delete=models.PROTECT, related_name="task_source", null=True, blank=True
     )
+    added_at = models.DateTimeField(auto_now_add=True, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trigger", "ref"],
+                condition=models.Q(selection__isnull=True) & ~models.Q(ref=""),
+                name="tasksource_one_task_per_source",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.task_id}<-{self.selection_id}"
+        return f"{self.task_id}<-{self.selection_id or f'{self.trigger}:{self.ref}'}"
 
 
 class TaskOfficer(models.Model):

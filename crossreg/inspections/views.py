@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from crossreg.core.errors import DomainError
 from crossreg.inspections import selectors, services, workflow
 from crossreg.inspections.models import InspectionTask, TaskPoint
+from crossreg.orgs.permissions import Principal
+from crossreg.orgs.services import data_export_record
 
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
@@ -69,10 +71,10 @@ def _task(request: HttpRequest, code: str) -> InspectionTask:
 @require_GET
 def task_detail(request: HttpRequest, code: str) -> HttpResponse:
     task = _task(request, code)
-    roles = workflow.task_roles(task, request.user)
+    roles = workflow.task_roles(task, Principal.of(request))
     allowed = [
         t
-        for t in workflow.TRANSITION_NAMES
+        for t in workflow.LIFECYCLE_TRANSITIONS
         if workflow.target(task.status, t, roles) and t != "flag_follow_up"
     ]
     officers = list(task.officers.select_related("officer", "department"))
@@ -144,7 +146,7 @@ def task_action(request: HttpRequest, code: str) -> HttpResponse:
         elif action == "confirm":
             services.task_confirm(task=task, actor=user)
             messages.success(request, _("已确认检查结果"))
-        elif action in workflow.TRANSITION_NAMES:
+        elif action in workflow.LIFECYCLE_TRANSITIONS:
             services.task_transition(
                 task=task, transition=action, actor=user, note=request.POST.get("note", "")
             )
@@ -230,4 +232,5 @@ def open_results(request: HttpRequest, fmt: str) -> HttpResponse:
     w.writerow(cols)
     for r in rows:
         w.writerow(["、".join(r[c]) if isinstance(r[c], list) else r[c] for c in cols])
+    data_export_record(who=request, what="inspections.open_results.csv", rows=len(rows))
     return HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")

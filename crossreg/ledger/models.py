@@ -7,7 +7,7 @@ Three append-only tables (on PostgreSQL a trigger refuses UPDATE and DELETE on a
   and display (``crossreg ledger verify`` checks that they agree).
 * ``Node``: the hash of every perfect subtree of height >= 1 (leaf hashes live on ``Entry``), keyed
   ``(level, index)``. Proofs read O(log n) of these rows; see ``crossreg.ledger.merkle``.
-* ``Checkpoint``: a signed statement "the log had ``tree_size`` entries and root ``root_hash`` at
+* ``LedgerCheckpoint``: a signed statement "the log had ``tree_size`` entries and root ``root_hash`` at
   ``created_at``", optionally timestamped by an RFC 3161 authority.
 
 docs/ledger.md gives the exact formats.
@@ -57,6 +57,27 @@ class Entry(models.Model):
         return evidence
 
 
+class EntryRef(models.Model):
+    """Another subject an entry is about, from its signed ``payload["refs"]`` (an index).
+
+    Filled in the same insert as the entry (``services._append_rows``), so that the record of a
+    market entity shows every task, list change, case, credit event and clue about it, each with
+    its proof, although each is recorded under its own subject. ``ledger verify`` can rebuild it
+    from the entries' bytes: it holds nothing that is not in them.
+    """
+
+    pk = models.CompositePrimaryKey("subject_type", "subject_id", "seq")
+    subject_type = models.CharField(max_length=32)
+    subject_id = models.CharField(max_length=64)
+    seq = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "ledger entry reference"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} -> {self.subject_type}:{self.subject_id}"
+
+
 class Node(models.Model):
     """Hash of the perfect subtree over leaves ``[index·2^level, (index+1)·2^level)``, level >= 1."""
 
@@ -72,7 +93,7 @@ class Node(models.Model):
         return f"node({self.level}, {self.index})"
 
 
-class Checkpoint(models.Model):
+class LedgerCheckpoint(models.Model):
     class Reason(models.TextChoices):
         PERIODIC = "periodic", "periodic"
         ON_DEMAND = "on_demand", "on demand"

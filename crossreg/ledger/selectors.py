@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from crossreg.core.errors import Invalid, NotFound
 from crossreg.ledger import merkle, store
 from crossreg.ledger.merkle import NodeKey
-from crossreg.ledger.models import Checkpoint, Entry
+from crossreg.ledger.models import Entry, LedgerCheckpoint
 from crossreg.orgs.permissions import ROLE_CAPABILITIES, Capability
 
 BUNDLE_FORMAT = "crossreg-ledger-bundle/1"
@@ -67,12 +67,12 @@ def consistency_proof(*, old: int, new: int) -> list[bytes]:
     return merkle.hashes_for(ranges, nodes_fetch(merkle.keys_for(ranges)))
 
 
-def checkpoint_latest() -> Checkpoint | None:
-    return Checkpoint.objects.order_by("-tree_size", "-id").first()
+def checkpoint_latest() -> LedgerCheckpoint | None:
+    return LedgerCheckpoint.objects.order_by("-tree_size", "-id").first()
 
 
-def checkpoint_at_size(size: int) -> Checkpoint | None:
-    return Checkpoint.objects.filter(tree_size=size).order_by("-id").first()
+def checkpoint_at_size(size: int) -> LedgerCheckpoint | None:
+    return LedgerCheckpoint.objects.filter(tree_size=size).order_by("-id").first()
 
 
 def subject_entries(*, subject_type: str, subject_id: str) -> QuerySet[Entry]:
@@ -83,7 +83,7 @@ def b64(data: bytes | memoryview | None) -> str | None:
     return None if data is None else base64.b64encode(bytes(data)).decode("ascii")
 
 
-def checkpoint_as_dict(cp: Checkpoint) -> dict[str, Any]:
+def checkpoint_as_dict(cp: LedgerCheckpoint) -> dict[str, Any]:
     from crossreg.ledger.signing import signed_note
 
     public = bytes(cp.public_key)
@@ -112,7 +112,7 @@ def consistency_as_dict(*, old: int, new: int) -> dict[str, Any]:
     }
 
 
-def bundle_build(*, subject_type: str, subject_id: str, checkpoint: Checkpoint) -> dict[str, Any]:
+def bundle_build(*, subject_type: str, subject_id: str, checkpoint: LedgerCheckpoint) -> dict[str, Any]:
     """One subject's entries, each with its inclusion proof against ``checkpoint`` (docs/ledger.md)."""
     size = checkpoint.tree_size
     entries = list(subject_entries(subject_type=subject_type, subject_id=subject_id).filter(seq__lt=size))
@@ -146,7 +146,7 @@ class EntryCheck:
 
 @dataclass(frozen=True)
 class SubjectCheck:
-    checkpoint: Checkpoint | None
+    checkpoint: LedgerCheckpoint | None
     checkpoint_ok: bool
     checkpoint_message: str
     entries: list[EntryCheck]

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from crossreg.core.errors import Invalid
 from crossreg.ledger import merkle, signing, store, tsa
-from crossreg.ledger.models import Checkpoint, Entry
+from crossreg.ledger.models import Entry, LedgerCheckpoint
 from crossreg.ledger.selectors import nodes_fetch, tree_size
 
 if TYPE_CHECKING:
@@ -206,6 +206,7 @@ def _append_rows(records: Iterable[LedgerRecord]) -> list[store.EntryRow]:
     when = signing.format_time(now)
     rows: list[store.EntryRow] = []
     nodes: list[store.NodeRow] = []
+    refs: list[store.RefRow] = []
     for offset, (actor, action, subject_type, subject_id, payload, evidence, plain) in enumerate(prepared):
         seq = size + offset
         canonical = _canonical(
@@ -221,6 +222,7 @@ def _append_rows(records: Iterable[LedgerRecord]) -> list[store.EntryRow]:
         )
         leaf = merkle.leaf_hash(canonical)
         rows.append((seq, now, actor, action, subject_type, subject_id, canonical, leaf))
+        refs.extend(_refs(payload, seq))
         # fold the new leaf into the right edge, recording every subtree it completes
         level, h = 0, leaf
         while stack and stack[-1][0] == level:
@@ -230,7 +232,21 @@ def _append_rows(records: Iterable[LedgerRecord]) -> list[store.EntryRow]:
             nodes.append((level, seq >> level, h))
         stack.append((level, h))
     store.insert(rows, nodes)
+    store.insert_refs(refs)
     return rows
+
+
+def _refs(payload: Any, seq: int) -> list[store.RefRow]:
+    """The (type, id) pairs of ``payload["refs"]`` (``audit_record(refs=...)``), each once."""
+    raw = payload.get("refs") if isinstance(payload, dict) else None
+    if not isinstance(raw, list):
+        return []
+    seen: dict[tuple[str, str], None] = {}
+    for ref in raw:
+        if isinstance(ref, dict) and ref.get("type") and ref.get("id") is not None:
+            key = (str(ref["type"])[:32], str(ref["id"])[:64])
+            seen.setdefault(key, None)
+    return [(t, i, seq) for t, i in seen]
 
 
 @transaction.atomic
@@ -266,10 +282,10 @@ def tree_head() -> tuple[int, bytes]:
 
 def checkpoint_create(
     *,
-    reason: str = Checkpoint.Reason.ON_DEMAND,
+    reason: str = LedgerCheckpoint.Reason.ON_DEMAND,
     timestamp: bool = True,
     now: dt.datetime | None = None,
-) -> Checkpoint:
+) -> LedgerCheckpoint:
     """Sign (size, root, time) of the tree as committed now; timestamp it if a TSA is configured.
 
     Not one transaction on purpose: the tree head is read under the writer lock, which is released
@@ -291,7 +307,7 @@ def checkpoint_create(
         except tsa.TimestampError as exc:
             error = str(exc)
             log.warning("ledger checkpoint %s not timestamped: %s", size, exc)
-    return Checkpoint.objects.create(
+    return LedgerCheckpoint.objects.create(
         tree_size=size,
         root_hash=root,
         created_at=when,
@@ -306,7 +322,7 @@ def checkpoint_create(
     )
 
 
-def checkpoint_ensure(*, min_size: int, reason: str = Checkpoint.Reason.BUNDLE) -> Checkpoint:
+def checkpoint_ensure(*, min_size: int, reason: str = LedgerCheckpoint.Reason.BUNDLE) -> LedgerCheckpoint:
     """The latest checkpoint if it covers ``min_size`` entries, else a new one."""
     from crossreg.ledger.selectors import checkpoint_latest
 

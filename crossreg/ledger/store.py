@@ -26,6 +26,7 @@ ENTRY_COLUMNS = (
 )
 EntryRow = tuple[int, dt.datetime, str, str, str, str, bytes, bytes]
 NodeRow = tuple[int, int, bytes]
+RefRow = tuple[str, str, int]  # (subject_type, subject_id, seq)
 _ENTRY_TYPES = ["int8", "timestamptz", "varchar", "varchar", "varchar", "varchar", "bytea", "bytea"]
 _NODE_TYPES = ["int2", "int8", "bytea"]
 
@@ -85,3 +86,13 @@ def insert(entries: Sequence[EntryRow], nodes: Sequence[NodeRow]) -> None:
             cursor.executemany(
                 'INSERT INTO ledger_node (level, "index", hash) VALUES (%s, %s, %s)', list(nodes)
             )
+
+
+def insert_refs(refs: Sequence[RefRow]) -> None:
+    """Index rows of ``payload["refs"]`` (``ledger_entryref``), in the append's transaction."""
+    if not refs:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO ledger_entryref (subject_type, subject_id, seq) VALUES (%s, %s, %s)", list(refs)
+        )

@@ -34,7 +34,7 @@ import rfc8785
 from django.db import connection
 
 from crossreg.ledger import merkle, signing
-from crossreg.ledger.models import Checkpoint, Entry
+from crossreg.ledger.models import Entry, LedgerCheckpoint
 from crossreg.ledger.services import canonical_json
 
 CHUNK = 50_000  # rows per keyset page (a page is one query; memory stays at one page)
@@ -275,7 +275,7 @@ def ledger_verify(*, strict: bool = False, max_problems: int = 1000) -> VerifyRe
             add(None, f"{tree.count(level) - seen.get(level, 0)} tree node(s) missing at level {level}")
 
     previous = 0
-    for cp in Checkpoint.objects.order_by("tree_size", "id"):
+    for cp in LedgerCheckpoint.objects.order_by("tree_size", "id"):
         report.checkpoints_checked += 1
         label = f"checkpoint #{cp.pk} (size {cp.tree_size})"
         text_ok = False

@@ -437,7 +437,22 @@ def predict(
     edges = sdf.as_duckdbpyrelation().select(", ".join(EDGE_KEEP)).pl()
     assert isinstance(edges, pl.DataFrame) and isinstance(tf, pl.DataFrame)
     del linker, sdf
-    edges = _filter_edges(edges)
+    return band_rescore(nodes, model, _filter_edges(edges), tf, threshold=threshold, band_below=band_below)
+
+
+def band_rescore(
+    nodes: pl.DataFrame,
+    model: dict[str, Any],
+    edges: pl.DataFrame,
+    tf: pl.DataFrame,
+    *,
+    threshold: float,
+    band_below: float,
+) -> Predictions:
+    """The second pass of :func:`predict`, shared by both backends: the pairs of ``edges`` below
+    ``band_below`` rescored with every column (the reviewer's evidence) among their own nodes, on
+    DuckDB, with the trade-name frequencies ``tf`` of all nodes so that their scores are the same."""
+    model = with_current_blocking(model)
     band_pairs = edges.filter(pl.col("match_probability") < band_below).select("rid_l", "rid_r")
     if band_pairs.height == 0:
         return Predictions(edges=edges, band=edges.clear())

@@ -35,6 +35,8 @@ class Capability(StrEnum):
     HANDLE_COMPLAINTS = "handle_complaints"  # intake, routing, handling of complaints and reports
     APPROVE_REWARDS = "approve_rewards"  # finance approval of report rewards
     AUDIT_DRAWS = "audit_draws"  # discipline inspection / audit: auditor bundles of draws
+    # --- arranging the department's own work ---
+    MANAGE_INSPECTIONS = "manage_inspections"  # plan and draw, create/cancel/publish inspection tasks
 
 
 _R = Capability
@@ -47,10 +49,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             _R.HANDLE_CASES,
             _R.HANDLE_CLUES,
             _R.HANDLE_COMPLAINTS,
+            _R.MANAGE_INSPECTIONS,
         }
     ),
     "dept_admin": frozenset(
-        {_R.VIEW_REGISTRY, _R.EDIT_ENTITY, _R.VIEW_DEPARTMENT_DATA, _R.MANAGE_DEPARTMENT}
+        {
+            _R.VIEW_REGISTRY,
+            _R.EDIT_ENTITY,
+            _R.VIEW_DEPARTMENT_DATA,
+            _R.MANAGE_DEPARTMENT,
+            _R.MANAGE_INSPECTIONS,
+        }
     ),
     "officer": frozenset(
         {_R.VIEW_REGISTRY, _R.VIEW_DEPARTMENT_DATA, _R.INSPECT, _R.HANDLE_CASES, _R.HANDLE_CLUES}

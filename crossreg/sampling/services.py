@@ -21,27 +21,28 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from crossreg.catalog.models import CheckPoint, ItemVersion
+from crossreg.catalog.models import ItemVersion
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, DomainError, Forbidden, Invalid, ProblemList
+from crossreg.core.events import domain_event_publish
+from crossreg.core.text import text_problem
 from crossreg.credit.selectors import grade_basis
 from crossreg.entities.models import Entity
 from crossreg.inspections.models import (
     InspectionTask,
     OfficerRelation,
     TaskDepartment,
-    TaskEvent,
     TaskOfficer,
-    TaskPoint,
-    TaskSource,
     TaskStatus,
+    Trigger,
 )
+from crossreg.inspections.services import OfficerAssignment, checklist_points, task_attach, task_create
 from crossreg.notices.services import notice_send
 from crossreg.orgs.models import Department, Officer, User
 from crossreg.sampling import conf, draw
 from crossreg.sampling.assign import OfficerIn, SlotNeed, TaskNeed, assign_officers
 from crossreg.sampling.models import DrawAttempt, PoolingRun, PoolMember, SamplingPlan, Selection
-from crossreg.sampling.pooling import PointIn, checklist_merge, pool_selections
+from crossreg.sampling.pooling import pool_selections
 from crossreg.sampling.selectors import pool_rows
 
 Actor = User | str
@@ -178,6 +179,9 @@ def plan_create(
     p = ProblemList()
     if not name.strip():
         p.add(gettext("请填写计划名称"), field="name", code="required")
+    for text_field, value in (("name", name), ("directed_reason", directed_reason)):
+        if (bad := text_problem(value, field=text_field)) is not None:
+            p.problems.append(bad)
     versions = list(item_versions)
     if not versions:
         p.add(gettext("抽查计划至少需要一个监管事项"), field="item_versions", code="required")
@@ -310,6 +314,22 @@ def plan_publish(*, actor: Actor, plan: SamplingPlan) -> SamplingPlan:
             "seed_due": plan.seed_due.isoformat(),
             "credit": grade_basis(),  # the credit model version and grade date of the strata
         },
+    )
+    domain_event_publish(
+        type="sampling.plan.published",
+        subject=f"sampling.plan/{plan.code}",
+        data={
+            "code": plan.code,
+            "name": plan.name,
+            "period": plan.period,
+            "department": plan.department_id,
+            "participants": sorted(plan.participants.values_list("pk", flat=True)),
+            "pool_root": plan.pool_root,
+            "pool_size": plan.pool_size,
+            "seed_source": plan.seed_source,
+            "seed_due": plan.seed_due.isoformat(),
+        },
+        department_id=plan.department_id,
     )
     notice_send(
         verb="sampling.plan.publish",
@@ -453,6 +473,20 @@ def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
             "bundle_sha256": plan.bundle_sha256,
         },
     )
+    domain_event_publish(
+        type="sampling.draw.made",
+        subject=f"sampling.plan/{plan.code}",
+        data={
+            "code": plan.code,
+            "period": plan.period,
+            "department": plan.department_id,
+            "seed": plan.seed,
+            "selected": len(picks),
+            "entity_ids": sorted(by_key[p.key] for p in picks),
+            "bundle_sha256": plan.bundle_sha256,
+        },
+        department_id=plan.department_id,
+    )
     notice_send(
         verb="sampling.draw",
         subject=f"摇号完成：{plan.name}（抽中 {len(picks)} 户）",
@@ -560,9 +594,7 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
     )
 
     # Check points and domains of every version involved.
-    points_by_version: dict[int, list[CheckPoint]] = defaultdict(list)
-    for cp in CheckPoint.objects.filter(version_id__in=version_ids).order_by("version_id", "seq"):
-        points_by_version[cp.version_id].append(cp)
+    points_by_version = checklist_points(version_ids)
     domains_by_version: dict[int, set[str]] = defaultdict(set)
     for vid, dom in ItemVersion.domains.through.objects.filter(itemversion_id__in=version_ids).values_list(
         "itemversion_id", "domain_id"
@@ -625,7 +657,7 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
             plan_by_id[s.plan_id] for s in sels
         ]
         if not seed_plans:  # only merged rows: keep the task's own seed plan
-            seed_plans = [merged_tasks[eid].seed_plan]
+            seed_plans = [p for p in [merged_tasks[eid].seed_plan] if p is not None] or list(plans[:1])
         rank_int = int(
             draw.rank(_task_seed(seed_plans), "crossreg-window/1", period, "", ekey[eid])[:4].hex(), 16
         )
@@ -701,112 +733,53 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
         names = dict(Department.objects.filter(pk__in=dept_codes).values_list("pk", "name"))
         raise Invalid(*[_shortage_problem(s, names) for s in assigned.shortages])
 
-    # Write.
-    if rebuilding:
-        TaskOfficer.objects.filter(task_id__in=rebuilding).delete()
-        TaskPoint.objects.filter(task_id__in=rebuilding).delete()
-        TaskDepartment.objects.filter(task_id__in=rebuilding).delete()
+    # Write: every task through the inspections service (create, or merge into the waiting task).
     now = timezone.now()
     tasks_out: list[InspectionTask] = []
     for need, meta in zip(needs, task_meta, strict=True):
         ent = meta["entity"]
+        rows = assigned.assignment[need.id]
+        lead_officer = min((c, o) for o, d, c in rows if d == meta["lead"])[1]
+        crew = [
+            OfficerAssignment(officer_id=o, department_id=d, cost=c, lead=o == lead_officer)
+            for o, d, c in rows
+        ]
+        items = {d: sorted(dept_versions[(ent.pk, d)]) for d in meta["depts"]}
+        selection_ids = [s.pk for s in meta["sels"]]
         task = merged_tasks.get(ent.pk)
         if task is None:
-            task = InspectionTask.objects.create(
-                code=need.id,
-                period=period,
+            task = task_create(
+                actor=actor,
                 entity=ent,
-                joint=len(meta["depts"]) > 1,
-                lead_department_id=meta["lead"],
+                trigger=Trigger.RANDOM,
+                period=period,
+                lead_department=meta["lead"],
+                departments=meta["depts"],
+                items=items,
                 window_start=need.start,
                 window_end=need.end,
                 deferred=meta["deferred"],
-                seed_plan=meta["seed_plan"],
-            )
-            TaskEvent.objects.create(
-                task=task,
-                transition="create",
-                to_state=TaskStatus.ASSIGNED,
-                actor=_user(actor),
-                actor_label=_label(actor),
+                seed_plan_id=meta["seed_plan"].pk,
+                code=need.id,
+                officers=crew,
+                selections=selection_ids,
+                points_by_version=points_by_version,
+                notify=False,
             )
         else:
-            task.joint = len(meta["depts"]) > 1
-            task.lead_department_id = meta["lead"]
-            task.window_start, task.window_end, task.deferred = need.start, need.end, meta["deferred"]
-            task.save()
-            TaskEvent.objects.create(
+            task = task_attach(
+                actor=actor,
                 task=task,
-                transition="merge",
-                from_state=task.status,
-                to_state=task.status,
-                actor=_user(actor),
-                actor_label=_label(actor),
+                trigger=Trigger.RANDOM,
+                items=items,
+                lead_department=meta["lead"],
+                window_start=need.start,
+                window_end=need.end,
+                deferred=meta["deferred"],
+                officers=crew,
+                selections=selection_ids,
+                points_by_version=points_by_version,
             )
-        TaskDepartment.objects.bulk_create(
-            [
-                TaskDepartment(
-                    task=task,
-                    department_id=d,
-                    role=TaskDepartment.Role.LEAD if d == meta["lead"] else TaskDepartment.Role.PARTICIPANT,
-                    item_versions=sorted(dept_versions[(ent.pk, d)]),
-                )
-                for d in meta["depts"]
-            ]
-        )
-        TaskSource.objects.bulk_create([TaskSource(task=task, selection=s) for s in meta["sels"]])
-        rows = assigned.assignment[need.id]
-        lead_officer = min((c, o) for o, d, c in rows if d == meta["lead"])[1]
-        TaskOfficer.objects.bulk_create(
-            [
-                TaskOfficer(task=task, officer_id=o, department_id=d, cost=c, lead=o == lead_officer)
-                for o, d, c in rows
-            ]
-        )
-        order = [meta["lead"], *sorted(x for x in meta["depts"] if x != meta["lead"])]
-        pts = [
-            PointIn(
-                version_id=cp.version_id,
-                seq=cp.seq,
-                department=d,
-                content=cp.content,
-                legal_basis=cp.legal_basis,
-                finding=cp.finding,
-            )
-            for d in meta["depts"]
-            for v in sorted(dept_versions[(ent.pk, d)])
-            for cp in points_by_version[v]
-        ]
-        merged = checklist_merge(pts, department_order=order)
-        TaskPoint.objects.bulk_create(
-            [
-                TaskPoint(
-                    task=task,
-                    seq=i,
-                    content=m.content,
-                    legal_basis="；".join(m.legal_basis),
-                    finding_rule="；".join(m.finding),
-                    departments=m.departments,
-                    sources=[list(s) for s in m.sources],
-                )
-                for i, m in enumerate(merged, start=1)
-            ]
-        )
-        audit_record(
-            actor=actor,
-            action="inspection.task.assign",
-            subject_type="inspection.task",
-            subject_id=task.code,
-            payload={
-                "entity": ekey[ent.pk],
-                "lead": meta["lead"],
-                "departments": meta["depts"],
-                "officers": [o for o, _, _ in rows],
-                "window": [need.start.isoformat(), need.end.isoformat()],
-                "plans": [plan_by_id[s.plan_id].code for s in meta["sels"]],
-                "check_points": len(merged),
-            },
-        )
         tasks_out.append(task)
 
     SamplingPlan.objects.filter(pk__in=plan_by_id).update(pooled_at=now)

@@ -316,20 +316,26 @@ def test_commitment_broken_at_inspection_becomes_a_credit_event(
     c = services.commitment_sign(
         actor="system:test", entity=city["hengda"], item=item, signed_on=TODAY, signed_by="张伟明"
     )
+    from crossreg.sampling.tests.factories import item_version
+
+    smr_v = item_version(city["departments"]["smr"], "JG-SMR-0001", [("亮照经营", "条例第36条", "未亮照")])
+    eeb_v = item_version(city["departments"]["eeb"], "JG-EEB-0001", [("排污许可", "条例第17条", "无证排污")])
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        domain_event_publish(
+        domain_event_publish(  # the shape inspections publishes (task_result_data)
             type="inspection.task.published",
-            subject="task/T-1",
+            subject="inspection.task/T-1",
             data={
-                "task": "T-1",
+                "code": "T-1",
                 "entity_id": city["hengda"].pk,
-                "published_on": TODAY.isoformat(),
                 "trigger": "random",
-                "findings": [
-                    {"department_id": "smr", "item": "JG-SMR-0001", "point": 1, "result": "finding"},
-                    {"department_id": "smr", "item": "JG-SMR-0001", "point": 2, "result": "pass"},
-                    {"department_id": "eeb", "item": "JG-EEB-0001", "point": 1, "result": "pass"},
+                "lead_department": "smr",
+                "departments": ["eeb", "smr"],
+                "inspected_on": TODAY.isoformat(),
+                "results": [
+                    {"seq": 1, "result": "finding", "departments": ["smr"], "item_versions": [smr_v.pk]},
+                    {"seq": 2, "result": "pass", "departments": ["smr", "eeb"], "item_versions": [eeb_v.pk]},
                 ],
+                "findings": 1,
             },
             entity_id=city["hengda"].pk,
         )
@@ -341,3 +347,30 @@ def test_commitment_broken_at_inspection_becomes_a_credit_event(
         .values_list("kind", "department_id")
     )
     assert kinds == [("commitment_broken", "smr"), ("inspection_clean", "eeb"), ("inspection_finding", "smr")]
+
+
+def test_exchange_shape_of_a_published_inspection(
+    city: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """The exchange's conformance fixture spells the rows ``points`` with ``item_code``/``department``."""
+    e = city["hengda"]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        domain_event_publish(
+            type="inspection.task.published",
+            subject="task/JC-2026Q1-000123",
+            data={
+                "task_code": "JC-2026Q1-000123",
+                "entity_id": e.pk,
+                "trigger": "random",
+                "departments": ["smr", "mem"],
+                "inspected_on": TODAY.isoformat(),
+                "findings": 1,
+                "points": [
+                    {"seq": 1, "result": "pass", "item_code": "JG-SCJG-001", "department": "smr"},
+                    {"seq": 2, "result": "finding", "item_code": "JG-YJGL-002", "department": "mem"},
+                ],
+            },
+            entity_id=e.pk,
+        )
+    got = sorted(CreditEvent.objects.filter(entity=e).values_list("department_id", "kind"))
+    assert got == [("mem", "inspection_finding"), ("smr", "inspection_clean")]

@@ -225,3 +225,22 @@ def test_update_refuses_duplicate_and_read_only_fields(staff: User, yancheng: di
     assert b.uscc is None
     with pytest.raises(EntityNotFound):
         entity_update(actor=staff, entity=999999, data={"status": "active"})
+
+
+def test_markup_in_name_or_address_is_refused_naming_the_fields(
+    staff: User, yancheng: dict[str, Division]
+) -> None:
+    with pytest.raises(Invalid) as exc:
+        entity_create(
+            actor=staff,
+            name="<script>alert(1)</script>盐城市恒达贸易有限公司",
+            division="320902",
+            uscc=next_uscc("320902"),
+            address='盐城市亭湖区<img src=x onerror="alert(1)">',
+        )
+    assert {(p.field, p.code) for p in exc.value.problems} >= {("name", "markup"), ("address", "markup")}
+    assert not Entity.objects.exists()
+    e = entity_create(actor=staff, name="盐城市恒达贸易有限公司", division="320902", uscc=next_uscc("320902"))
+    with pytest.raises(Invalid) as exc:
+        entity_update(actor=staff, entity=e, data={"address": "<b>亭湖区</b>"})
+    assert exc.value.problems[0].field == "address"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Invalid
 from crossreg.ledger import merkle, selectors, services, signing
-from crossreg.ledger.models import Checkpoint, Entry, Node
+from crossreg.ledger.models import Entry, LedgerCheckpoint, Node
 from crossreg.ledger.services import LedgerRecord, ledger_append, ledger_append_many
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +98,7 @@ def test_proofs_from_the_database_verify_and_take_few_queries() -> None:
 
 
 def test_rollback_leaves_neither_action_nor_entry() -> None:
-    from crossreg.ledger.models import Checkpoint as AnyModel  # any table stands for "the action"
+    from crossreg.ledger.models import LedgerCheckpoint as AnyModel  # any table stands for "the action"
 
     _append(3)
 
@@ -188,7 +188,7 @@ def test_checkpoint_signs_the_current_head() -> None:
     assert services.checkpoint_ensure(min_size=6).pk == cp.pk
     _append(1)
     assert services.checkpoint_ensure(min_size=7).tree_size == 7
-    assert Checkpoint.objects.count() == 2
+    assert LedgerCheckpoint.objects.count() == 2
 
 
 def test_signed_note_export_uses_the_c2sp_key_id() -> None:

@@ -40,7 +40,7 @@ def _as_dba(sql: str, params: list[Any]) -> None:
     """Run raw SQL the way a database administrator would: on PostgreSQL, trigger disabled first."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for table in ("ledger_entry", "ledger_node", "ledger_checkpoint"):
+            for table in ("ledger_entry", "ledger_node", "ledger_ledgercheckpoint"):
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
         cursor.execute(sql, params)
 
@@ -127,7 +127,8 @@ def test_a_forged_checkpoint_is_caught() -> None:
     _fill()
     cp = services.checkpoint_create()
     _as_dba(
-        "UPDATE ledger_checkpoint SET note = %s WHERE id = %s", [cp.note.replace("\n20\n", "\n19\n"), cp.pk]
+        "UPDATE ledger_ledgercheckpoint SET note = %s WHERE id = %s",
+        [cp.note.replace("\n20\n", "\n19\n"), cp.pk],
     )
     report = ledger_verify()
     assert any("bad signature" in p.message for p in report.problems)

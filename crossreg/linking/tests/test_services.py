@@ -114,7 +114,7 @@ def test_interrupted_import_leaves_previous_snapshot_intact_and_can_be_retried(
         assert SourceRecord.objects.filter(last_list=sl).exists()  # half way: rows are written
         raise KeyboardInterrupt("process killed")
 
-    monkeypatch.setattr(services, "_after_records_written", killed)
+    monkeypatch.setattr(services.imports, "_after_records_written", killed)
     with pytest.raises(KeyboardInterrupt):
         _import(city, "scjg", _scjg(city, [1, 4]), name="v2.csv")
     assert (
@@ -123,7 +123,7 @@ def test_interrupted_import_leaves_previous_snapshot_intact_and_can_be_retried(
     )
     assert list(SourceList.objects.values_list("snapshot", "status")) == [(1, "current")]
 
-    monkeypatch.setattr(services, "_after_records_written", lambda sl: None)
+    monkeypatch.setattr(services.imports, "_after_records_written", lambda sl: None)
     retry = _import(city, "scjg", _scjg(city, [1, 4]), name="v2.csv")
     assert retry.created and retry.source_list.snapshot == 2 and retry.counts["left"] == 2
 
@@ -327,7 +327,7 @@ def test_registry_nodes_cache_follows_the_registry(
     city: dict[str, Any], settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.VAR_DIR = tmp_path
-    monkeypatch.setattr(services, "REGISTRY_CACHE_MIN", 0)
+    monkeypatch.setattr(services.frames, "REGISTRY_CACHE_MIN", 0)
     first = services.registry_nodes()
     assert list((tmp_path / "linking").glob("registry-nodes-*.parquet"))
     e1, e5 = city["entities"][1], city["entities"][5]
@@ -369,3 +369,15 @@ def test_large_writes_keep_the_tables_indexes_and_foreign_keys(
         city["entities"][i].pk for i in (1, 2, 3)
     ]
     assert schema() == before
+
+
+def test_markup_in_a_list_is_refused_by_row_and_column(city: dict[str, Any]) -> None:
+    e = city["entities"]
+    rows = [scjg_row(e[i], f"SJ{i:09d}") for i in (1, 2, 3)]
+    rows[1][2] = "<script>alert(1)</script>" + rows[1][2]
+    rows[2][3] = '盐城市<img src=x onerror="alert(1)">'
+    with pytest.raises(Invalid) as exc:
+        _import(city, "scjg", csv_bytes(SCJG_HEADER, rows))
+    got = [(p.row, p.field, p.code) for p in exc.value.problems]
+    assert got == [(3, "主体名称", "markup"), (4, "住所(经营场所)", "markup")]
+    assert not SourceList.objects.exists() and not SourceRecord.objects.exists()

@@ -252,3 +252,10 @@ def test_a_task_state_of_started_is_not_revisited(city) -> None:
     drawn_plan(city, "hc", divisions=["320902"])
     run = services.period_pool(actor=city["root"], period=PERIOD, today=TODAY)
     assert InspectionTask.objects.count() == n and run.report["late"] == n
+
+
+def test_markup_in_a_plan_name_is_refused(city) -> None:
+    with pytest.raises(Invalid) as e:
+        make_plan(city, "smr", divisions=["320902"], name="<script>alert(1)</script>2025年抽查")
+    assert [(p.field, p.code) for p in e.value.problems] == [("name", "markup")]
+    assert not SamplingPlan.objects.exists()

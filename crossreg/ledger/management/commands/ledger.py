@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from crossreg.core.errors import DomainError
 from crossreg.ledger import selectors, services, signing
-from crossreg.ledger.models import Checkpoint
+from crossreg.ledger.models import LedgerCheckpoint
 from crossreg.ledger.verification import ledger_verify
 
 
@@ -102,7 +102,9 @@ class Command(BaseCommand):
                 )
                 return
         cp = services.checkpoint_create(
-            reason=Checkpoint.Reason.PERIODIC if options["if_changed"] else Checkpoint.Reason.ON_DEMAND,
+            reason=LedgerCheckpoint.Reason.PERIODIC
+            if options["if_changed"]
+            else LedgerCheckpoint.Reason.ON_DEMAND,
             timestamp=not options["no_timestamp"],
         )
         stamp = (

@@ -32,6 +32,12 @@ class Command(BaseCommand):
         d.add_argument("--no-link", action="store_true", help="import only; run `relink` afterwards")
         r = sub.add_parser("relink", help="relink the whole city with the active model")
         r.add_argument("--retrain", action="store_true", help="train a new model version first")
+        r.add_argument(
+            "--engine",
+            choices=["duckdb", "spark"],
+            default="duckdb",
+            help="backend that scores the pairs (spark: LINKING_SPARK_MASTER, local mode by default)",
+        )
         sub.add_parser("train", help="train a new model version and make it active")
         e = sub.add_parser("evaluate", help="pairwise and cluster precision/recall against ground truth")
         e.add_argument("--truth", type=Path, required=True)
@@ -89,7 +95,7 @@ class Command(BaseCommand):
 
     def _relink(self, opts: dict[str, Any]) -> None:
         started = time.perf_counter()
-        result = services.linking_relink(actor=ACTOR, retrain=opts["retrain"])
+        result = services.linking_relink(actor=ACTOR, retrain=opts["retrain"], engine_name=opts["engine"])
         self.stdout.write(json.dumps(result.counts, ensure_ascii=False))
         self.stdout.write(json.dumps(result.timings))
         self.stdout.write(

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JobsConfig(AppConfig):
+    name = "crossreg.jobs"
+    verbose_name = "background jobs"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from crossreg.core.subjects import SubjectType, subject_type_register
+        from crossreg.jobs import selectors
+
+        subject_type_register(
+            SubjectType(
+                name="job",
+                label=_("后台任务"),
+                visible=selectors.job_subject_visible,
+                url=selectors.job_subject_url,
+                display=selectors.job_subject_display,
+            )
+        )

@@ -1,0 +1,33 @@
+"""``crossreg worker``: the background-job worker (django-tasks-db's ``db_worker``) with the
+platform's defaults: every queue, a short poll interval, no autoreload outside DEBUG."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run the background-job worker (django-tasks database backend)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--queues", default="*", help="comma-separated queue names, * for all (default)")
+        parser.add_argument("--interval", type=float, default=0.5, help="seconds between polls when idle")
+        parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+        parser.add_argument("--max-tasks", type=int, default=None)
+        parser.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        kwargs: dict[str, Any] = {
+            "queue_name": opts["queues"],
+            "interval": opts["interval"],
+            "batch": opts["batch"],
+            "reload": opts["reload"],
+            "startup_delay": False,
+            "verbosity": opts["verbosity"],
+        }
+        if opts["max_tasks"]:
+            kwargs["max_tasks"] = opts["max_tasks"]
+        call_command("db_worker", **kwargs)

@@ -1,0 +1,22 @@
+"""The jobs app's own task: a harmless counted job the operators (and the tests) use to see that the
+worker runs jobs and that progress reaches the pages (``crossreg jobs_selftest``)."""
+
+from __future__ import annotations
+
+import time
+
+from django_tasks import task
+
+from crossreg.jobs.models import JobRun
+from crossreg.jobs.services import job_body, job_finish, job_progress
+
+
+@task()
+@job_body(kind="jobs.selftest.run", title="后台任务自检")
+def selftest_task(job: JobRun, *, steps: int = 5, pause: float = 0.2) -> dict[str, int]:
+    """Count to ``steps``, pausing between steps, reporting progress (and stopping when cancelled)."""
+    for i in range(steps):
+        time.sleep(pause)
+        job_progress(job, done=i + 1, total=steps, force=True)
+    job_finish(job, counts={"steps": steps})
+    return {"steps": steps}
