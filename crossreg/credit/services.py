@@ -531,7 +531,7 @@ def _grade_changes_publish(
             data={
                 "entity_id": eid,
                 "uscc": usccs.get(eid),
-                "old": old or None,
+                "old": old,  # "" for the first grade (docs/schemas/credit.grade.changed.json)
                 "new": new,
                 "model_version": label,
                 "as_of": evaluation.as_of.isoformat(),
