@@ -647,6 +647,24 @@ def credit_evaluate_all(
     return summary
 
 
+def credit_evaluate_submit(*, actor: User, as_of: dt.date | None = None) -> Any:
+    """Start the full-city evaluation as a background job (the credit role, leaders, admins)."""
+    from crossreg.credit.tasks import credit_evaluate_all_task
+    from crossreg.jobs.services import job_submit
+
+    p = Principal.of(actor)
+    if not workflow.evaluate_may_start(p):
+        raise Forbidden(_("您不能发起全市信用评价"), code="forbidden")
+    return job_submit(
+        actor=actor,
+        kind="credit.evaluate.all",
+        title=_("全市信用评价"),
+        task=credit_evaluate_all_task,
+        kwargs={"as_of": as_of.isoformat() if as_of else None},
+        department_id=actor.department_id,
+    )
+
+
 # --- enterprise access, repair ----------------------------------------------------------------
 
 

@@ -164,7 +164,22 @@ def model_list(request: HttpRequest) -> HttpResponse:
         for v in ModelVersion.objects.select_related("model").order_by("model", "-number")
         if selectors.model_version_visible(principal, v.label)
     ]
-    return render(request, "credit/model_list.html", {"versions": versions})
+    return render(
+        request,
+        "credit/model_list.html",
+        {"versions": versions, "may_evaluate": workflow.evaluate_may_start(principal)},
+    )
+
+
+@login_required
+@require_POST
+def evaluate_start(request: HttpRequest) -> HttpResponse:
+    try:
+        job = services.credit_evaluate_submit(actor=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        _errors(request, exc)
+        return redirect("credit:models")
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -89,3 +89,8 @@ def subscription_may_manage(principal: Principal, department_id: str) -> bool:
     return principal.can(_C.MANAGE_DEPARTMENT, department_id) or principal.can(
         _C.VIEW_DEPARTMENT_DATA, department_id
     )
+
+
+def evaluate_may_start(principal: Principal) -> bool:
+    """The full-city evaluation: the credit role or an administrator."""
+    return principal.has(_C.CREDIT_REVIEW)

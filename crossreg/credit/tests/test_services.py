@@ -374,3 +374,20 @@ def test_exchange_shape_of_a_published_inspection(
         )
     got = sorted(CreditEvent.objects.filter(entity=e).values_list("department_id", "kind"))
     assert got == [("mem", "inspection_finding"), ("smr", "inspection_clean")]
+
+
+def test_full_evaluation_runs_as_a_background_job(
+    city: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from crossreg.jobs.models import JobRun
+    from crossreg.testing.jobs import run_queued
+
+    with pytest.raises(Forbidden):
+        services.credit_evaluate_submit(actor=city["staff"])
+    Grade.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.credit_evaluate_submit(actor=city["credit_user"])
+    run_queued()
+    job = JobRun.objects.get(pk=job.pk)
+    assert job.state == "succeeded", job.message
+    assert Grade.objects.filter(current=True).count() == job.counts["entities"] > 0
