@@ -427,8 +427,22 @@ def _deadlines(
             start = dt.date.fromisoformat(raw)
         except ValueError:
             continue
-        due = calendar.add_workdays(start, int(days))
         on = timezone.localtime(delivered_at).date() if delivered_at else None
+        try:
+            due = calendar.add_workdays(start, int(days))
+        except calendar.CalendarUnknown:  # the holiday table of that year is not published yet
+            out.append(
+                {
+                    "rule": rule,
+                    "start": start.isoformat(),
+                    "due": None,
+                    "delivered_at": delivered_at.isoformat() if delivered_at else None,
+                    "met": False,
+                    "open": True,
+                    "calendar_unknown": True,
+                }
+            )
+            continue
         met = on is not None and on <= due
         out.append(
             {
