@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "crossreg.cases",
     "crossreg.credit",
     "crossreg.clues",
+    "crossreg.complaints",
     "crossreg.exchange",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/", include("crossreg.ledger.urls")),
     path("jobs/", include("crossreg.jobs.urls")),
+    path("orgs/", include("crossreg.orgs.urls")),
     path("catalog/", include("crossreg.catalog.urls")),
     path("notices/", include("crossreg.notices.urls")),
     path("base/", include("crossreg.linking.urls")),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("cases/", include("crossreg.cases.urls")),
     path("credit/", include("crossreg.credit.urls")),
     path("clues/", include("crossreg.clues.urls")),
+    path("complaints/", include("crossreg.complaints.urls")),
     path("exchange/", include("crossreg.exchange.urls")),
     path("", include("crossreg.web.urls")),
 ]

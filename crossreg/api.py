@@ -101,6 +101,7 @@ def _register_routers() -> None:
     api.add_router("/inspections", "crossreg.inspections.api.router")
     api.add_router("/cases", "crossreg.cases.api.router")
     api.add_router("/clues", "crossreg.clues.api.router")
+    api.add_router("/complaints", "crossreg.complaints.api.router")
 
 
 _register_routers()

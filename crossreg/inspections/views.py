@@ -20,6 +20,7 @@ from crossreg.core.errors import DomainError
 from crossreg.inspections import selectors, services, workflow
 from crossreg.inspections.models import InspectionTask, TaskPoint
 from crossreg.orgs.permissions import Principal
+from crossreg.orgs.services import data_export_record
 
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
@@ -231,4 +232,5 @@ def open_results(request: HttpRequest, fmt: str) -> HttpResponse:
     w.writerow(cols)
     for r in rows:
         w.writerow(["、".join(r[c]) if isinstance(r[c], list) else r[c] for c in cols])
+    data_export_record(who=request, what="inspections.open_results.csv", rows=len(rows))
     return HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")

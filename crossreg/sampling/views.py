@@ -20,6 +20,7 @@ from crossreg.catalog.models import ItemVersion
 from crossreg.core.errors import DomainError
 from crossreg.entities.models import Entity
 from crossreg.orgs.models import Division
+from crossreg.orgs.services import data_export_record
 from crossreg.sampling import burden, conf, selectors, services
 from crossreg.sampling.models import DrawAttempt, PoolingRun, SamplingPlan
 
@@ -245,6 +246,7 @@ def open_plans(request: HttpRequest, fmt: str) -> HttpResponse:
     w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
     w.writeheader()
     w.writerows(rows)
+    data_export_record(who=request, what="sampling.open_plans.csv", rows=len(rows))
     return HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
 
 
