@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "linking": (["--entities", "1000000"], ["--entities", "20000"]),
     "sampling": (["--entities", "1000000"], ["--entities", "100000"]),
+    "complaints": (["--n", "1000000"], ["--n", "50000", "--samples", "50"]),
 }
 
 
