@@ -79,14 +79,25 @@ def worker(n: int, n_entities: int, samples: int) -> None:
     county, _ = Division.objects.get_or_create(
         code="320902", defaults={"name": "亭湖区", "level": "county", "parent": city}
     )
-    domains = [Domain.objects.get_or_create(code=c, defaults={"name": nm})[0] for c, nm in
-               [("food", "食品安全"), ("hazchem", "危险化学品"), ("price", "价格"), ("env", "生态环境")]]
+    domains = [
+        Domain.objects.get_or_create(code=c, defaults={"name": nm})[0]
+        for c, nm in [("food", "食品安全"), ("hazchem", "危险化学品"), ("price", "价格"), ("env", "生态环境")]
+    ]
     depts = []
-    for code, name, dom in [("smr", "市场监督管理局", 0), ("mem", "应急管理局", 1), ("drc", "发改委", 2), ("eeb", "生态环境局", 3)]:
-        d, _ = Department.objects.get_or_create(code=code, defaults={"name": name, "short_name": name[:4], "division": city})
+    for code, name, dom in [
+        ("smr", "市场监督管理局", 0),
+        ("mem", "应急管理局", 1),
+        ("drc", "发改委", 2),
+        ("eeb", "生态环境局", 3),
+    ]:
+        d, _ = Department.objects.get_or_create(
+            code=code, defaults={"name": name, "short_name": name[:4], "division": city}
+        )
         d.domains.add(domains[dom])
         depts.append(d)
-    staff, _ = User.objects.get_or_create(username="bench_staff", defaults={"role": "staff", "department": depts[0]})
+    staff, _ = User.objects.get_or_create(
+        username="bench_staff", defaults={"role": "staff", "department": depts[0]}
+    )
     routing_rules_derive(actor="system:bench")
 
     t0 = time.perf_counter()
@@ -151,7 +162,9 @@ def worker(n: int, n_entities: int, samples: int) -> None:
     with connection.cursor() as c:
         c.execute("ANALYZE complaints_submission")
     open_smr = Submission.objects.filter(department=depts[0]).exclude(state=State.CLOSED).count()
-    print(f"loaded in {time.perf_counter() - t0:.0f} s; open in the inbox department: {open_smr:,}", flush=True)
+    print(
+        f"loaded in {time.perf_counter() - t0:.0f} s; open in the inbox department: {open_smr:,}", flush=True
+    )
 
     # Intake with dedup: the real service on the full table, about existing entities.
     intake = []
@@ -189,7 +202,10 @@ def worker(n: int, n_entities: int, samples: int) -> None:
         r = client.get("/complaints/" + (f"?page={1 + i % 5}" if i % 2 else ""))
         inbox.append(time.perf_counter() - t1)
         assert r.status_code == 200
-    print(f"inbox page: p50 {_p(inbox, 0.5):.1f} ms, p95 {_p(inbox, 0.95):.1f} ms ({samples} requests)", flush=True)
+    print(
+        f"inbox page: p50 {_p(inbox, 0.5):.1f} ms, p95 {_p(inbox, 0.95):.1f} ms ({samples} requests)",
+        flush=True,
+    )
 
 
 def main(argv: list[str]) -> None:
@@ -203,14 +219,30 @@ def main(argv: list[str]) -> None:
     if args.worker:
         worker(args.n, args.entities, args.samples)
         return
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG).replace("crossreg_bench", "crossreg_bench_complaints") if "BENCH_DATABASE_URL" in os.environ else DEFAULT_PG
+    url = (
+        os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG).replace(
+            "crossreg_bench", "crossreg_bench_complaints"
+        )
+        if "BENCH_DATABASE_URL" in os.environ
+        else DEFAULT_PG
+    )
     name = urlparse(url).path.lstrip("/")
     _pg_admin(url, f'DROP DATABASE IF EXISTS "{name}"')
     _pg_admin(url, f'CREATE DATABASE "{name}"')
     try:
         env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-        cmd = [sys.executable, "-m", "benchmarks.bench_complaints", "--worker", "--n", str(args.n),
-               "--entities", str(args.entities), "--samples", str(args.samples)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_complaints",
+            "--worker",
+            "--n",
+            str(args.n),
+            "--entities",
+            str(args.entities),
+            "--samples",
+            str(args.samples),
+        ]
         subprocess.run(cmd, cwd=ROOT, env=env, check=True)
     finally:
         if not args.keep:
