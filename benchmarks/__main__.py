@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--entities", "100000", "--events", "500000", "--db-entities", "2000"],
     ),
     "exchange": (["--events", "1000000", "--deliver", "100000"], ["--events", "20000", "--deliver", "5000"]),
+    "complaints": (["--n", "1000000"], ["--n", "50000", "--samples", "50"]),
 }
 
 
