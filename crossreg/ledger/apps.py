@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class LedgerConfig(AppConfig):
     name = "crossreg.ledger"
     label = "ledger"
+
+    def ready(self) -> None:
+        from crossreg.core.audit import audit_writer_register
+        from crossreg.ledger.services import ledger_append
+
+        audit_writer_register(ledger_append)
