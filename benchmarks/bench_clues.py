@@ -3,8 +3,10 @@ triggering reading to its inspection task, and batch correlation of a quarter's 
 
     .venv/bin/python -m benchmarks.bench_clues --readings 200000 --devices 500 --clues 1000000
 
-1. **Ingestion** (scratch database ``crossreg_bench_clues`` on BENCH_DATABASE_URL's server, needs
-   Mosquitto on 127.0.0.1:1883): ``--readings`` HJ 212 minute packets (two pollutants each) from
+1. **Ingestion** (scratch database ``crossreg_bench_clues`` on BENCH_DATABASE_URL's server; a
+   private Mosquitto on a spare port, configured as production should be: ``max_queued_messages 0``
+   — Mosquitto's default of 1,000 queued messages per offline client would silently drop the rest
+   of a backlog): ``--readings`` HJ 212 minute packets (two pollutants each) from
    ``--devices`` devices are published with QoS 1 to a fresh topic while the listener's persistent
    session is away, then the listener drains them (store + sustained-exceedance rule per batch).
    Reported: packets/s from the first to the last batch committed (every packet is one reading row
@@ -80,7 +82,42 @@ def _pg_recreate(url: str) -> str:
     return f"{base}/{SCRATCH}"
 
 
+def _private_broker() -> tuple[int, subprocess.Popen[bytes], str]:
+    import shutil
+    import socket
+    import tempfile
+
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    d = tempfile.mkdtemp(prefix="bench-mqtt-")
+    os.chmod(d, 0o777)
+    conf = os.path.join(d, "m.conf")
+    with open(conf, "w") as f:
+        f.write(
+            f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\n"
+        )
+    proc = subprocess.Popen([exe, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(50):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.1)
+    return port, proc, d
+
+
 def worker(readings: int, devices: int, triggers: int) -> None:
+    port, broker, _tmp = _private_broker()
+    try:
+        _worker(readings, devices, triggers, port)
+    finally:
+        broker.terminate()
+        broker.wait(10)
+
+
+def _worker(readings: int, devices: int, triggers: int, port: int) -> None:
     import django
 
     django.setup()
@@ -149,7 +186,7 @@ def worker(readings: int, devices: int, triggers: int) -> None:
         second=0, microsecond=0, tzinfo=None
     )
     # 1. backlog while the listener is away
-    lst = Listener(host="127.0.0.1", port=1883, topic=f"{prefix}/#", client_id=client_id)
+    lst = Listener(host="127.0.0.1", port=port, topic=f"{prefix}/#", client_id=client_id)
     lst.start()
     lst.connected.wait(10)
     time.sleep(0.5)
@@ -158,11 +195,11 @@ def worker(readings: int, devices: int, triggers: int) -> None:
     sims = [SimDevice(d.mn, d.entity_id) for d in base]
     w = time.perf_counter()
     n = publish_all(
-        host="127.0.0.1", port=1883, topic=prefix, payloads=((m, p.encode()) for m, p in stream(cfg, sims))
+        host="127.0.0.1", port=port, topic=prefix, payloads=((m, p.encode()) for m, p in stream(cfg, sims))
     )
     pub = time.perf_counter() - w
     print(f"published {n:,} packets in {pub:.1f} s ({n / pub:,.0f}/s, one Python publisher)", flush=True)
-    lst = Listener(host="127.0.0.1", port=1883, topic=f"{prefix}/#", client_id=client_id, batch_size=5000)
+    lst = Listener(host="127.0.0.1", port=port, topic=f"{prefix}/#", client_id=client_id, batch_size=5000)
     lst.start()
     c0 = _cpu()
     while lst.stats.messages < n:
@@ -199,7 +236,7 @@ def worker(readings: int, devices: int, triggers: int) -> None:
                 )
                 for k in range(30)
             ]
-            publish_all(host="127.0.0.1", port=1883, topic=prefix, payloads=pre)
+            publish_all(host="127.0.0.1", port=port, topic=prefix, payloads=pre)
             last = packet_build(
                 mn=d.mn,
                 cn="2051",
@@ -207,7 +244,7 @@ def worker(readings: int, devices: int, triggers: int) -> None:
                 values=[("w01018", 90.0, "N")],
             ).encode()
             sent[d.entity_id] = time.perf_counter()
-            publish_all(host="127.0.0.1", port=1883, topic=prefix, payloads=[(d.mn, last)])
+            publish_all(host="127.0.0.1", port=port, topic=prefix, payloads=[(d.mn, last)])
             time.sleep(0.5)
 
     def on_batch(res: object, stats: object) -> None:
