@@ -286,13 +286,26 @@ def rules_evaluate(*, readings: Sequence[Reading], result: IngestResult) -> None
             grouped: dict[str, list[Run]] = defaultdict(list)
             for run in runs:
                 grouped[_source_ref(rule, dev.mn, pollutant, run.start)].append(run)
+            known = {c.source_ref: c for c in Clue.objects.filter(source="iot", source_ref__in=list(grouped))}
             for ref, rs in sorted(grouped.items()):
                 trig = sorted({p for run in rs for p in run.points}, key=lambda p: (p.time, p.key))
+                if _covered(known.get(ref), rs, trig):
+                    continue  # a redelivery or a batch that adds nothing: no row lock, no refresh
                 peak = max(p.value or 0.0 for p in trig)
                 clue = _raise(services, dev, rule, pollutant, ref, rs, trig, peak, minutes)
                 result.clues.append(clue.pk)
                 touched.add(clue.pk)
     _clear_pass(devices=devices, times=times, result=result)
+
+
+def _covered(clue: Clue | None, runs: list[Run], trig: list[Point]) -> bool:
+    """The stored clue already spans these runs and names these readings (nothing to update)."""
+    if clue is None:
+        return False
+    if min(r.start for r in runs) < clue.observed_from or max(r.end for r in runs) > clue.observed_to:
+        return False
+    have = {r["key"] for r in clue.explanation.get("readings", [])}
+    return len(have) >= 200 or all(p.key in have for p in trig)
 
 
 def _raise(
