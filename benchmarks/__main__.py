@@ -33,6 +33,21 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "exchange": (["--events", "1000000", "--deliver", "100000"], ["--events", "20000", "--deliver", "5000"]),
     "complaints": (["--n", "1000000"], ["--n", "50000", "--samples", "50"]),
+    "clues": (
+        ["--readings", "200000", "--devices", "500", "--clues", "1000000", "--entities", "1000000"],
+        [
+            "--readings",
+            "20000",
+            "--devices",
+            "100",
+            "--triggers",
+            "10",
+            "--clues",
+            "100000",
+            "--entities",
+            "100000",
+        ],
+    ),
 }
 
 
