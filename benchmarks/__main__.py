@@ -26,11 +26,13 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "linking": (["--entities", "1000000"], ["--entities", "20000"]),
     "sampling": (["--entities", "1000000"], ["--entities", "100000"]),
+    "cases": (["--cases", "200000", "--entities", "1000000"], ["--quick"]),
     "credit": (
         ["--entities", "1000000", "--events", "5000000", "--db-entities", "20000", "--pg"],
         ["--entities", "100000", "--events", "500000", "--db-entities", "2000"],
     ),
     "exchange": (["--events", "1000000", "--deliver", "100000"], ["--events", "20000", "--deliver", "5000"]),
+    "complaints": (["--n", "1000000"], ["--n", "50000", "--samples", "50"]),
 }
 
 

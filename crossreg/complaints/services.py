@@ -368,7 +368,11 @@ def submission_intake(
 
 
 def _locked(sub: Submission) -> Submission:
-    locked = Submission.objects.select_for_update().select_related("entity", "department").get(pk=sub.pk)
+    locked = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("entity", "department")
+        .get(pk=sub.pk)
+    )
     if sub.updated_at is not None and locked.updated_at != sub.updated_at and locked.state != sub.state:
         raise Conflict(_("这件投诉举报已被他人处理，请刷新后再试。"), field="state", code="changed")
     return locked
@@ -947,7 +951,7 @@ def reward_transition(
     *, actor: Any, reward: Reward, transition: str, reason: str = "", payment_ref: str = ""
 ) -> Reward:
     user, principal, label = _actor_of(actor)
-    r = Reward.objects.select_for_update().select_related("submission").get(pk=reward.pk)
+    r = Reward.objects.select_for_update(of=("self",)).select_related("submission").get(pk=reward.pk)
     if principal is None:
         raise Forbidden(_("奖励须由人审批。"))
     step = workflow.reward_step(

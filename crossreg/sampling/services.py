@@ -472,6 +472,7 @@ def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
             "selected": [p.key for p in picks],
             "bundle_sha256": plan.bundle_sha256,
         },
+        refs=[("entity", by_key[p.key]) for p in picks],  # each drawn entity's record shows the draw
     )
     domain_event_publish(
         type="sampling.draw.made",
