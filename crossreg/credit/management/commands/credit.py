@@ -119,7 +119,7 @@ class Command(BaseCommand):
                 w(
                     "  calibration (risk decile → violation rate): "
                     + "  ".join(
-                        f"{c['decile']}:{c['violation_rate']:.1%}"
+                        f"{c['decile']}:{c['violation_rate']:.1%} (n={c['n']})"
                         for c in fig["calibration"]
                         if c["violation_rate"] is not None
                     )
