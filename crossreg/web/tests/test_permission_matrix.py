@@ -37,6 +37,7 @@ def _ledger_key(settings: Any) -> None:
     settings.CROSSREG = {**settings.CROSSREG, "LEDGER_SIGNING_KEY": TEST_KEY_HEX, "LEDGER_TSA_URL": ""}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+
 # Reference data every registry reader may read (published by nature), so not "another
 # department's": the matrix asks only that the public does not read their records either.
 REFERENCE = {"catalog.power_item", "catalog.cross_item", "division", "gridcell", "domain"}
