@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "linking": (["--entities", "1000000"], ["--entities", "20000"]),
     "sampling": (["--entities", "1000000"], ["--entities", "100000"]),
+    "load": (["--clients", "20", "--seconds", "20"], ["--clients", "20", "--quick"]),
     "exchange": (["--events", "1000000", "--deliver", "100000"], ["--events", "20000", "--deliver", "5000"]),
 }
 
