@@ -11,6 +11,20 @@ import pytest
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
+def _allow_ledger_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Django empties the tables between transactional tests with TRUNCATE, which the ledger's
+    PostgreSQL trigger refuses unless the session says so (ledger migration 0004). Tests only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET crossreg.ledger_truncate = 'on'")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_allow_ledger_truncate, dispatch_uid="crossreg-test-ledger-truncate")
+
+
 @pytest.fixture(autouse=True)
 def default_language() -> Iterator[None]:
     """Each test starts in the default UI language (zh-hans): a page request of an earlier test may
