@@ -73,7 +73,7 @@ class EntityDetail(EntityOut):
     name_parts: NameParts
     address: str = Field(description="住所/经营场所.")
     legal_rep: str = Field(
-        description="法定代表人/经营者. For individual businesses masked (张**) unless the caller is a "
+        description="法定代表人/经营者. For individual businesses masked (张*丰, core.masking) unless the caller is a "
         "logged-in department user."
     )
     legal_rep_masked: bool = Field(description="True when legal_rep is masked.")

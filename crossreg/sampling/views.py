@@ -33,7 +33,7 @@ def _errors(request: HttpRequest, exc: DomainError) -> None:
 @login_required
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    plans = selectors.plan_visible_list(user=request.user).order_by("-created_at")[:200]  # type: ignore[arg-type]
+    plans = selectors.plan_visible_list(user=request.user).order_by("-created_at")[:200]
     return render(request, "sampling/plan_list.html", {"plans": plans, "periods": selectors.periods_list()})
 
 
@@ -94,7 +94,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_for(request: HttpRequest, code: str) -> SamplingPlan:
-    plan = selectors.plan_visible_list(user=request.user).filter(code=code).first()  # type: ignore[arg-type]
+    plan = selectors.plan_visible_list(user=request.user).filter(code=code).first()
     if plan is None:
         raise Http404
     return plan
