@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--entities", "1000000", "--events", "5000000", "--db-entities", "20000", "--pg"],
         ["--entities", "100000", "--events", "500000", "--db-entities", "2000"],
     ),
+    "load": (["--clients", "20", "--seconds", "20"], ["--clients", "20", "--quick"]),
     "exchange": (["--events", "1000000", "--deliver", "100000"], ["--events", "20000", "--deliver", "5000"]),
     "complaints": (["--n", "1000000"], ["--n", "50000", "--samples", "50"]),
     "clues": (

@@ -26,7 +26,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -96,24 +95,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
-class LedgerCollector:
-    """``crossreg_ledger_entries`` and the age of the last checkpoint, read when scraped."""
+_COLLECTORS: list[Any] = []
 
-    def collect(self) -> Any:
-        from crossreg.ledger.models import Entry, LedgerCheckpoint
 
-        size = GaugeMetricFamily("crossreg_ledger_entries", "Entries in the ledger")
-        last = Entry.objects.order_by("-seq").values_list("seq", flat=True).first()
-        size.add_metric([], 0 if last is None else last + 1)
-        yield size
-        age = GaugeMetricFamily("crossreg_ledger_checkpoint_age_seconds", "Age of the latest checkpoint")
-        cp = (
-            LedgerCheckpoint.objects.order_by("-tree_size", "-id")
-            .values_list("created_at", flat=True)
-            .first()
-        )
-        age.add_metric([], -1 if cp is None else time.time() - cp.timestamp())
-        yield age
+def metrics_collector_register(collector: Any) -> None:
+    """Add a collector read when /metrics is scraped (an app above core registers its own, e.g. the
+    ledger's size and checkpoint age, from its ready(): core imports no domain app)."""
+    if collector not in _COLLECTORS:
+        _COLLECTORS.append(collector)
 
 
 def metrics_text() -> bytes:
@@ -127,9 +116,10 @@ def metrics_text() -> bytes:
     else:
         registry = REGISTRY  # this process's own counters
     text = generate_latest(registry)
-    ledger = CollectorRegistry()
-    ledger.register(LedgerCollector())
-    return text + generate_latest(ledger)
+    apps_registry = CollectorRegistry()
+    for collector in _COLLECTORS:
+        apps_registry.register(collector)
+    return text + generate_latest(apps_registry)
 
 
 def job_metrics_connect() -> None:

@@ -1,7 +1,7 @@
 """``crossreg credit …``: evaluate the city, backtest a model, issue an enterprise's access code.
 
 crossreg credit evaluate [--as-of DATE]                   grade every entity (the batch job)
-crossreg credit validate [--model public] [--cutoff DATE] [--horizon 365] [--json]
+crossreg credit validate [--model public | --version public/v2] [--cutoff DATE] [--horizon 365] [--json]
 crossreg credit access-code --uscc USCC                   a fresh code for the enterprise
 """
 
@@ -34,6 +34,9 @@ class Command(BaseCommand):
         va.add_argument(
             "--model", default="public", help="the model code (its version in force at the cutoff)"
         )
+        va.add_argument(
+            "--version", help="a version label such as public/v2 (a draft too: validate before publishing)"
+        )
         va.add_argument("--cutoff", type=dt.date.fromisoformat, help="default: a horizon before today")
         va.add_argument("--horizon", type=int, default=365, help="days of outcomes after the cutoff")
         va.add_argument("--json", action="store_true")
@@ -60,7 +63,10 @@ class Command(BaseCommand):
 
         today = timezone.localdate()
         cutoff = opts.get("cutoff") or today - dt.timedelta(days=opts["horizon"])
-        version = selectors.model_version_at(opts["model"], cutoff)
+        if opts.get("version"):
+            version = selectors.version_by_label(opts["version"])
+        else:
+            version = selectors.model_version_at(opts["model"], cutoff)
         if version is None:
             raise CommandError(f"no published version of model {opts['model']!r} in force on {cutoff}")
         spec = spec_validate(version.spec)
@@ -113,7 +119,7 @@ class Command(BaseCommand):
                 w(
                     "  calibration (risk decile → violation rate): "
                     + "  ".join(
-                        f"{c['decile']}:{c['violation_rate']:.1%}"
+                        f"{c['decile']}:{c['violation_rate']:.1%} (n={c['n']})"
                         for c in fig["calibration"]
                         if c["violation_rate"] is not None
                     )
