@@ -20,6 +20,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def pg_env(settings_dict: dict[str, Any]) -> dict[str, str]:
+def pg_env(settings_dict: Mapping[str, Any]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
