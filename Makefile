@@ -8,7 +8,7 @@ ENTITIES ?= 20000
 HOST ?= 127.0.0.1:8000
 JOBS ?= auto
 
-.PHONY: install demo worker test test-browser bench bench-quick lint typecheck openapi messages check clean
+.PHONY: install demo serve worker test test-browser bench bench-quick lint typecheck openapi messages check clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: install  ## set up the synthetic Yancheng on SQLite and serve it at http:/
 	@# the background-job worker runs beside the server and stops with it
 	$(BIN)/crossreg worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/crossreg runserver $(HOST)
+
+serve: install  ## the production server: gunicorn + whitenoise (set CROSSREG_DEBUG=false, CROSSREG_SECRET_KEY, DATABASE_URL; docs/deployment.md)
+	$(BIN)/crossreg collectstatic --noinput -v 0
+	$(BIN)/crossreg check --deploy --fail-level WARNING
+	$(BIN)/gunicorn config.wsgi:application -c config/gunicorn.conf.py
 
 worker: install  ## the background-job worker alone (make demo starts one)
 	$(BIN)/crossreg worker

@@ -11,6 +11,20 @@ import pytest
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
+def _allow_ledger_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Django empties the tables between transactional tests with TRUNCATE, which the ledger's
+    PostgreSQL trigger refuses unless the session says so (ledger migration 0004). Tests only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET crossreg.ledger_truncate = 'on'")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_allow_ledger_truncate, dispatch_uid="crossreg-test-ledger-truncate")
+
+
 @pytest.fixture(autouse=True)
 def default_language() -> Iterator[None]:
     """Each test starts in the default UI language (zh-hans): a page request of an earlier test may
@@ -20,6 +34,29 @@ def default_language() -> Iterator[None]:
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def otp_for_admins(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Administrators must pass TOTP (crossreg/orgs/security.py). Tests that sign an administrator in
+    with ``force_login`` would all meet the TOTP page first, so it is enforced only in tests marked
+    ``@pytest.mark.otp`` (crossreg/orgs/tests/test_security.py); the browser sign-in helper
+    (crossreg.testing.pages.sign_in) passes the TOTP step itself whenever it is asked."""
+    settings.CROSSREG_OTP_REQUIRED_FOR_ADMINS = bool(request.node.get_closest_marker("otp"))
+
+
+@pytest.fixture(autouse=True)
+def csp_clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test fails if chromium refused anything under the Content-Security-Policy."""
+    if not request.node.get_closest_marker("browser"):
+        yield
+        return
+    from crossreg.testing import pages
+
+    pages.CSP_VIOLATIONS.clear()
+    yield
+    found, pages.CSP_VIOLATIONS[:] = list(pages.CSP_VIOLATIONS), []
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}

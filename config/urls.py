@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from crossreg.api import api
+from crossreg.jobs import health
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -124,17 +125,28 @@ def ruleset_current() -> RoutingRuleSet | None:
     return RoutingRuleSet.objects.filter(active=True).order_by("-version").first()
 
 
+@lru_cache(maxsize=8)
+def _rules(ruleset_pk: int, created_at: str) -> tuple[tuple[int, str | None, str], ...]:
+    """A rule set's rules in order (a version never changes, so it is cached; the key includes
+    its creation time so that a reused id after a rollback is never mistaken for it)."""
+    return tuple(
+        RoutingRule.objects.filter(ruleset_id=ruleset_pk)
+        .order_by("seq")
+        .values_list("seq", "matter_id", "industry_prefix")
+    )
+
+
 def route_find(*, matter_id: str | None, industry_code: str | None) -> RoutingRule | None:
     """The first rule of the current set that matches (matter, the entity's industry)."""
     rs = ruleset_current()
     if rs is None:
         return None
-    for rule in rs.rules.select_related("department").order_by("seq"):
-        if rule.matter_id is not None and rule.matter_id != matter_id:
+    for seq, matter, prefix in _rules(rs.pk, rs.created_at.isoformat()):
+        if matter is not None and matter != matter_id:
             continue
-        if rule.industry_prefix and not (industry_code or "").startswith(rule.industry_prefix):
+        if prefix and not (industry_code or "").startswith(prefix):
             continue
-        return rule
+        return RoutingRule.objects.select_related("department").get(ruleset=rs, seq=seq)
     return None
 
 

@@ -368,7 +368,11 @@ def submission_intake(
 
 
 def _locked(sub: Submission) -> Submission:
-    locked = Submission.objects.select_for_update().select_related("entity", "department").get(pk=sub.pk)
+    locked = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("entity", "department")
+        .get(pk=sub.pk)
+    )
     if sub.updated_at is not None and locked.updated_at != sub.updated_at and locked.state != sub.state:
         raise Conflict(_("这件投诉举报已被他人处理，请刷新后再试。"), field="state", code="changed")
     return locked
@@ -467,6 +471,8 @@ def _case_source(*, actor: Any, sub: Submission) -> str:
 
     if sub.entity is None:
         raise Invalid(_("立案需要先关联被举报主体。"), field="entity")
+    if sub.department is None:
+        raise Invalid(_("请选择承办部门。"), field="department", code="required")
     source = case_source_register(
         actor=actor,
         department=sub.department,
@@ -947,7 +953,7 @@ def reward_transition(
     *, actor: Any, reward: Reward, transition: str, reason: str = "", payment_ref: str = ""
 ) -> Reward:
     user, principal, label = _actor_of(actor)
-    r = Reward.objects.select_for_update().select_related("submission").get(pk=reward.pk)
+    r = Reward.objects.select_for_update(of=("self",)).select_related("submission").get(pk=reward.pk)
     if principal is None:
         raise Forbidden(_("奖励须由人审批。"))
     step = workflow.reward_step(

@@ -129,7 +129,12 @@ def demo_step(ctx: DemoContext) -> str:
             config={"format": "xlsx"},
         )
         outbox.subscription_create(
-            actor=actor, principal=p, target=export, event_type="inspection.task.published", scope="all"
+            actor=actor,
+            principal=p,
+            target=export,
+            event_type="inspection.task.published",
+            scope="all",
+            include_past=True,
         )
     delivered = replayed = 0
     free = _port_free(HOOK_PORT)

@@ -1,4 +1,4 @@
-"""The data of the events the exchange sends on — our reading of the shapes promised in TEAM.md.
+"""The data of the events the exchange sends on, as their publishers build them (read from their code).
 
 Registered *provisionally* (``crossreg.outbox.schemas``): when the app that publishes an event
 registers its own model, that one is published instead. The adapters read only the fields named
@@ -14,12 +14,6 @@ class _Data(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class DocumentRef(BaseModel):
-    kind: str = Field(description="document kind, e.g. decision (处罚决定书), measure (强制措施决定书)")
-    number: str = Field("", description="document number (文号)")
-    sha256: str = Field(description="SHA-256 of the signed document file, hex")
-
-
 class CaseDecisionMade(_Data):
     """case.decision.made — a penalty decision (行政处罚决定) was made."""
 
@@ -28,20 +22,24 @@ class CaseDecisionMade(_Data):
     case_number: str = Field(description="case number (案号), e.g. 盐市监处罚〔2026〕12号")
     department_id: str = Field(description="deciding department's local code")
     entity_id: int | None = Field(None, description="market entity (platform id)")
-    uscc: str = Field("", description="unified social credit code of the party, if an organisation")
-    party_name: str = Field("", description="party name (masked for individuals when published)")
     penalty_kinds: list[str] = Field(default_factory=list, description="warning, fine, confiscation, …")
     fine_yuan: str = Field("0", description="fine in yuan (decimal string)")
     confiscation_yuan: str = Field("0", description="confiscated illegal gains in yuan (decimal string)")
     credit_severity: str = Field("", description="minor | ordinary | serious")
-    decided_on: str = Field(description="date of the decision (YYYY-MM-DD)")
-    publicity_end: str = Field("", description="end of the publicity period (YYYY-MM-DD)")
+    decided_on: str | None = Field(description="date of the decision (YYYY-MM-DD)")
+    publicity_end: str | None = Field(None, description="end of the publicity period (YYYY-MM-DD)")
+    procedure: str = Field("", description="ordinary | simplified")
     source_kind: str = Field("", description="inspection | clue | complaint | transfer | manual")
     source_ref: str = ""
-    item_codes: list[str] = Field(default_factory=list, description="local supervision item codes involved")
-    documents: list[DocumentRef] = Field(
-        default_factory=list, description="signed documents and their hashes"
-    )
+
+
+class ExchangeTargetTested(_Data):
+    """exchange.target.tested — a connectivity test sent to one target (the exchange's own event)."""
+
+    model_config = ConfigDict(title="exchange.target.tested", extra="allow")
+
+    target: str = Field(description="target code")
+    note: str = ""
 
 
 class CaseDecisionWithdrawn(_Data):
@@ -52,8 +50,8 @@ class CaseDecisionWithdrawn(_Data):
     case_number: str
     department_id: str
     entity_id: int | None = None
-    reason: str = ""
-    withdrawn_on: str = Field("", description="YYYY-MM-DD")
+    revoked_on: str = Field("", description="YYYY-MM-DD")
+    decided_on: str | None = None
 
 
 class CaseMeasureImposed(_Data):
@@ -64,38 +62,45 @@ class CaseMeasureImposed(_Data):
     case_number: str
     department_id: str
     entity_id: int | None = None
-    measure_kind: str = Field(description="seal | seize | freeze | …")
-    imposed_on: str = Field(description="YYYY-MM-DD")
+    measure_id: int | None = None
+    kind: str = Field(description="seal | seize | …")
+    emergency: bool = False
+    starts_on: str = Field(description="YYYY-MM-DD")
     ends_on: str = ""
-    documents: list[DocumentRef] = Field(default_factory=list)
 
 
 class CheckPointResult(BaseModel):
     seq: int
     content: str = ""
-    result: str = Field(description="ok | finding | na")
-    item_code: str = Field("", description="local supervision item code the point comes from")
-    department: str = ""
+    result: str = Field(description="pass | finding | na")
+    finding: str = Field("", description="what was found (for a finding)")
+    departments: list[str] = Field(default_factory=list)
+    item_versions: list[int] = Field(
+        default_factory=list, description="catalog item versions the point comes from"
+    )
 
 
 class InspectionTaskPublished(_Data):
-    """inspection.task.published — an inspection's result was published (监管行为: 检查结果)."""
+    """inspection.task.published — an inspection's result was published (监管行为: 检查结果).
+
+    As ``crossreg.inspections.services.task_result_data`` builds it."""
 
     model_config = ConfigDict(title="inspection.task.published", extra="allow")
 
-    task_code: str
+    code: str = Field(description="task code")
     entity_id: int
-    entity_name: str = ""
-    uscc: str = ""
-    trigger: str = Field("random", description="random | clue | complaint | provincial | …")
+    trigger: str = Field(
+        "random", description="random | clue | complaint | provincial | transfer | exchange | manual"
+    )
+    source_ref: str = ""
+    period: str = ""
     lead_department: str
     departments: list[str] = Field(default_factory=list)
-    inspected_on: str = Field("", description="YYYY-MM-DD")
-    published_at: str = ""
-    item_codes: list[str] = Field(default_factory=list, description="local supervision item codes checked")
-    findings: int = 0
-    points: list[CheckPointResult] = Field(default_factory=list)
+    inspected_on: str | None = Field(None, description="YYYY-MM-DD")
+    follow_up: bool = False
     summary: str = ""
+    results: list[CheckPointResult] = Field(default_factory=list)
+    findings: int = 0
 
 
 class CreditGradeChanged(_Data):
@@ -104,7 +109,8 @@ class CreditGradeChanged(_Data):
     model_config = ConfigDict(title="credit.grade.changed", extra="allow")
 
     entity_id: int
-    old: str = Field(description="A | B | C | D, or empty for the first grade")
+    uscc: str | None = None
+    old: str | None = Field(description="A | B | C | D, or null for the first grade")
     new: str
     model_version: str = ""
     as_of: str = Field(description="YYYY-MM-DD")
@@ -122,5 +128,6 @@ PROVISIONAL: dict[str, type[BaseModel]] = {
 def register() -> None:
     from crossreg.outbox.schemas import event_schema_register
 
+    event_schema_register("exchange.target.tested", ExchangeTargetTested)
     for event_type, model in PROVISIONAL.items():
         event_schema_register(event_type, model, provisional=True)

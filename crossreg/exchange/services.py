@@ -188,7 +188,7 @@ def _task_create() -> Callable[..., Any]:
     try:
         from crossreg.inspections import services as inspections_services
 
-        return inspections_services.task_create  # type: ignore[attr-defined]
+        return inspections_services.task_create
     except (ImportError, AttributeError):
         raise Conflict(
             _("检查任务模块尚不能接收省级任务（task_create 未上线）。"), field="kind", code="unavailable"
@@ -345,7 +345,7 @@ def _plan_task(
     period = row.get("CCZQ", "").strip()
     if not period:
         problems.add(_("缺少抽查周期。"), field="CCZQ", row=n)
-    items = list(SupervisionItem.objects.filter(code__in=local_items).select_related("published"))
+    items = list(SupervisionItem.objects.filter(code__in=local_items))
     missing_items = set(local_items) - {i.code for i in items}
     if missing_items:
         problems.add(
@@ -356,6 +356,10 @@ def _plan_task(
     departments = {d.pk: d for d in Department.objects.filter(pk__in=depts)}
 
     def run() -> str:
+        by_department: dict[str, list[int]] = {}
+        for i in items:
+            if i.published_id is not None:
+                by_department.setdefault(i.department_id, []).append(i.published_id)
         task = writer(
             actor=actor,
             entity=entity,
@@ -363,7 +367,7 @@ def _plan_task(
             period=period,
             lead_department=departments[depts[0]],
             departments=[departments[d] for d in dict.fromkeys(depts)],
-            items=[i.published for i in items if i.published is not None] or items,
+            items=by_department,
             window_start=start,
             window_end=end,
             source_ref=f"{source}:{ref}",
@@ -423,8 +427,22 @@ def _deadlines(
             start = dt.date.fromisoformat(raw)
         except ValueError:
             continue
-        due = calendar.add_workdays(start, int(days))
         on = timezone.localtime(delivered_at).date() if delivered_at else None
+        try:
+            due = calendar.add_workdays(start, int(days))
+        except calendar.CalendarUnknown:  # the holiday table of that year is not published yet
+            out.append(
+                {
+                    "rule": rule,
+                    "start": start.isoformat(),
+                    "due": None,
+                    "delivered_at": delivered_at.isoformat() if delivered_at else None,
+                    "met": False,
+                    "open": True,
+                    "calendar_unknown": True,
+                }
+            )
+            continue
         met = on is not None and on <= due
         out.append(
             {

@@ -10,3 +10,8 @@ class LedgerConfig(AppConfig):
         from crossreg.ledger.services import ledger_append
 
         audit_writer_register(ledger_append)
+
+        from crossreg.core.observability import metrics_collector_register
+        from crossreg.ledger.metrics import LedgerCollector
+
+        metrics_collector_register(LedgerCollector())

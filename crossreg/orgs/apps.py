@@ -23,3 +23,5 @@ class OrgsConfig(AppConfig):
             ("api_token", _("接口令牌"), s.api_token_subject_visible),
         ):
             subject_type_register(SubjectType(name=name, label=label, visible=visible))
+
+        from crossreg.orgs import security  # noqa: F401 - connects the sign-in event receivers

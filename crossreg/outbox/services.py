@@ -119,22 +119,60 @@ def outbox_fan_out(*, limit: int = 2000) -> int:
     rows: dict[tuple[int, int], Delivery] = {}
     for e in events:
         for sub in subs:
-            if not sub.matches_type(e.type) or e.created_at < sub.created_at:
-                continue
-            t = sub.target
-            if sub.scope == Subscription.Scope.ALL:
-                ok = permissions.may_use_scope(t.department_id, "all")
-            elif sub.scope == Subscription.Scope.DEPARTMENT:
-                ok = bool(t.department_id) and e.department_id == t.department_id
-            else:
-                ok = e.entity_id is not None and e.entity_id in admitted.get(
-                    (sub.scope, t.department_id or ""), ()
+            if (
+                e.created_at >= sub.created_at
+                and _admits(sub, e, admitted)
+                and (e.pk, sub.target_id) not in rows
+            ):
+                rows[(e.pk, sub.target_id)] = Delivery(
+                    event=e, target=sub.target, subject=e.subject, next_attempt_at=now
                 )
-            if ok and (e.pk, t.pk) not in rows:
-                rows[(e.pk, t.pk)] = Delivery(event=e, target=t, subject=e.subject, next_attempt_at=now)
     Delivery.objects.bulk_create(rows.values(), batch_size=1000, ignore_conflicts=True)
     OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(fanned_out_at=now)
     return len(events)
+
+
+def _admits(sub: Subscription, e: OutboxEvent, admitted: dict[tuple[str, str], set[int]]) -> bool:
+    if not sub.matches_type(e.type):
+        return False
+    t = sub.target
+    if sub.scope == Subscription.Scope.ALL:
+        return permissions.may_use_scope(t.department_id, "all")
+    if sub.scope == Subscription.Scope.DEPARTMENT:
+        return bool(t.department_id) and e.department_id == t.department_id
+    return e.entity_id is not None and e.entity_id in admitted.get((sub.scope, t.department_id or ""), ())
+
+
+def _deliveries_for_past(sub: Subscription, chunk: int = 2000) -> int:
+    """Deliveries of the events already in the outbox that ``sub`` admits (a new target taking the
+    history; fan-out gives a subscription only the events written after it)."""
+    qs = OutboxEvent.objects.order_by("id")
+    if sub.event_type.endswith(".*"):
+        qs = qs.filter(type__startswith=sub.event_type[:-1])
+    elif sub.event_type != "*":
+        qs = qs.filter(type=sub.event_type)
+    if sub.scope == Subscription.Scope.DEPARTMENT:
+        qs = qs.filter(department_id=sub.target.department_id or "")
+    made, last = 0, 0
+    now = timezone.now()
+    while True:
+        events = list(qs.filter(id__gt=last)[:chunk])
+        if not events:
+            return made
+        last = events[-1].pk
+        admitted: dict[tuple[str, str], set[int]] = {}
+        if sub.scope in _SCOPE_RESOLVERS and sub.target.department_id:
+            ids = {e.entity_id for e in events if e.entity_id is not None}
+            admitted[(sub.scope, sub.target.department_id)] = _SCOPE_RESOLVERS[sub.scope](
+                sub.target.department_id, ids
+            )
+        rows = [
+            Delivery(event=e, target=sub.target, subject=e.subject, next_attempt_at=now)
+            for e in events
+            if _admits(sub, e, admitted)
+        ]
+        Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        made += len(rows)
 
 
 # --- 3. claim, send, record ------------------------------------------------------------------------
@@ -551,8 +589,16 @@ def target_update(
 
 @transaction.atomic
 def subscription_create(
-    *, actor: User | str, principal: Principal, target: Target, event_type: str, scope: str
+    *,
+    actor: User | str,
+    principal: Principal,
+    target: Target,
+    event_type: str,
+    scope: str,
+    include_past: bool = False,
 ) -> Subscription:
+    """Subscribe ``target`` to ``event_type`` within ``scope``; ``include_past``: also the events
+    already in the outbox (a platform connected late takes the history, in order)."""
     permissions.require_manage(principal, target.department_id)
     problems = ProblemList()
     if scope not in Subscription.Scope.values:
@@ -578,12 +624,14 @@ def subscription_create(
     if not created and not sub.active:
         sub.active = True
         sub.save(update_fields=["active"])
+    _lock(FANOUT_LOCK)  # no fan-out in between: no event is missed or given twice
+    past = _deliveries_for_past(sub) if include_past else 0
     audit_record(
         actor=actor,
         action="outbox.subscription.created",
         subject_type="outbox_target",
         subject_id=target.code,
-        payload={"event_type": pattern, "scope": scope},
+        payload={"event_type": pattern, "scope": scope, "past_events": past},
     )
     return sub
 

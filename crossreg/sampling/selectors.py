@@ -70,7 +70,7 @@ def _division_prefix(code: str) -> str:
 
 
 def pool_rows(plan: SamplingPlan) -> list[tuple[int, str | None, str]]:
-    """(entity id, USCC, credit class) of the plan's current pool, ungraded entities as B."""
+    """(entity id, USCC, credit grade) of the plan's current pool, ungraded entities as B."""
     qs = pool_entities(
         source=plan.source,
         departments=[plan.department_id, *(d.pk for d in plan.participants.all())],
@@ -81,7 +81,13 @@ def pool_rows(plan: SamplingPlan) -> list[tuple[int, str | None, str]]:
         statuses=plan.statuses,
     )
     ungraded = conf.ungraded_class()
-    return [(pk, uscc, cls or ungraded) for pk, uscc, cls in qs.values_list("pk", "uscc", "credit_class")]
+    rows = list(qs.values_list("pk", "uscc", "credit_class"))
+    # The evaluated credit grade (crossreg.credit) in place of the registry's provisional class;
+    # an entity no published model has graded yet keeps its provisional class.
+    from crossreg.credit.selectors import grades_for
+
+    grades = grades_for([pk for pk, _, _ in rows])
+    return [(pk, uscc, grades.get(pk) or cls or ungraded) for pk, uscc, cls in rows]
 
 
 def plan_visible_list(*, user: object) -> QuerySet[SamplingPlan]:

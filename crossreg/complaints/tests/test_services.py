@@ -458,3 +458,29 @@ def test_the_reporters_name_and_phone_are_in_no_ledger_payload_or_table_column(c
 
 def test_now_is_timezone_aware() -> None:
     assert timezone.is_aware(timezone.now())
+
+
+def test_events_go_to_the_outbox_without_the_person(city: dict[str, Any]) -> None:
+    from crossreg.outbox.models import OutboxEvent
+
+    u = city["users"]
+    feed.feed_import(actor="system:hotline-feed", content=json.dumps([wo(7)]).encode(), file_name="x.json")
+    hot = Submission.objects.get(work_order_no=wo(7)["work_order_no"])
+    hot = services.submission_transition(actor=u["staff"], submission=hot, transition="accept", today=DAY)
+    hot = services.submission_transition(
+        actor=u["staff"], submission=hot, transition="justify", reason="属实", today=DAY
+    )
+    hot = services.submission_transition(actor=u["staff"], submission=hot, transition="open_case", today=DAY)
+    services.submission_transition(
+        actor=u["staff"], submission=hot, transition="reply", reason="已立案", today=DAY
+    )
+    types = list(OutboxEvent.objects.values_list("type", flat=True))
+    assert "complaint.report.justified" in types and "complaint.reply.sent" in types
+    sent = OutboxEvent.objects.get(type="complaint.reply.sent")
+    assert sent.data["work_order_no"] == hot.work_order_no
+    everything = json.dumps(
+        [list(OutboxEvent.objects.values()), list(CaseSource.objects.values()), list(Clue.objects.values())],
+        ensure_ascii=False,
+        default=str,
+    )
+    assert NAME not in everything and PHONE not in everything

@@ -140,3 +140,16 @@ def test_english(city: dict[str, Any]) -> None:
     c.cookies["django_language"] = "en"
     page = c.get(reverse("complaints:submit")).content.decode()
     assert "Complaints and reports" in page
+
+
+def test_the_entity_page_and_dashboard_show_the_panels(city: dict[str, Any], client: Client) -> None:
+    sub = report(city)
+    client.force_login(city["users"]["staff"])
+    page = client.get(reverse("entity_detail", args=[city["restaurant"].pk])).content.decode()
+    assert 'data-testid="panel-complaints"' in page and sub.receipt_code in page
+    assert PHONE not in page
+    client.force_login(city["users"]["mem_staff"])  # another department: nothing of ours
+    page = client.get(reverse("entity_detail", args=[city["restaurant"].pk])).content.decode()
+    assert sub.receipt_code not in page
+    client.force_login(city["users"]["leader"])
+    assert 'data-testid="panel-complaints"' in client.get(reverse("dashboard")).content.decode()

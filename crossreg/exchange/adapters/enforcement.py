@@ -62,7 +62,8 @@ def rows(envelope: dict[str, Any], mappings: Mappings) -> list[dict[str, Any]]:
     national_dept = mappings.department(dept)
     items = [mappings.item(c)[0] for c in data.get("item_codes") or []]
     docs = data.get("documents") or []
-    kinds = data.get("penalty_kinds") or ([data["measure_kind"]] if data.get("measure_kind") else [])
+    measure = data.get("measure_kind") or (data.get("kind") if event_type == "case.measure.imposed" else None)
+    kinds = data.get("penalty_kinds") or ([measure] if measure else [])
     business = {
         "case.decision.made": "处罚决定",
         "case.decision.withdrawn": "撤销公示",
@@ -78,8 +79,16 @@ def rows(envelope: dict[str, Any], mappings: Mappings) -> list[dict[str, Any]]:
             "CFZL": ";".join(KINDS.get(k, k) for k in kinds),
             "FKJE": yuan(data.get("fine_yuan")),
             "MSJE": yuan(data.get("confiscation_yuan")),
-            "JDRQ": data.get("decided_on") or data.get("imposed_on") or data.get("withdrawn_on") or "",
-            "GSJZRQ": data.get("publicity_end", ""),
+            "JDRQ": (
+                data.get("revoked_on") or data.get("withdrawn_on")
+                if event_type == "case.decision.withdrawn"
+                else None
+            )
+            or data.get("decided_on")
+            or data.get("imposed_on")
+            or data.get("starts_on")
+            or "",
+            "GSJZRQ": data.get("publicity_end") or "",
             "ZXJGBM": national_dept,
             "ZXJGMC": mappings.names.get(dept) or dept,
             "WSHASH": ";".join(d["sha256"] for d in docs if d.get("sha256")),

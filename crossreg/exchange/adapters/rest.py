@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from crossreg.exchange.adapters.base import RowBuilder, build
+from crossreg.exchange.adapters.enrich import enrich
 from crossreg.exchange.mappings import Mappings
 from crossreg.outbox import conf as outbox_conf
 from crossreg.outbox.models import Target
@@ -41,6 +42,7 @@ class RestSender:
 
     def send(self, target: Target, items: Sequence[Outgoing]) -> list[Outcome]:
         mappings = Mappings.current()
+        items = enrich(items)
         timeout = float(target.timeout or outbox_conf.get("OUTBOX_TIMEOUT"))
         ok_codes = tuple(target.config.get("answer_ok_codes") or OK_CODES)
 

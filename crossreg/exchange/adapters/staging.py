@@ -26,6 +26,7 @@ from django.conf import settings
 
 from crossreg.exchange.adapters import enforcement, supervision
 from crossreg.exchange.adapters.base import build
+from crossreg.exchange.adapters.enrich import enrich
 from crossreg.exchange.mappings import Mappings
 from crossreg.outbox.models import Target
 from crossreg.outbox.senders import Outcome, Outgoing
@@ -69,6 +70,7 @@ class StagingSender:
 
     def send(self, target: Target, items: Sequence[Outgoing]) -> list[Outcome]:
         mappings = Mappings.current()
+        items = enrich(items)
         outcomes: list[Outcome] = []
         values: list[tuple[Any, ...]] = []
         stopped: set[str] = set()

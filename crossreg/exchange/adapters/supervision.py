@@ -27,6 +27,7 @@ from typing import Any
 from django.conf import settings
 
 from crossreg.exchange.adapters.base import Field, build
+from crossreg.exchange.adapters.enrich import enrich
 from crossreg.exchange.mappings import Mappings, Unmapped
 from crossreg.outbox.models import Target
 from crossreg.outbox.senders import Outcome, Outgoing
@@ -92,7 +93,7 @@ def rows(envelope: dict[str, Any], mappings: Mappings) -> list[dict[str, Any]]:
         national, list_code = mappings.item(code)
         out.append(
             {
-                "XWBM": f"{data['task_code']}-{code}",
+                "XWBM": f"{data.get('task_code') or data['code']}-{code}",
                 "JCSSQDBM": list_code,
                 "JGSXBM": national,
                 "JGDXMC": data.get("entity_name", ""),
@@ -105,7 +106,7 @@ def rows(envelope: dict[str, Any], mappings: Mappings) -> list[dict[str, Any]]:
                 "JCRQ": data.get("inspected_on", ""),
                 "JCJG": "发现问题" if findings else "未发现问题",
                 "FXWTS": findings,
-                "JGGSSJ": data.get("published_at", ""),
+                "JGGSSJ": data.get("published_at") or envelope.get("time", ""),
                 "YSJBS": envelope["id"],
                 "YSBBH": mappings.label,
             }
@@ -153,6 +154,7 @@ class BatchSender:
 
     def send(self, target: Target, items: Sequence[Outgoing]) -> list[Outcome]:
         mappings = Mappings.current()
+        items = enrich(items)
         fmt = str(target.config.get("format") or "xlsx")
         outcomes: list[Outcome] = []
         records: list[dict[str, Any]] = []

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from crossreg.exchange.adapters import enforcement, supervision
 from crossreg.exchange.adapters.base import check_rows
+from crossreg.exchange.adapters.enrich import enrich
 from crossreg.exchange.adapters.rest import RestSender
 from crossreg.exchange.adapters.staging import StagingSender, staging_read
 from crossreg.exchange.mappings import Mappings, Unmapped
@@ -28,6 +29,25 @@ from crossreg.outbox.models import Target
 from crossreg.outbox.senders import Outgoing
 
 pytestmark = pytest.mark.django_db
+
+
+def _inspection_world(event: dict[str, Any]) -> dict[str, Any]:
+    """The rows the raw inspection event points at: item versions 11 and 12, the entity; returns the
+    expected records with the entity's real USCC."""
+    from django.utils import timezone
+
+    from crossreg.catalog.models import ItemVersion, SupervisionItem
+    from crossreg.orgs.models import Department
+    from crossreg.web.tests.factories import city_divisions, entity_make
+
+    for pk, code, dept in ((11, "JG-SCJG-001", "scjg"), (12, "JG-YJGL-002", "yjgl")):
+        item = SupervisionItem.objects.create(code=code, department=Department.objects.get(pk=dept))
+        ItemVersion.objects.create(
+            id=pk, item=item, number=1, status="published", state_entered_at=timezone.now(), name=code
+        )
+    entity = entity_make(name="盐城市恒达建材有限公司", division=city_divisions()["320902"])
+    event["data"]["entity_id"] = entity.pk
+    return {"uscc": entity.uscc}
 
 
 def outgoing(envelope: dict[str, Any], delivery_id: int = 1) -> Outgoing:
@@ -70,15 +90,22 @@ def test_adapter_records_match_the_targets_field_set(
     ]
     event = fixture(event_file)
     assert envelope_validate(event) == []
-    records = module.rows(event, Mappings.current())
+    expected = fixture(expected_file)
+    if module is supervision:  # the raw event names item versions and the entity id: looked up
+        world = _inspection_world(event)
+        for r in expected:
+            r["TYSHXYDM"] = world["uscc"]
+    enriched = enrich([outgoing(event)])[0].envelope
+    records = module.rows(enriched, Mappings.current())
     assert check_rows(module.FIELDS, records) == []
-    assert records == fixture(expected_file)
+    assert records == expected
 
 
 def test_an_unmapped_item_code_stops_the_record_naming_the_code() -> None:
     mappings()
     event = fixture("inspection_task_published.event.json")
     event["data"]["item_codes"] = ["JG-SCJG-001", "JG-NOPE-404"]
+    event["data"]["entity_name"] = "x"
     with pytest.raises(Unmapped) as e:
         supervision.rows(event, Mappings.current())
     assert e.value.codes == ["JG-NOPE-404"] and e.value.version == 1
@@ -91,12 +118,13 @@ def test_batch_export_files_hold_the_field_set(fmt: str, tmp_path: Any) -> None:
         code="jgxw", name="jgxw", kind="supervision_batch", config={"format": fmt, "directory": str(tmp_path)}
     )
     event = fixture("inspection_task_published.event.json")
+    uscc = _inspection_world(event)["uscc"]
     out = supervision.BatchSender().send(target, [outgoing(event)])
     assert out[0].ok and out[0].acknowledgement.startswith("file jgxw-")
     files = list(tmp_path.glob(f"*.{fmt}"))
     assert len(files) == 1
     data = files[0].read_bytes()
-    expected = fixture("supervision.expected.json")
+    expected = [{**r, "TYSHXYDM": uscc} for r in fixture("supervision.expected.json")]
     keys = [f["key"] for f in fixture("supervision.fields.json")["fields"]]
     if fmt == "json":
         parsed = json.loads(data)
@@ -172,12 +200,16 @@ def test_rest_push_sends_the_records_with_the_idempotency_key(
             code=kind, name=kind, kind=kind, url=platform.url, config={"token": "t0k"}
         )
         event = fixture(event_file)
+        expected = fixture(expected_file)
+        if module is supervision:
+            uscc = _inspection_world(event)["uscc"]
+            expected = [{**r, "TYSHXYDM": uscc} for r in expected]
         sender = RestSender(kind, module.rows)
         out = sender.send(target, [outgoing(event)])
         assert out[0].ok and out[0].acknowledgement == "R-1"
         headers, body = platform.got[0]
         assert headers["Idempotency-Key"] == event["id"] and headers["Authorization"] == "Bearer t0k"
-        assert body["batchId"] == event["id"] and body["records"] == fixture(expected_file)
+        assert body["batchId"] == event["id"] and body["records"] == expected
         platform.mode = "refuse"
         refused = sender.send(target, [outgoing(event)])[0]
         assert not refused.ok and "实施清单编码不存在" in refused.error
@@ -200,6 +232,7 @@ def test_staging_database_holds_each_event_once(tmp_path: Any) -> None:
     target = Target.objects.create(code="qzk", name="前置库", kind="staging", config=config)
     a = fixture("case_decision_made.event.json")
     b = fixture("inspection_task_published.event.json")
+    _inspection_world(b)
     sender = StagingSender()
     assert all(o.ok for o in sender.send(target, [outgoing(a, 1), outgoing(b, 2)]))
     assert all(o.ok for o in sender.send(target, [outgoing(a, 1)]))  # a retry: written once

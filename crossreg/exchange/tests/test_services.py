@@ -77,6 +77,7 @@ def test_provincial_tasks_become_inspection_tasks_once(monkeypatch: Any, hengda:
     assert call["entity"] == hengda and call["trigger"] == "provincial" and call["period"] == "2026Q2"
     assert call["lead_department"].pk == "scjg" and [d.pk for d in call["departments"]] == ["scjg", "yjgl"]
     assert call["window_start"] == dt.date(2026, 4, 1) and call["source_ref"] == "js-ssj:JS-SSJ-2026-0001"
+    assert call["items"] == {}  # the item has no published version in this test
     # the same batch again, and the same row in a later batch: nothing new
     again = services.inbound_import(
         actor=root, principal=p, kind="provincial_tasks", source="js-ssj", batch_ref="2026-04", rows=rows
@@ -244,3 +245,84 @@ def test_reconciliation_counts_hashes_gaps_and_deadlines_on_the_holiday_calendar
     assert entry is not None and entry.payload["sent_sha256"] == again.sent_sha256
     assert OutboxEvent.objects.count() == 2
     assert Target.objects.count() == 1
+
+
+def test_provincial_task_through_the_real_task_create(hengda: Any) -> None:
+    """No fake: the inspections app's task_create makes the task, and a repeat makes nothing."""
+    from crossreg.inspections.models import InspectionTask
+    from crossreg.orgs.models import Department
+    from crossreg.sampling.tests.factories import item_version
+
+    mappings()
+    item_version(Department.objects.get(pk="scjg"), "JG-SCJG-001", [("是否亮照经营", "条例第36条", "未亮照")])
+    root = admin()
+    rows = _rows("provincial_tasks.csv", hengda.uscc)
+    services.inbound_import(
+        actor=root,
+        principal=Principal.of(root),
+        kind="provincial_tasks",
+        source="js",
+        batch_ref="1",
+        rows=rows,
+    )
+    task = InspectionTask.objects.get(entity=hengda)
+    assert task.trigger == "provincial" and task.lead_department_id == "scjg"
+    assert task.points.count() == 1
+    services.inbound_import(
+        actor=root,
+        principal=Principal.of(root),
+        kind="provincial_tasks",
+        source="js",
+        batch_ref="2",
+        rows=rows,
+    )
+    assert InspectionTask.objects.filter(entity=hengda).count() == 1
+
+
+def test_penalty_through_the_real_credit_event_record(hengda: Any) -> None:
+    from crossreg.credit.models import CreditEvent
+
+    root = admin()
+    rows = _rows("penalties.csv", hengda.uscc)
+    services.inbound_import(
+        actor=root, principal=Principal.of(root), kind="penalties", source="suzhou", batch_ref="1", rows=rows
+    )
+    ev = CreditEvent.objects.get(entity=hengda)
+    assert (
+        ev.kind == "penalty"
+        and ev.severity == "ordinary"
+        and ev.source_id == "suzhou:苏州市监处罚〔2026〕88号"
+    )
+
+
+def test_credit_grade_push_reaches_only_the_departments_listing_the_entity(hengda: Any) -> None:
+    """The credit engineer's real-time push: credit.grade.changed, scope "listed", resolved on the
+    object base (the department's current list rows), with a real receiver verifying signatures."""
+    from crossreg.outbox.receiver import Receiver
+    from crossreg.outbox.tests.factories import SECRET, department, webhook_target
+    from crossreg.web.tests.factories import source_record_make
+
+    scjg = department("scjg", "市场监管局")
+    yjgl = department("yjgl", "应急管理局")
+    source_record_make(hengda, scjg, "r1")
+    source_record_make(hengda, yjgl, "r2", current=False)  # left yjgl's list
+    with Receiver(SECRET) as a, Receiver(SECRET) as b:
+        webhook_target(scjg, a.url, code="a", event_type="credit.grade.changed", scope="listed")
+        webhook_target(yjgl, b.url, code="b", event_type="credit.grade.changed", scope="listed")
+        with transaction.atomic():
+            domain_event_publish(
+                type="credit.grade.changed",
+                subject=f"entity/{hengda.pk}",
+                entity_id=hengda.pk,
+                data={
+                    "entity_id": hengda.pk,
+                    "old": "B",
+                    "new": "C",
+                    "model_version": "m1",
+                    "as_of": "2026-03-01",
+                },
+            )
+        for _ in range(5):
+            outbox.outbox_deliver_batch()
+        assert [e["data"]["new"] for e in a.store.events()] == ["C"]
+        assert b.store.events() == []
