@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from crossreg.entities.models import Entity, Industry
+from crossreg.orgs.admin import AuditedAdmin
 
 
 @admin.register(Industry)
@@ -13,8 +14,11 @@ class IndustryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
-    """Browsing and correcting in the admin; writes from the platform go through entities.services."""
+class EntityAdmin(AuditedAdmin):
+    """Browsing and correcting in the admin; writes from the platform go through entities.services.
+
+    Every save is a ledger entry (``AuditedAdmin``). ``credit_class`` is read-only here: it sets
+    the sampling strata an entity is drawn in, and comes from the credit app's grades."""
 
     list_display = ("name", "uscc", "entity_type", "division", "industry", "status", "credit_class")
     list_filter = (
@@ -30,6 +34,7 @@ class EntityAdmin(admin.ModelAdmin):
     autocomplete_fields = ("industry",)
     filter_horizontal = ("key_domains",)
     readonly_fields = (
+        "credit_class",
         "name_norm",
         "name_region",
         "trade_name",

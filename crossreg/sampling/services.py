@@ -38,7 +38,9 @@ from crossreg.inspections.models import (
 )
 from crossreg.inspections.services import OfficerAssignment, checklist_points, task_attach, task_create
 from crossreg.notices.services import notice_send
+from crossreg.orgs.actors import actor_label, actor_user
 from crossreg.orgs.models import Department, Officer, User
+from crossreg.orgs.permissions import Capability, Principal
 from crossreg.sampling import conf, draw
 from crossreg.sampling.assign import OfficerIn, SlotNeed, TaskNeed, assign_officers
 from crossreg.sampling.models import DrawAttempt, PoolingRun, PoolMember, SamplingPlan, Selection
@@ -47,40 +49,37 @@ from crossreg.sampling.selectors import pool_rows
 
 Actor = User | str
 
-PLANNING_ROLES = {User.Role.STAFF, User.Role.DEPT_ADMIN}
-COORDINATING_ROLES = {User.Role.ADMIN, User.Role.BIGDATA, User.Role.LEADER, User.Role.APPROVAL}
-
 
 def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+    return actor_user(actor)
 
 
 def _label(actor: Actor) -> str:
-    return actor if isinstance(actor, str) else actor.username
+    return actor_label(actor)
 
 
-def can_plan(user: Any, department: Department) -> bool:
-    """Department staff plan and draw for their own department; administrators for any."""
+def can_plan(user: object, department: Department) -> bool:
+    """Department staff plan and draw for their own department (``MANAGE_INSPECTIONS``);
+    administrators for any; system actors always."""
     if isinstance(user, str):
         return user.startswith("system:")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser or user.role == User.Role.ADMIN:
-        return True
-    return user.role in PLANNING_ROLES and user.department_id == department.pk
+    return Principal.of(user).can(Capability.MANAGE_INSPECTIONS, department.pk)
 
 
-def can_pool(user: Any, period: str) -> bool:
-    """Coordinators pool any period; department staff a period in which their department drew."""
+def can_pool(user: object, period: str) -> bool:
+    """Coordinators (the city-level roles and the approval bureau) consolidate any period;
+    department staff a period in which their department drew."""
     if isinstance(user, str):
         return user.startswith("system:")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    p = Principal.of(user)
+    if p.is_anonymous:
         return False
-    if user.is_superuser or user.role in COORDINATING_ROLES:
+    if p.sees_all or p.is_admin or p.has(Capability.CONVENE_REVIEW):
         return True
     return (
-        user.role in PLANNING_ROLES
-        and SamplingPlan.objects.filter(period=period, department_id=user.department_id).exists()
+        p.department_id is not None
+        and p.can(Capability.MANAGE_INSPECTIONS, p.department_id)
+        and SamplingPlan.objects.filter(period=period, department_id=p.department_id).exists()
     )
 
 

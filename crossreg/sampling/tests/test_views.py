@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from crossreg.inspections.models import InspectionTask
+from crossreg.orgs.models import Officer
 from crossreg.sampling import services
 from crossreg.sampling.tests.factories import (
     PERIOD,
@@ -102,6 +103,14 @@ def test_officer_sees_todays_tasks(client, city) -> None:
     page = client.get("/inspections/").content.decode()
     assert t.code in page
     assert client.get(f"/inspections/tasks/{t.code}/").status_code == 200
+    # a task of the officer's department that he is not assigned to: his department reads it
     other = InspectionTask.objects.exclude(officers__officer=row.officer).first()
-    if other is not None:
-        assert client.get(f"/inspections/tasks/{other.code}/").status_code in (200, 404)
+    assert other is not None and other.departments.filter(department_id="smr").exists()
+    assert client.get(f"/inspections/tasks/{other.code}/").status_code == 200
+    # an officer of an unrelated department reads none of them
+    stranger = Officer.objects.filter(department_id="eeb").first()
+    assert stranger is not None
+    officer_user(stranger, "off2")
+    client.login(username="off2", password=PASSWORD)
+    assert client.get(f"/inspections/tasks/{t.code}/").status_code == 404
+    assert t.code not in client.get("/inspections/").content.decode()
