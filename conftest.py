@@ -59,32 +59,36 @@ def csp_clean(request: pytest.FixtureRequest) -> Iterator[None]:
     assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """Reload the data migrations' reference data after a transactional test has flushed it.
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request: pytest.FixtureRequest) -> None:
+    """Every test that uses the database starts with the data migrations' reference data.
 
     A transactional test (``transaction=True``, ``transactional_db``, ``live_server``) ends with a
-    flush that empties every table, including ``Industry``, which a data migration loads. pytest-django
-    runs such tests last, as Django does, but ``--dist loadfile`` sends whole files to a worker, so a
-    later file's tests can run after the flush and find no industries. This runs after every fixture
-    of the test has been torn down, i.e. after the flush.
+    flush that empties every table, including ``Industry``, which a data migration loads; with
+    ``--dist loadfile`` or any other order, a later test can run after such a flush. Instead of
+    repairing after a flush (which depended on pytest-django's internals and on which test ran
+    last), each database test makes sure the reference data is there *before* it runs, through the
+    public ``db``/``transactional_db`` fixtures: one cheap ``EXISTS`` query, the same answer in
+    every order. Inside a ``db`` test the load (if any) is rolled back with the test.
     """
-    yield
-    if nextitem is None:  # the last test: the test database is already gone, and nothing follows
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not (_DB_FIXTURES & names):
         return
-    marker = item.get_closest_marker("django_db")
-    fixtures = getattr(item, "fixturenames", ())
-    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
-    if not (transactional or "transactional_db" in fixtures or "live_server" in fixtures):
-        return
-    from pytest_django.plugin import blocking_manager_key
-
+    transactional = bool(
+        (marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+        or "transactional_db" in names
+        or "live_server" in names
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
     from crossreg.entities.data.industries import load_industries
     from crossreg.entities.models import Industry
 
-    with item.config.stash[blocking_manager_key].unblock():
-        if not Industry.objects.exists():
-            load_industries(Industry)
+    if not Industry.objects.exists():
+        load_industries(Industry)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import polars as pl
 from django.utils import timezone
 
 from crossreg.clues.conf import EPOCH
-from crossreg.clues.models import SEVERITY_ORDER, SEVERITY_WEIGHT
+from crossreg.clues.levels import SEVERITY_ORDER, SEVERITY_WEIGHT
 
 
 def correlate_frame(

@@ -242,8 +242,8 @@ def outcomes_generate(seed: int) -> tuple[int, int]:
         .order_by("pk")
         .values_list("pk", flat=True)[:20000]
     )
-    for b in rows:
-        b["entity_id"] = b["entity"].pk
+    for row in rows:
+        row["entity_id"] = row["entity"].pk
     ids = np.array([r["entity_id"] for r in rows], dtype=np.uint64)
     inds = [r["entity"].industry_id or "" for r in rows]
     if len(ids):

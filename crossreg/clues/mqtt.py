@@ -134,7 +134,7 @@ class Listener:
         batch = self._take()
         if not batch:
             return 0
-        res = readings_ingest(packets=[m.payload for m in batch], channel="mqtt")
+        res = readings_ingest(packets=[bytes(m.payload) for m in batch], channel="mqtt")
         for m in batch:  # acknowledged only now that the batch is committed
             self.client.ack(m.mid, m.qos)
         now = time.monotonic()

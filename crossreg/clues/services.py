@@ -295,16 +295,11 @@ def _derived_rules(clue: Clue, actor: Actor) -> None:
         )
 
 
-def _clean_text(value: str, field: str) -> str:
-    value = (value or "").strip()
-    try:
-        from crossreg.core import text  # type: ignore[attr-defined]
+def _clean_text(value: str, field: str, *, multiline: bool = False) -> str:
+    """Free text from people or systems: markup refused with the field named (core.text)."""
+    from crossreg.core.text import text_clean
 
-        value = text.text_clean(value, field=field)  # the defects engineer's hygiene, when it lands
-    except (ImportError, AttributeError):
-        if "<" in value and ">" in value:
-            raise Invalid(_("不能包含标记(HTML)"), field=field) from None
-    return value[:300]
+    return text_clean(value or "", field=field, multiline=multiline)[:300]
 
 
 def _clue_repeat(
@@ -431,7 +426,7 @@ def _bundle_refresh(bundle: ClueBundle, actor: Actor, why: str, clue: Clue | Non
     lead = next((c.department_id for c in ranked if c.department_id), None)
     bundle.lead_department_id = lead or (sorted(depts)[0] if depts else None)
     bundle.save()
-    bundle.departments.set(sorted(depts))
+    bundle.departments.set(list(Department.objects.filter(code__in=sorted(depts))))
     after = (bundle.status, bundle.score, bundle.severity, bundle.clue_count)
     if why != "opened" and before == after:
         return
@@ -761,7 +756,7 @@ def _bundle_to_task(bundle: ClueBundle, actor: Actor, *, reason: str, force: boo
     )
     bundle.task_code = task.code
     bundle.task_deferred = False
-    if bundle.handling == ClueBundle.Handling.NEW:
+    if bundle.handling == ClueBundle.Handling.NEW and not force:  # an escalation moves it itself
         bundle.handling = ClueBundle.Handling.TASK
     bundle.save(update_fields=["task_code", "task_deferred", "handling"])
     _bundle_record(bundle, actor, "task_created", data={"task": task.code, "reason": reason})
@@ -872,12 +867,13 @@ def bundle_escalate_case(*, actor: Actor, bundle: ClueBundle, note: str = "") ->
     dept_codes = list(bundle.departments.values_list("code", flat=True))
     transition_check(bundle=bundle, transition="escalate_case", actor=actor, department_codes=dept_codes)
     try:
-        from crossreg.cases import services as cases  # type: ignore[import-not-found,unused-ignore]
+        from crossreg.cases import services as cases
     except ImportError:
         raise Conflict(_("案件服务尚未提供(cases.case_source_register)"), field="case") from None
-    department = (
-        _user(actor).department if _user(actor) and _user(actor).department_id else bundle.lead_department
-    )  # type: ignore[union-attr]
+    user = _user(actor)
+    department = user.department if user is not None and user.department_id else bundle.lead_department
+    if department is None:
+        raise Conflict(_("无法确定该线索的承办部门"), field="departments")
     snapshot = bundle_evidence_freeze(actor=actor, bundle=bundle)
     source = cases.case_source_register(
         actor=actor,

@@ -471,6 +471,8 @@ def _case_source(*, actor: Any, sub: Submission) -> str:
 
     if sub.entity is None:
         raise Invalid(_("立案需要先关联被举报主体。"), field="entity")
+    if sub.department is None:
+        raise Invalid(_("请选择承办部门。"), field="department", code="required")
     source = case_source_register(
         actor=actor,
         department=sub.department,

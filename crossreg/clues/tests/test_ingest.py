@@ -30,7 +30,7 @@ def test_sustained_exceedance_raises_one_clue_explained_by_its_readings() -> Non
     res = readings_ingest(packets=packets, now=NOW)
     assert res.accepted == 46 and res.rejected == 0
     clue = Clue.objects.get()
-    assert clue.source == "iot" and clue.rule.code == "cod-sustained"
+    assert clue.source == "iot" and clue.rule is not None and clue.rule.code == "cod-sustained"
     assert timezone.localtime(clue.observed_from).replace(tzinfo=None) == T0 + dt.timedelta(minutes=10)
     assert timezone.localtime(clue.observed_to).replace(tzinfo=None) == T0 + dt.timedelta(minutes=44)
     assert len(clue.explanation["readings"]) == 35

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -99,7 +99,7 @@ def test_simulator_over_mqtt_to_one_joint_task() -> None:
 
 
 @pytest.fixture
-def private_broker() -> Iterator[tuple[int, callable]]:
+def private_broker() -> Iterator[tuple[int, Callable[[], None]]]:
     exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(exe).exists():
         pytest.skip("mosquitto is not installed")
@@ -142,7 +142,7 @@ def private_broker() -> Iterator[tuple[int, callable]]:
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def test_broker_restart_loses_no_acknowledged_message(private_broker: tuple[int, callable]) -> None:
+def test_broker_restart_loses_no_acknowledged_message(private_broker: tuple[int, Callable[[], None]]) -> None:
     port, restart = private_broker
     clue_city()
     client_id = f"crossreg-restart-{uuid.uuid4().hex[:8]}"

@@ -167,7 +167,7 @@ def test_repeat_rule_fires_once_from_three_complaints() -> None:
     derived = Clue.objects.filter(source="rule")
     assert derived.count() == 1
     d = derived.get()
-    assert len(d.explanation["clues"]) == 4 and d.rule.code == "repeat-complaints"
+    assert len(d.explanation["clues"]) == 4 and d.rule is not None and d.rule.code == "repeat-complaints"
 
 
 def test_rule_versions() -> None:

@@ -14,6 +14,7 @@ def test_wilson_interval_known_value() -> None:
 def test_lift_and_interval() -> None:
     ratio, lo, hi = lift(Arm(100, 40), Arm(400, 40))
     assert ratio == pytest.approx(4.0)
+    assert lo is not None and hi is not None
     assert lo < 4.0 < hi and lo > 2.5
     assert lift(Arm(10, 1), Arm(10, 0)) == (None, None, None)
 

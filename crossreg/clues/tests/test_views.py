@@ -31,6 +31,7 @@ def _bundle(city: dict[str, Any], ref: str = "c1", severity: str = "medium") -> 
         observed_to=t,
         summary="群众反映排放口异味",
     )
+    assert c.bundle_id is not None
     return ClueBundle.objects.get(pk=c.bundle_id)
 
 

@@ -293,3 +293,36 @@ def test_penalty_through_the_real_credit_event_record(hengda: Any) -> None:
         and ev.severity == "ordinary"
         and ev.source_id == "suzhou:苏州市监处罚〔2026〕88号"
     )
+
+
+def test_credit_grade_push_reaches_only_the_departments_listing_the_entity(hengda: Any) -> None:
+    """The credit engineer's real-time push: credit.grade.changed, scope "listed", resolved on the
+    object base (the department's current list rows), with a real receiver verifying signatures."""
+    from crossreg.outbox.receiver import Receiver
+    from crossreg.outbox.tests.factories import SECRET, department, webhook_target
+    from crossreg.web.tests.factories import source_record_make
+
+    scjg = department("scjg", "市场监管局")
+    yjgl = department("yjgl", "应急管理局")
+    source_record_make(hengda, scjg, "r1")
+    source_record_make(hengda, yjgl, "r2", current=False)  # left yjgl's list
+    with Receiver(SECRET) as a, Receiver(SECRET) as b:
+        webhook_target(scjg, a.url, code="a", event_type="credit.grade.changed", scope="listed")
+        webhook_target(yjgl, b.url, code="b", event_type="credit.grade.changed", scope="listed")
+        with transaction.atomic():
+            domain_event_publish(
+                type="credit.grade.changed",
+                subject=f"entity/{hengda.pk}",
+                entity_id=hengda.pk,
+                data={
+                    "entity_id": hengda.pk,
+                    "old": "B",
+                    "new": "C",
+                    "model_version": "m1",
+                    "as_of": "2026-03-01",
+                },
+            )
+        for _ in range(5):
+            outbox.outbox_deliver_batch()
+        assert [e["data"]["new"] for e in a.store.events()] == ["C"]
+        assert b.store.events() == []
