@@ -390,8 +390,18 @@ class Evaluation:
     # industry_grade, grade
 
 
+_SPECS: dict[tuple[int, str], ModelSpec] = {}
+
+
 def _spec_of(version: ModelVersion) -> ModelSpec:
-    return spec_validate(version.spec)
+    """The parsed spec of a version, parsed once per process (keyed by its content hash)."""
+    key = (version.pk, version.spec_sha256)
+    spec = _SPECS.get(key)
+    if spec is None:
+        if len(_SPECS) > 64:
+            _SPECS.clear()
+        spec = _SPECS[key] = spec_validate(version.spec)
+    return spec
 
 
 def evaluation_compute(
