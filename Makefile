@@ -8,7 +8,7 @@ ENTITIES ?= 20000
 HOST ?= 127.0.0.1:8000
 JOBS ?= auto
 
-.PHONY: install demo worker test test-browser bench bench-quick lint typecheck openapi messages check clean
+.PHONY: install demo serve worker test test-browser bench bench-quick lint typecheck openapi messages check clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,11 @@ demo: install  ## set up the synthetic Yancheng on SQLite and serve it at http:/
 	$(BIN)/crossreg worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/crossreg runserver $(HOST)
 
+serve: install  ## the production server: gunicorn + whitenoise (set CROSSREG_DEBUG=false, CROSSREG_SECRET_KEY, DATABASE_URL; docs/deployment.md)
+	$(BIN)/crossreg collectstatic --noinput -v 0
+	$(BIN)/crossreg check --deploy --fail-level WARNING
+	$(BIN)/gunicorn config.wsgi:application -c config/gunicorn.conf.py
+
 worker: install  ## the background-job worker alone (make demo starts one)
 	$(BIN)/crossreg worker
 
@@ -41,9 +46,10 @@ bench: install  ## print benchmark figures (see benchmarks/README.md for sizes)
 bench-quick: install  ## the same benchmarks at small sizes
 	$(BIN)/python -m benchmarks --quick
 
-lint: install
+lint: install  ## ruff, and the layer contract (import-linter; docs/architecture.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy crossreg config verifiers benchmarks
@@ -57,6 +63,7 @@ messages: install  ## compile the translation catalogues (.po -> .mo)
 check: lint typecheck
 	$(BIN)/crossreg makemigrations --check --dry-run
 	$(BIN)/crossreg openapi --check docs/openapi.json
+	$(BIN)/crossreg event_schemas --check docs/schemas
 
 clean:
 	rm -rf $(VENV) var

@@ -26,7 +26,29 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "linking": (["--entities", "1000000"], ["--entities", "20000"]),
     "sampling": (["--entities", "1000000"], ["--entities", "100000"]),
+    "cases": (["--cases", "200000", "--entities", "1000000"], ["--quick"]),
+    "credit": (
+        ["--entities", "1000000", "--events", "5000000", "--db-entities", "20000", "--pg"],
+        ["--entities", "100000", "--events", "500000", "--db-entities", "2000"],
+    ),
+    "load": (["--clients", "20", "--seconds", "20"], ["--clients", "20", "--quick"]),
+    "exchange": (["--events", "1000000", "--deliver", "100000"], ["--events", "20000", "--deliver", "5000"]),
     "complaints": (["--n", "1000000"], ["--n", "50000", "--samples", "50"]),
+    "clues": (
+        ["--readings", "200000", "--devices", "500", "--clues", "1000000", "--entities", "1000000"],
+        [
+            "--readings",
+            "20000",
+            "--devices",
+            "100",
+            "--triggers",
+            "10",
+            "--clues",
+            "100000",
+            "--entities",
+            "100000",
+        ],
+    ),
 }
 
 

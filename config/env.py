@@ -116,6 +116,48 @@ VARIABLES: tuple[Variable, ...] = (
         "An API token's last-used time is written at most once per this many seconds (0: on every call).",
     ),
     Variable(
+        "CROSSREG_CSRF_TRUSTED_ORIGINS",
+        _list,
+        "",
+        "Comma-separated origins (https://supervision.example.gov.cn) trusted for form posts behind the proxy.",
+    ),
+    Variable(
+        "CROSSREG_SSL_REDIRECT",
+        _bool,
+        "true",
+        "Production only: redirect plain-HTTP requests to HTTPS (the proxy sets X-Forwarded-Proto).",
+    ),
+    Variable(
+        "CROSSREG_HSTS_SECONDS",
+        _int,
+        "31536000",
+        "Production only: Strict-Transport-Security max-age in seconds (0 turns HSTS off).",
+    ),
+    Variable(
+        "CROSSREG_SESSION_IDLE_SECONDS",
+        _int,
+        "1800",
+        "A signed-in session ends after this many seconds without a request (30 minutes).",
+    ),
+    Variable(
+        "CROSSREG_SESSION_MAX_SECONDS",
+        _int,
+        "43200",
+        "A signed-in session ends this many seconds after sign-in, however active (12 hours).",
+    ),
+    Variable(
+        "CROSSREG_OTP_REQUIRED_FOR_ADMINS",
+        _bool,
+        "true",
+        "Administrators must pass a TOTP code after their password (others may opt in).",
+    ),
+    Variable(
+        "CROSSREG_LOG_JSON",
+        _bool,
+        "false",
+        "Write logs as one JSON object per line (with request ids); the production units set it.",
+    ),
+    Variable(
         "CROSSREG_UPLOAD_MAX_BYTES",
         _int,
         str(200 * 1024 * 1024),

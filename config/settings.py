@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -35,6 +36,10 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crossreg.core",
     "crossreg.orgs",
     "crossreg.entities",
@@ -52,17 +57,26 @@ INSTALLED_APPS = [
     "crossreg.credit",
     "crossreg.clues",
     "crossreg.complaints",
+    "crossreg.exchange",
 ]
 
 MIDDLEWARE = [
+    "crossreg.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crossreg.web.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "crossreg.core.middleware.BadRequestBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "crossreg.orgs.security.SessionTimeoutMiddleware",
+    "crossreg.orgs.security.OtpRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,8 +111,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
             },
-            # A file, not memory: the test that starts the real worker process reaches it.
-            "TEST": {"NAME": str(VAR_DIR / "test_crossreg.sqlite3")},
+            # A file, not memory: the test that starts the real worker process reaches it. One per
+            # test process, so that two test runs in one checkout do not share (and delete) it.
+            "TEST": {"NAME": str(VAR_DIR / f"test_crossreg_{os.getpid()}.sqlite3")},
         }
     }
 
@@ -117,6 +132,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
+# Sign-in (crossreg/orgs/security.py, docs/deployment.md): throttled by django-axes per account and
+# per address; TOTP (django-otp) for administrators; idle and absolute session limits.
+AUTHENTICATION_BACKENDS = [
+    "crossreg.orgs.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: an account, an address
+AXES_COOLOFF_TIME = 1  # hours; an administrator may lift a lockout sooner (admin, or axes_reset)
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "crossreg.orgs.security.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+CROSSREG_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+CROSSREG_SESSION_IDLE_SECONDS: int = ENV["CROSSREG_SESSION_IDLE_SECONDS"]
+CROSSREG_SESSION_MAX_SECONDS: int = ENV["CROSSREG_SESSION_MAX_SECONDS"]
+SESSION_COOKIE_AGE = CROSSREG_SESSION_MAX_SECONDS
+CROSSREG_OTP_REQUIRED_FOR_ADMINS: bool = ENV["CROSSREG_OTP_REQUIRED_FOR_ADMINS"]
+OTP_TOTP_ISSUER = "盐城市跨部门综合监管平台"
+
 AUTH_PASSWORD_VALIDATORS = (
     [
         {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -129,6 +166,7 @@ AUTH_PASSWORD_VALIDATORS = (
             "OPTIONS": {"min_length": 12},
         },
         {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+        {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     ]
 )
 
@@ -144,6 +182,46 @@ STATICFILES_DIRS = [BASE_DIR / "crossreg" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+
+# Static files: served by whitenoise from STATIC_ROOT (`manage.py collectstatic`), compressed
+# (gzip and brotli) with content-hashed names in production, cached for a year by browsers.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_MAX_AGE = 0 if DEBUG else 31536000
+
+# Security headers (docs/deployment.md). The Content-Security-Policy is on in every mode — the
+# browser tests run with it — and allows no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_TRUSTED_ORIGINS: list[str] = ENV["CROSSREG_CSRF_TRUSTED_ORIGINS"]
+if not DEBUG:
+    # Behind the reverse proxy (nginx terminates TLS and sets X-Forwarded-Proto).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = ENV["CROSSREG_SSL_REDIRECT"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes on loopback
+    SECURE_HSTS_SECONDS = ENV["CROSSREG_HSTS_SECONDS"]
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -167,7 +245,23 @@ CROSSREG = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "crossreg.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "crossreg.core.observability.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if ENV["CROSSREG_LOG_JSON"] else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"crossreg": {"level": "INFO"}},
+    "loggers": {
+        "crossreg": {"level": "INFO"},
+        "crossreg.security": {"level": "INFO"},
+        "django_tasks": {"level": "INFO"},
+        "django_tasks_db": {"level": "INFO"},
+    },
 }

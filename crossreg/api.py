@@ -99,6 +99,7 @@ def _register_routers() -> None:
     api.add_router("/ledger", "crossreg.ledger.api.router")
     api.add_router("/sampling", "crossreg.sampling.api.router")
     api.add_router("/inspections", "crossreg.inspections.api.router")
+    api.add_router("/credit", "crossreg.credit.api.router")
     api.add_router("/cases", "crossreg.cases.api.router")
     api.add_router("/clues", "crossreg.clues.api.router")
     api.add_router("/complaints", "crossreg.complaints.api.router")

@@ -274,6 +274,25 @@ def check_checkpoint(
         report.fail(f"{where} size", f"field size {stated_size!r} differs from the signed size {size}")
     if stated_root is not None and stated_root != root.hex():
         report.fail(f"{where} root", "field root differs from the signed root")
+    # The unsigned copies of signed fields must equal what was signed: a reader who trusts the copy
+    # ("time", say) would otherwise read a value nobody signed.
+    lines = text.split("\n")
+    copies = {"origin": origin, "time": lines[3][5:]}
+    for name, signed in copies.items():
+        stated = cp.get(name)
+        if stated is not None and stated != signed:
+            report.fail(f"{where} {name}", f"field {name} {stated!r} differs from the signed {signed!r}")
+    stated_format = cp.get("format")
+    if stated_format is not None and stated_format != CHECKPOINT_FORMAT:
+        report.fail(f"{where} format", f"field format {stated_format!r} is not {CHECKPOINT_FORMAT!r}")
+    note = cp.get("signed_note")
+    if note is not None:
+        key_id = hashlib.sha256(origin.encode() + b"\n\x01" + public).digest()[:4]
+        expected = f"{text}\n\u2014 {origin} {base64.b64encode(key_id + signature).decode()}\n"
+        if note != expected:
+            report.fail(
+                f"{where} signed_note", "field signed_note differs from the signed text and signature"
+            )
     token = cp.get("timestamp_token")
     if isinstance(token, str):
         report.note(
@@ -328,8 +347,14 @@ def verify_bundle(path: str, key: str | None, out: Any) -> int:
             problems = []
             if body.get("seq") != seq:
                 problems.append(f"its seq is {body.get('seq')!r}, the bundle says {seq}")
-            if body.get("subject") != {"type": subject_type, "id": subject_id}:
-                problems.append(f"its subject is {body.get('subject')!r}, not the bundle's subject")
+            about = {"type": subject_type, "id": subject_id}
+            payload = body.get("payload")
+            refs = payload.get("refs") if isinstance(payload, dict) else None
+            if body.get("subject") != about and not (isinstance(refs, list) and about in refs):
+                problems.append(
+                    f"its subject is {body.get('subject')!r}, not the bundle's subject, and it does "
+                    "not name the bundle's subject in payload.refs"
+                )
             if seq in seen:
                 problems.append("listed twice")
             if problems:

@@ -172,57 +172,6 @@ def public_decisions(request: HttpRequest, limit: int = 100, offset: int = 0) ->
     ]
 
 
-@router.get("/{case_id}", response=CaseDetailOut, summary="One case with its clocks, documents and evidence")
-def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
-    p = _principal(request)
-    c = selectors.case_get(principal=p, pk=case_id)
-    today = timezone.localdate()
-    return {
-        **_out(c),
-        "proposed_kinds": c.proposed_kinds,
-        "proposed_fine": str(c.proposed_fine),
-        "decided_kinds": c.decided_kinds,
-        "decided_fine": str(c.decided_fine),
-        "decided_confiscation": str(c.decided_confiscation),
-        "credit_severity": c.credit_severity,
-        "task_code": c.task_code,
-        "clocks": [
-            {
-                "key": k.key,
-                "label": str(k.label),
-                "basis": str(k.basis),
-                "unit": k.unit,
-                "due": k.due,
-                "done_on": k.done_on,
-                "status": k.status(today),
-            }
-            for k in clocks.case_clocks(c, today)
-        ],
-        "documents": [
-            {"number": d.number, "kind": d.kind, "sha256": d.sha256, "issued_at": d.issued_at.isoformat()}
-            for d in c.documents.all()
-        ],
-        "evidence": [{"kind": e.kind, "title": e.title, "sha256": e.sha256} for e in c.evidence.all()],
-    }
-
-
-@router.post("/{case_id}/transitions", response={200: CaseOut}, summary="Make a transition of the procedure")
-def case_transition(request: HttpRequest, case_id: int, body: TransitionIn) -> dict[str, Any]:
-    p = _principal(request)
-    if p.user is None:
-        raise Forbidden("transitions are made by people (session login)", code="forbidden")
-    c = selectors.case_get(principal=p, pk=case_id)
-    c = services.case_transition(
-        case=c,
-        transition=body.transition,
-        actor=p.user,
-        expected_version=body.expected_version,
-        note=body.note,
-        data=body.data,
-    )
-    return _out(c)
-
-
 @router.post("/sources", response={200: SourceOut}, summary="Register a case source (idempotent)")
 def source_register(request: HttpRequest, body: SourceIn) -> dict[str, Any]:
     from crossreg.entities.models import Entity
@@ -256,3 +205,58 @@ def source_register(request: HttpRequest, body: SourceIn) -> dict[str, Any]:
         "status": s.status,
         "filing_due": s.filing_due,
     }
+
+
+@router.get(
+    "/{int:case_id}", response=CaseDetailOut, summary="One case with its clocks, documents and evidence"
+)
+def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    p = _principal(request)
+    c = selectors.case_get(principal=p, pk=case_id)
+    today = timezone.localdate()
+    return {
+        **_out(c),
+        "proposed_kinds": c.proposed_kinds,
+        "proposed_fine": str(c.proposed_fine),
+        "decided_kinds": c.decided_kinds,
+        "decided_fine": str(c.decided_fine),
+        "decided_confiscation": str(c.decided_confiscation),
+        "credit_severity": c.credit_severity,
+        "task_code": c.task_code,
+        "clocks": [
+            {
+                "key": k.key,
+                "label": str(k.label),
+                "basis": str(k.basis),
+                "unit": k.unit,
+                "due": k.due,
+                "done_on": k.done_on,
+                "status": k.status(today),
+            }
+            for k in clocks.case_clocks(c, today)
+        ],
+        "documents": [
+            {"number": d.number, "kind": d.kind, "sha256": d.sha256, "issued_at": d.issued_at.isoformat()}
+            for d in c.documents.all()
+        ],
+        "evidence": [{"kind": e.kind, "title": e.title, "sha256": e.sha256} for e in c.evidence.all()],
+    }
+
+
+@router.post(
+    "/{int:case_id}/transitions", response={200: CaseOut}, summary="Make a transition of the procedure"
+)
+def case_transition(request: HttpRequest, case_id: int, body: TransitionIn) -> dict[str, Any]:
+    p = _principal(request)
+    if p.user is None:
+        raise Forbidden("transitions are made by people (session login)", code="forbidden")
+    c = selectors.case_get(principal=p, pk=case_id)
+    c = services.case_transition(
+        case=c,
+        transition=body.transition,
+        actor=p.user,
+        expected_version=body.expected_version,
+        note=body.note,
+        data=body.data,
+    )
+    return _out(c)

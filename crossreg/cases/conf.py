@@ -50,7 +50,17 @@ DEFAULTS: dict[str, Any] = {
     "CASE_SERIOUS_FINE": "200000",
     "CASE_PUBLICITY_MONTHS": {"minor": 3, "ordinary": 12, "serious": 36},
     # Document prefixes per department code (盐市监 …); default: 盐 + the department's short name.
-    "CASE_DOC_PREFIX": {"smr": "盐市监", "mem": "盐应急", "eeb": "盐环", "hc": "盐卫", "ua": "盐城管"},
+    "CASE_DOC_PREFIX": {
+        "smr": "盐市监",
+        "mem": "盐应急",
+        "eeb": "盐环",
+        "hc": "盐卫",
+        "scjg": "盐市监",
+        "yjgl": "盐应急",
+        "sthj": "盐环",
+        "wjw": "盐卫",
+        "cgj": "盐城管",
+    },
     # Base URL printed under a document's QR code (the public proof page).
     "CASE_PUBLIC_BASE_URL": "http://localhost:8000",
     "CASE_PAGE_SIZE": 50,

@@ -73,7 +73,7 @@ def document_pdf(document: Document) -> bytes:
     if y > 240:
         pdf.add_page()
         y = pdf.get_y()
-    pdf.image(io.BytesIO(_qr_png(url)), x=pdf.l_margin, y=y, w=30, h=30)
+    pdf.image(io.BytesIO(_qr_png(url)), x=pdf.l_margin, y=y, w=30, h=30, link=url)
     pdf.set_xy(pdf.l_margin + 34, y)
     pdf.set_font("cjk", size=8)
     pdf.multi_cell(

@@ -127,8 +127,9 @@ def leader_stats(*, principal: Any, today: dt.date | None = None) -> dict[str, A
 def consistency_report(*, principal: Any) -> list[dict[str, Any]]:
     """Penalties for the same violation (discretion entry) across officers and departments."""
     qs = Case.objects.visible_to(principal).filter(decided_on__isnull=False, discretion_entry__isnull=False)
-    rows = list(
-        qs.filter(officers__lead=True)
+    rows: list[dict[str, Any]] = [
+        dict(r)
+        for r in qs.filter(officers__lead=True)
         .values(
             "discretion_entry__code",
             "discretion_entry__violation",
@@ -137,8 +138,8 @@ def consistency_report(*, principal: Any) -> list[dict[str, Any]]:
         )
         .annotate(n=Count("id"), avg=Avg("decided_fine"), lo=Min("decided_fine"), hi=Max("decided_fine"))
         .order_by("discretion_entry__code", "department__name", "officers__officer__name")
-    )
-    spread = {
+    ]
+    spread: dict[str, Any] = {
         r["discretion_entry__code"]: r
         for r in qs.values("discretion_entry__code").annotate(
             avg=Avg("decided_fine"), sd=StdDev("decided_fine"), n=Count("id")

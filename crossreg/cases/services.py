@@ -14,11 +14,11 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,7 +76,7 @@ def _require(actor: Actor, capability: Capability, department_id: str, what: str
 
 
 def _act(actor: Actor, action: str, department_id: str) -> None:
-    _require(actor, workflow.ACTIONS[action], department_id, str(action))
+    _require(actor, workflow.ACTIONS[action], department_id, str(workflow.ACTION_LABELS[action]))
 
 
 def _text(value: str, field: str, *, required: bool = True, max_len: int = 4000) -> str:
@@ -117,7 +117,7 @@ def _today(today: dt.date | None) -> dt.date:
 
 def _lock(case: Case, expected_version: int | None) -> Case:
     locked = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("department", "entity", "source", "discretion_entry")
         .get(pk=case.pk)
     )
@@ -156,9 +156,8 @@ def _save(case: Case, today: dt.date) -> None:
     nxt = clocks.next_open(clocks.case_clocks(case, today))
     case.next_due = nxt.due if nxt else None
     case.next_due_label = nxt.key if nxt else ""
-    case.version = F("version") + 1
+    case.version += 1  # the row is locked (select_for_update) by every caller
     case.save()
-    case.refresh_from_db(fields=["version"])
 
 
 def _audit(
@@ -236,7 +235,9 @@ def _evidence_items(evidence: Iterable[Any]) -> list[dict[str, Any]]:
         item = {"sha256": e} if isinstance(e, str) else dict(e)
         sha = str(item.get("sha256", ""))
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise Invalid(_("第 %(n)s 项证据的 SHA-256 无效") % {"n": i + 1}, field="evidence", row=i + 1)
+            raise Invalid(
+                Problem(_("第 %(n)s 项证据的 SHA-256 无效") % {"n": i + 1}, field="evidence", row=i + 1)
+            )
         out.append(
             {
                 "sha256": sha,
@@ -308,7 +309,11 @@ def case_source_register(
 
 
 def _lock_source(source: CaseSource) -> CaseSource:
-    return CaseSource.objects.select_for_update().select_related("department", "entity").get(pk=source.pk)
+    return (
+        CaseSource.objects.select_for_update(of=("self",))
+        .select_related("department", "entity")
+        .get(pk=source.pk)
+    )
 
 
 @transaction.atomic
@@ -479,7 +484,7 @@ def case_file(
         case,
         "case.filed",
         _("已立案：%(n)s %(t)s") % {"n": case.number, "t": case.title},
-        users=[o.user for o in team if o.user_id],
+        users=[o.user for o in team if o.user is not None],
     )
     return case
 
@@ -1384,7 +1389,7 @@ def _items(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for i, it in enumerate(items, start=1):
         name = str(it.get("name") or "").strip()
         if not name:
-            raise Invalid(_("第 %(n)s 项财物没有名称") % {"n": i}, field="items", row=i)
+            raise Invalid(Problem(_("第 %(n)s 项财物没有名称") % {"n": i}, field="items", row=i))
         out.append(
             {
                 "name": name[:100],
@@ -1398,7 +1403,7 @@ def _items(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def _lock_measure(measure: CompulsoryMeasure) -> CompulsoryMeasure:
     return (
-        CompulsoryMeasure.objects.select_for_update()
+        CompulsoryMeasure.objects.select_for_update(of=("self",))
         .select_related("case", "case__department")
         .get(pk=measure.pk)
     )
@@ -1473,7 +1478,7 @@ def measure_emergency(
         created_by=_label(actor),
     )
     _measure_audit(
-        m, actor, "case.measure.emergency", {"items": m.items, "report_due_at": m.report_due_at.isoformat()}
+        m, actor, "case.measure.emergency", {"items": m.items, "report_due_at": str(m.report_due_at)}
     )
     document_issue(actor=actor, case=case, kind=DocumentKind.MEASURE, today=m.starts_on, measure=m)
     _publish(
@@ -1627,7 +1632,11 @@ def benchmark_create(
         )
         if not (lo <= slo <= shi <= hi):
             raise Invalid(
-                _("第 %(n)s 行：须满足 最低 ≤ 建议下限 ≤ 建议上限 ≤ 最高") % {"n": i}, field="fine_min", row=i
+                Problem(
+                    _("第 %(n)s 行：须满足 最低 ≤ 建议下限 ≤ 建议上限 ≤ 最高") % {"n": i},
+                    field="fine_min",
+                    row=i,
+                )
             )
         rows.append(
             DiscretionEntry(
@@ -1657,7 +1666,11 @@ def benchmark_create(
 
 @transaction.atomic
 def benchmark_publish(*, actor: Actor, benchmark: DiscretionBenchmark) -> DiscretionBenchmark:
-    bm = DiscretionBenchmark.objects.select_for_update().select_related("power_item").get(pk=benchmark.pk)
+    bm = (
+        DiscretionBenchmark.objects.select_for_update(of=("self",))
+        .select_related("power_item")
+        .get(pk=benchmark.pk)
+    )
     _act(actor, "benchmark_publish", bm.department_id)
     if bm.status != DiscretionBenchmark.Status.DRAFT:
         raise Conflict(_("只能发布草稿"), field="status", code="bad_state")
@@ -1734,10 +1747,8 @@ def _doc_context(case: Case, kind: str, today: dt.date, measure: CompulsoryMeasu
 def template_render(template: DocumentTemplate, context: Mapping[str, Any]) -> str:
     """Render ``template`` with ``context``; a declared field missing or empty, or any placeholder
     without a value, refuses to render and names the field."""
-    import jinja2
-    from jinja2 import meta
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    _env, compiled, used = _compiled(template.pk, template.body)
     for f in template.fields:
         if context.get(f) in (None, ""):
             raise Invalid(
@@ -1746,7 +1757,6 @@ def template_render(template: DocumentTemplate, context: Mapping[str, Any]) -> s
                 field=f,
                 code="template_field",
             )
-    used = meta.find_undeclared_variables(env.parse(template.body))
     for f in sorted(used):
         if f not in context:
             raise Invalid(
@@ -1755,7 +1765,18 @@ def template_render(template: DocumentTemplate, context: Mapping[str, Any]) -> s
                 field=f,
                 code="template_field",
             )
-    return env.from_string(template.body).render(**context)
+    return compiled.render(**context)
+
+
+@lru_cache(maxsize=64)
+def _compiled(template_id: int, body: str) -> tuple[Any, Any, frozenset[str]]:
+    """The Jinja environment, compiled template and placeholders of a template version (cached:
+    a template version's body never changes)."""
+    import jinja2
+    from jinja2 import meta
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    return env, env.from_string(body), frozenset(meta.find_undeclared_variables(env.parse(body)))
 
 
 def templates_ensure() -> None:
@@ -1763,13 +1784,13 @@ def templates_ensure() -> None:
 
     for t in TEMPLATES:
         DocumentTemplate.objects.get_or_create(
-            kind=t["kind"],
+            kind=str(t["kind"]),
             version=1,
             defaults={
-                "title": t["title"],
-                "number_word": t["word"],
+                "title": str(t["title"]),
+                "number_word": str(t["word"]),
                 "fields": t["fields"],
-                "body": t["body"],
+                "body": str(t["body"]),
             },
         )
 

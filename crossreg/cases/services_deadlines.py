@@ -26,7 +26,7 @@ def deadlines_notify(*, today: dt.date | None = None) -> dict[str, int]:
         "department_id", "next_due"
     ):
         c = counts.setdefault(dept_id, {"overdue": 0, "near": 0})
-        c["overdue" if due < today else "near"] += 1
+        c["overdue" if due is not None and due < today else "near"] += 1
     for dept_id in CaseSource.objects.filter(
         status=CaseSource.Status.REGISTERED, filing_due__lt=today
     ).values_list("department_id", flat=True):

@@ -6,7 +6,9 @@ Each body is Jinja text, one paragraph a line, the same placeholders docxtpl fil
 
 from __future__ import annotations
 
-TEMPLATES: list[dict[str, object]] = [
+from typing import Any
+
+TEMPLATES: list[dict[str, Any]] = [
     {
         "kind": "filing",
         "title": "立案审批表",

@@ -165,7 +165,7 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=post.get("kind", "other"),
                 title=post.get("title", ""),
                 content=f.read() if f else b"",
-                filename=f.name if f else "",
+                filename=(f.name or "") if f else "",
                 expected_version=version,
             )
             messages.success(request, _("证据已附卷，SHA-256 已写入全程记录"))
@@ -338,7 +338,7 @@ def simplified(request: HttpRequest) -> HttpResponse:
         entity = (
             Entity.objects.filter(uscc=request.POST.get("uscc", "").strip()).first()
             or Entity.objects.filter(
-                pk=request.POST.get("entity") if request.POST.get("entity", "").isdigit() else 0
+                pk=int(request.POST.get("entity", "")) if request.POST.get("entity", "").isdigit() else 0
             ).first()
         )
         if entity is None:

@@ -139,5 +139,35 @@ ACTIONS: dict[str, Capability] = {
 }
 
 
+ACTION_LABELS = {
+    "register_source": _("登记案件来源"),
+    "file": _("批准立案"),
+    "decline_source": _("决定不予立案"),
+    "extend_filing": _("延长立案期限"),
+    "assign_officers": _("指派执法人员"),
+    "add_evidence": _("附卷证据"),
+    "propose_penalty": _("提出拟处罚意见"),
+    "serve_notice": _("记录告知书送达"),
+    "waive_defence": _("记录放弃陈述申辩"),
+    "schedule_hearing": _("安排听证"),
+    "record_hearing": _("记录听证"),
+    "record_discussion": _("记录集体讨论"),
+    "extend_decision": _("批准延长办案期限"),
+    "record_payment": _("记录缴款"),
+    "publish": _("公示处罚决定"),
+    "withdraw_publication": _("撤回公示"),
+    "issue_document": _("制发执法文书"),
+    "simplified_decide": _("当场处罚"),
+    "measure_propose": _("提请行政强制措施"),
+    "measure_approve": _("批准行政强制措施"),
+    "measure_extend": _("延长查封扣押期限"),
+    "measure_release": _("解除行政强制措施"),
+    "measure_emergency": _("当场实施行政强制措施"),
+    "measure_report": _("审查当场实施的强制措施"),
+    "benchmark_edit": _("编制裁量基准"),
+    "benchmark_publish": _("发布裁量基准"),
+}
+
+
 def may_act(principal: Principal, action: str, department_id: str) -> bool:
     return principal.can(ACTIONS[action], department_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from crossreg.catalog.schemas import (
 )
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Forbidden, Invalid, ProblemList
+from crossreg.core.uploads import UploadLimits, upload_sheets
 from crossreg.orgs.models import User
 
 V = ItemVersion.Status
@@ -245,35 +247,27 @@ class ParsedFile:
 def read_file(data: bytes, filename: str) -> ParsedFile:
     name = filename.lower()
     out = ParsedFile()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds
-            raise Invalid(
-                _("无法读取 XLSX 文件：%(error)s") % {"error": exc}, field="file", code="bad_file"
-            ) from None
-        for ws in wb.worksheets:
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
-            if not rows:
+    if name.endswith((".xlsx", ".csv", ".txt")):
+        # The one safe reader (crossreg.core.uploads): size, zip-bomb, row, column and time limits,
+        # checked while the rows are read, before anything is written.
+        limits = UploadLimits.from_settings(
+            max_bytes=conf.import_max_bytes(), max_rows=conf.import_max_rows() + 1
+        )
+        sheets, out.encoding = upload_sheets(data, filename, limits=limits, csv_decode=decode_csv)
+        seen = False
+        for sheet in sheets:
+            first = next(sheet.rows, None)
+            if first is None:
                 continue
-            kind = _kind_of([str(h) if h is not None else "" for h in rows[0]])
+            seen = True
+            table = itertools.chain([first], sheet.rows)
+            kind = _kind_of([str(h) if h is not None else "" for h in first])
             if kind == "power":
-                out.power.extend(_rows(rows, POWER_COLUMNS, ws.title))
+                out.power.extend(_rows(table, POWER_COLUMNS, sheet.title))
             else:
-                out.items.extend(_rows(rows, ITEM_COLUMNS, ws.title))
-        out.encoding = "xlsx"
-        return out
-    if name.endswith(".csv") or name.endswith(".txt"):
-        text, out.encoding = decode_csv(data)
-        rows = list(csv.reader(io.StringIO(text)))
-        if not rows:
+                out.items.extend(_rows(table, ITEM_COLUMNS, sheet.title))
+        if not seen and out.encoding != "xlsx":
             raise Invalid(_("文件为空"), field="file", code="empty")
-        if _kind_of(rows[0]) == "power":
-            out.power.extend(_rows(rows, POWER_COLUMNS))
-        else:
-            out.items.extend(_rows(rows, ITEM_COLUMNS))
         return out
     if name.endswith(".json"):
         try:

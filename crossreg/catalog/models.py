@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crossreg.catalog.querysets import ChangeRequestQuerySet, ItemVersionQuerySet
+
 
 class Method(models.TextChoices):
     """Inspection methods (检查方式)."""
@@ -152,6 +154,8 @@ class ItemVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ItemVersionQuerySet.as_manager()
+
     class Meta:
         ordering = ["item", "number"]
         verbose_name = _("监管事项版本")
@@ -271,6 +275,8 @@ class ChangeRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ChangeRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

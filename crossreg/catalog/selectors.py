@@ -18,7 +18,9 @@ from crossreg.catalog.models import (
     Opinion,
     SupervisionItem,
 )
+from crossreg.catalog.querysets import ItemVersionQuerySet, reads_every_version
 from crossreg.core.errors import NotFound
+from crossreg.orgs.permissions import Capability, Principal
 
 V = ItemVersion.Status
 C = ChangeRequest.Status
@@ -95,18 +97,9 @@ def cross_item_list() -> QuerySet[CrossDepartmentItem]:
 # --- internal ---------------------------------------------------------------------------------
 
 
-def _visible_versions(user: Any) -> QuerySet[ItemVersion]:
-    """Versions ``user`` may read: public ones, plus drafts of their department, ones they review, and
-    everything for the approval and justice bureaus, leaders, the big-data bureau and administrators."""
-    qs = ItemVersion.objects.all()
-    if not user.is_authenticated:
-        return qs.filter(status__in=ItemVersion.PUBLIC)
-    if user.sees_all_departments or user.role in ("approval", "justice"):
-        return qs
-    dept = user.department_id
-    return qs.filter(
-        Q(status__in=ItemVersion.PUBLIC) | Q(item__department_id=dept) | Q(involved_departments__pk=dept)
-    ).distinct()
+def _visible_versions(user: object) -> QuerySet[ItemVersion]:
+    """Versions the principal may read (:meth:`ItemVersionQuerySet.visible_to`)."""
+    return ItemVersion.objects.visible_to(Principal.of(user))
 
 
 def version_get(*, user: Any, pk: int) -> ItemVersion:
@@ -135,13 +128,14 @@ def change_request_get(*, user: Any, pk: int) -> ChangeRequest:
     )
     if cr is None:
         raise NotFound(_("没有该调整申请"), field="change_request")
-    if not (
-        user.sees_all_departments
-        or user.role in ("approval", "justice")
-        or user.department_id in (cr.department_id, cr.item.department_id)
-    ):
+    if not ChangeRequest.objects.visible_to(Principal.of(user)).filter(pk=cr.pk).exists():
         raise NotFound(_("没有该调整申请，或您无权查看"), field="change_request")
     return cr
+
+
+def change_requests_of(*, user: object, item: SupervisionItem) -> QuerySet[ChangeRequest]:
+    """An item's change requests that the principal may read."""
+    return ChangeRequest.objects.visible_to(Principal.of(user)).filter(item=item)
 
 
 def tasks_for(*, user: Any) -> dict[str, list[Any]]:
@@ -193,14 +187,16 @@ def tasks_for(*, user: Any) -> dict[str, list[Any]]:
 REVIEW_STATES = (V.SUBMITTED, V.JOINT_REVIEW, V.FIRST_REVIEW, V.LEGALITY_REVIEW)
 
 
-def overdue_list(*, now: Any = None) -> list[ItemVersion]:
-    """Versions waiting in a review stage longer than its configured deadline, longest-waiting first."""
+def overdue_list(*, user: object, now: Any = None) -> list[ItemVersion]:
+    """Versions waiting in a review stage longer than its configured deadline, longest-waiting
+    first — of those the principal may read (a draft's code and name are not for other departments)."""
     now = now or timezone.now()
     cond = Q()
     for state in REVIEW_STATES:
         cond |= Q(status=state, state_entered_at__lt=now - conf.review_deadline(state))
     rows = list(
-        ItemVersion.objects.filter(cond)
+        _visible_versions(user)
+        .filter(cond)
         .select_related("item", "item__department")
         .order_by("state_entered_at")
     )
@@ -208,3 +204,41 @@ def overdue_list(*, now: Any = None) -> list[ItemVersion]:
         v.waited_days = (now - v.state_entered_at).days  # type: ignore[attr-defined]
         v.deadline_days = conf.review_deadline(v.status).days  # type: ignore[attr-defined]
     return rows
+
+
+# --- the ledger subjects of the catalog (registered in apps.py) ---------------------------------
+
+
+def _version_of(subject_id: str) -> ItemVersionQuerySet:
+    code, _sep, number = subject_id.rpartition("/v")
+    if not code or not number.isdigit() or len(number) > 9:
+        return ItemVersion.objects.none()
+    return ItemVersion.objects.filter(item__code=code, number=int(number))
+
+
+def version_subject_visible(principal: Principal, subject_id: str) -> bool:
+    return _version_of(subject_id).visible_to(principal).exists()
+
+
+def version_subject_public(subject_id: str) -> bool:
+    return _version_of(subject_id).public().exists()
+
+
+def version_subject_url(subject_id: str) -> str | None:
+    pk = _version_of(subject_id).values_list("pk", flat=True).first()
+    return f"/catalog/work/versions/{pk}/" if pk else None
+
+
+def version_subject_display(subject_id: str) -> str:
+    name = _version_of(subject_id).values_list("name", flat=True).first()
+    return f"{subject_id} {name}" if name else subject_id
+
+
+def reference_subject_visible(principal: Principal, subject_id: str) -> bool:
+    """Published reference data (power items, cross-department items): any registry reader."""
+    return principal.has(Capability.VIEW_REGISTRY)
+
+
+def import_subject_visible(principal: Principal, subject_id: str) -> bool:
+    """Catalog imports: the reviewers (approval and justice bureaus) and the city-level roles."""
+    return reads_every_version(principal)

@@ -28,7 +28,7 @@ from crossreg.catalog.forms import (
     ItemForm,
     content_from_forms,
 )
-from crossreg.catalog.models import ChangeRequest, ItemVersion, Method, SupervisionItem
+from crossreg.catalog.models import ItemVersion, Method, SupervisionItem
 from crossreg.core.errors import DomainError, NotFound, Problem
 from crossreg.orgs.models import Department, Domain
 
@@ -173,7 +173,7 @@ def work_index(request: HttpRequest) -> HttpResponse:
             "own_items": own,
             "can_draft": request.user.role in workflow.DRAFTERS,  # type: ignore[union-attr]
             "can_import": workflow.can_import_file(request.user),
-            "overdue_count": len(selectors.overdue_list()),
+            "overdue_count": len(selectors.overdue_list(user=request.user)),
         },
     )
 
@@ -183,7 +183,7 @@ def work_overdue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalog/work_overdue.html",
-        {"rows": selectors.overdue_list(), "deadlines": conf.review_deadline_days()},
+        {"rows": selectors.overdue_list(user=request.user), "deadlines": conf.review_deadline_days()},
     )
 
 
@@ -230,7 +230,7 @@ def work_item(request: HttpRequest, code: str) -> HttpResponse:
         {
             "item": item,
             "versions": versions,
-            "change_requests": ChangeRequest.objects.filter(item=item).select_related(
+            "change_requests": selectors.change_requests_of(user=request.user, item=item).select_related(
                 "department", "version"
             ),
             "can_new_version": request.user.role in workflow.DRAFTERS  # type: ignore[union-attr]

@@ -16,6 +16,7 @@ and a human ``reason``; callers store the packet as rejected with both (docs/hj2
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 MAX_DATA_LENGTH = 9999  # four decimal digits (the standard's limit is 1024 per packet; we accept more)
@@ -107,7 +108,7 @@ def packet_build(
     mn: str,
     cn: str,
     data_time: dt.datetime,
-    values: list[tuple[str, float | None, str]],
+    values: Sequence[tuple[str, float | None, str]],
     qn: str | None = None,
     st: str = "32",
     pw: str = "123456",

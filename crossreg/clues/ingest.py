@@ -215,11 +215,11 @@ def _rules_by_domain() -> dict[str, list[RuleVersion]]:
     return out
 
 
-def _points(
-    rows: Iterable[tuple[dt.datetime, list[Any], str]], pollutant: str, kind: str | None
-) -> list[Point]:
+def _points(rows: Iterable[tuple[Any, list[Any], str]], pollutant: str, kind: str | None) -> list[Point]:
     pts = []
     for time, values, key in rows:
+        if time is None:
+            continue
         for pol, vkind, value, flag in values:
             if pol == pollutant and (
                 kind is None or vkind == kind or (kind == "" and vkind in ("Rtd", "Avg"))
@@ -259,7 +259,7 @@ def rules_evaluate(*, readings: Sequence[Reading], result: IngestResult) -> None
     margin = dt.timedelta(minutes=span + 1)
     lo = min(min(t) for t in times.values()) - margin
     hi = max(max(t) for t in times.values()) + margin
-    series_rows: dict[int, list[tuple[dt.datetime, list[Any], str]]] = defaultdict(list)
+    series_rows: dict[int, list[tuple[Any, list[Any], str]]] = defaultdict(list)
     for dev_id, time, values, key in (
         Reading.objects.filter(
             device_id__in=list(devices), status=Reading.Status.ACCEPTED, data_time__range=(lo, hi)
@@ -343,7 +343,7 @@ def _clear_pass(
         ).select_related("rule")
     )
     for clue in open_clues:
-        if clue.rule is None:
+        if clue.rule is None or clue.device_id is None:
             continue
         pollutant = str(clue.rule.params["pollutant"])
         rows = list(

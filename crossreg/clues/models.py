@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crossreg.clues import levels
+
 
 class Source(models.TextChoices):
     IOT = "iot", _("物联网监测")
@@ -62,8 +64,7 @@ class DeviceQuerySet(models.QuerySet["Device"]):
         return self if principal.is_authenticated else self.none()
 
 
-SEVERITY_WEIGHT = {"low": 1, "medium": 2, "high": 4, "critical": 8}
-SEVERITY_ORDER = ["low", "medium", "high", "critical"]
+SEVERITY_WEIGHT, SEVERITY_ORDER = levels.SEVERITY_WEIGHT, levels.SEVERITY_ORDER
 
 
 class RuleVersion(models.Model):

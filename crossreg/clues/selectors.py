@@ -143,11 +143,11 @@ def risk_ranking(*, principal: Principal, limit: int = 50) -> list[dict[str, Any
     from crossreg.entities.models import Entity
 
     names = dict(Entity.objects.filter(pk__in=ids).values_list("pk", "name"))
-    rows = [
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    rows: list[dict[str, Any]] = [
         {"entity_id": eid, "name": names.get(eid, ""), "score": round(s, 1), "grade": grades.get(eid, "")}
-        for eid, s in scores.items()
+        for eid, s in ranked
     ]
-    rows.sort(key=lambda r: (-r["score"], r["entity_id"]))
     return rows[:limit]
 
 

@@ -233,19 +233,73 @@ def clue_raise(
     )
     if entity is not None:
         _bundle_join(clue, actor)
+        if source != Source.RULE:
+            _derived_rules(clue, actor)
     return clue
 
 
-def _clean_text(value: str, field: str) -> str:
-    value = (value or "").strip()
-    try:
-        from crossreg.core import text  # type: ignore[attr-defined]
+def _derived_rules(clue: Clue, actor: Actor) -> None:
+    """Repeat and combination rules over an entity's clues in the clue's window (fixed windows, so
+    the same clues fire the same derived clue in any order). A derived clue's source is ``rule``
+    and it names the clues that fired it."""
+    rules = list(
+        RuleVersion.objects.filter(
+            status=RuleVersion.Status.PUBLISHED,
+            kind__in=[RuleVersion.Kind.REPEAT, RuleVersion.Kind.COMBINATION],
+        ).select_related("domain")
+    )
+    if not rules or clue.entity_id is None:
+        return
+    w_start, w_end = conf.window_of(_local_date(clue.observed_from))
+    lo = timezone.make_aware(dt.datetime.combine(w_start, dt.time.min))
+    hi = timezone.make_aware(dt.datetime.combine(w_end, dt.time.max))
+    peers = list(
+        Clue.objects.filter(entity_id=clue.entity_id, observed_from__range=(lo, hi))
+        .exclude(source=Source.RULE)
+        .select_related("rule")
+        .order_by("observed_from", "source", "source_ref")
+    )
+    for rule in rules:
+        p = rule.params
+        if rule.kind == RuleVersion.Kind.REPEAT:
+            hits = [
+                c
+                for c in peers
+                if (not p.get("source") or c.source == p["source"])
+                and (not p.get("risk_type") or c.risk_type == p["risk_type"])
+            ]
+            fired = len(hits) >= int(p["count"])
+        else:
+            codes = set(p["all_of"])
+            hits = [c for c in peers if c.rule is not None and c.rule.code in codes]
+            fired = {c.rule.code for c in hits if c.rule} >= codes
+        if not fired:
+            continue
+        clue_raise(
+            actor=actor,
+            source=Source.RULE,
+            source_ref=f"{rule.code}/v{rule.version}:{clue.entity_id}:{w_start.isoformat()}",
+            entity=clue.entity,
+            domain=rule.domain,
+            risk_type=rule.risk_type,
+            severity=rule.severity,
+            observed_from=min(c.observed_from for c in hits),
+            observed_to=max(c.observed_to for c in hits),
+            summary=f"{rule.name}({len(hits)} 条线索)",
+            rule=rule,
+            explanation={
+                "rule": f"{rule.code}/v{rule.version}",
+                "clues": [f"{c.source}:{c.source_ref}" for c in hits][:200],
+                "readings": [],
+            },
+        )
 
-        value = text.text_clean(value, field=field)  # the defects engineer's hygiene, when it lands
-    except (ImportError, AttributeError):
-        if "<" in value and ">" in value:
-            raise Invalid(_("不能包含标记(HTML)"), field=field) from None
-    return value[:300]
+
+def _clean_text(value: str, field: str, *, multiline: bool = False) -> str:
+    """Free text from people or systems: markup refused with the field named (core.text)."""
+    from crossreg.core.text import text_clean
+
+    return text_clean(value or "", field=field, multiline=multiline)[:300]
 
 
 def _clue_repeat(
@@ -372,7 +426,7 @@ def _bundle_refresh(bundle: ClueBundle, actor: Actor, why: str, clue: Clue | Non
     lead = next((c.department_id for c in ranked if c.department_id), None)
     bundle.lead_department_id = lead or (sorted(depts)[0] if depts else None)
     bundle.save()
-    bundle.departments.set(sorted(depts))
+    bundle.departments.set(list(Department.objects.filter(code__in=sorted(depts))))
     after = (bundle.status, bundle.score, bundle.severity, bundle.clue_count)
     if why != "opened" and before == after:
         return
@@ -483,6 +537,8 @@ def clue_clear(*, actor: Actor, clue: Clue, at: dt.datetime, reason: str) -> Clu
 # --- escalation to one inspection task ---------------------------------------------------------
 
 OPEN_TASK_STATES = ("assigned", "in_progress", "awaiting_confirmation", "submitted", "follow_up")
+ATTACHABLE_STATES = ("assigned",)  # inspections' ``merge``: a task not yet started
+TASK_ACTOR = "system:clues"  # the clue system creates the task; the person's decision is the bundle's entry
 
 
 def _open_task(entity_id: int) -> Any:
@@ -498,7 +554,7 @@ def _open_task(entity_id: int) -> Any:
 def _last_visit(entity_id: int) -> dt.date | None:
     from crossreg.inspections.models import InspectionTask
 
-    row = (
+    row: dt.date | None = (
         InspectionTask.objects.filter(entity_id=entity_id, inspected_on__isnull=False)
         .order_by("-inspected_on")
         .values_list("inspected_on", flat=True)
@@ -507,30 +563,148 @@ def _last_visit(entity_id: int) -> dt.date | None:
     return row
 
 
-def _items_for(department_codes: Sequence[str], domain_codes: Sequence[str]) -> list[Any]:
-    """Published catalog item versions of these departments for these domains."""
+def _items_for(department_codes: Sequence[str], domain_codes: Sequence[str]) -> dict[str, list[int]]:
+    """Department code -> published catalog item versions of that department for these domains
+    (every department present, with no items when it has none for them)."""
     from crossreg.catalog.models import ItemVersion
 
-    return list(
+    out: dict[str, list[int]] = {d: [] for d in department_codes}
+    rows = (
         ItemVersion.objects.filter(
             status=ItemVersion.Status.PUBLISHED,
             item__department_id__in=list(department_codes),
             domains__code__in=list(domain_codes),
         )
+        .values_list("item__department_id", "pk")
         .distinct()
-        .order_by("item__department_id", "item__code")
     )
+    for dept, vid in rows:
+        out[dept].append(vid)
+    return {d: sorted(v) for d, v in out.items()}
+
+
+def _officers_for(
+    bundle: ClueBundle, lead: str, departments: Sequence[str], start: dt.date, end: dt.date
+) -> list[Any]:
+    """Officers by sampling's verifiable solver (crossreg.sampling.assign), seeded by the bundle
+    key: lead department's two, one of each other department; none (the departments assign them
+    later) when the slots cannot be filled."""
+    from crossreg.catalog.models import ItemVersion
+    from crossreg.inspections.models import OfficerRelation
+    from crossreg.inspections.services import OfficerAssignment
+    from crossreg.orgs.models import Officer
+    from crossreg.sampling import conf as sampling_conf
+    from crossreg.sampling import draw
+    from crossreg.sampling.assign import OfficerIn, SlotNeed, TaskNeed, assign_officers
+
+    entity = bundle.entity
+    ekey = draw.entity_key(entity.uscc, entity.pk)
+    items = _items_for(departments, bundle.domains)
+    # As sampling does: an officer must hold a domain of the items the department brings (any
+    # officer of the department when it brings none).
+    item_domains: dict[int, set[str]] = {}
+    for vid, dom in ItemVersion.domains.through.objects.filter(
+        itemversion_id__in=[v for vs in items.values() for v in vs]
+    ).values_list("itemversion_id", "domain_id"):
+        item_domains.setdefault(vid, set()).add(dom)
+    slots = tuple(
+        SlotNeed(
+            department=d,
+            count=sampling_conf.lead_officers() if d == lead else sampling_conf.participant_officers(),
+            domains=frozenset().union(*(item_domains.get(v, set()) for v in items.get(d, []))),
+        )
+        for d in [lead, *[x for x in departments if x != lead]]
+    )
+    need = TaskNeed(
+        id=f"clue:{bundle.key}",
+        entity_key=ekey,
+        county=entity.division_id[:6],
+        start=start,
+        end=end,
+        slots=slots,
+    )
+    off_domains: dict[int, set[str]] = {}
+    for oid, dom in Officer.domains.through.objects.filter(
+        officer__department_id__in=list(departments)
+    ).values_list("officer_id", "domain_id"):
+        off_domains.setdefault(oid, set()).add(dom)
+    officers = [
+        OfficerIn(
+            id=o.pk,
+            department=o.department_id,
+            county=None if o.division.level == "city" else o.division_id[:6],
+            domains=frozenset(off_domains.get(o.pk, set())),
+            valid_from=o.valid_from,
+            valid_until=o.valid_until,
+            active=o.status == Officer.Status.ACTIVE,
+            capacity=1,
+        )
+        for o in Officer.objects.filter(department_id__in=list(departments)).select_related("division")
+    ]
+    recusals = {
+        (oid, ekey)
+        for oid in OfficerRelation.objects.filter(entity=entity).values_list("officer_id", flat=True)
+    }
+    seed = hashlib.sha256(f"crossreg-clue-task/1|{bundle.key}".encode()).digest()
+    result = assign_officers(tasks=[need], officers=officers, recusals=recusals, seed=seed, namespace="clue")
+    if not result.ok:
+        return []
+    rows = result.assignment[need.id]
+    lead_officer = min((c, o) for o, d, c in rows if d == lead)[1]
+    return [
+        OfficerAssignment(officer_id=o, department_id=d, cost=c, lead=o == lead_officer) for o, d, c in rows
+    ]
 
 
 def _bundle_escalate_if_due(bundle: ClueBundle, actor: Actor) -> None:
-    if bundle.task_code or bundle.handling in (ClueBundle.Handling.CLOSED, ClueBundle.Handling.CASE):
+    if bundle.task_code:
+        _task_departments_sync(bundle, actor)
+        return
+    if bundle.handling in (ClueBundle.Handling.CLOSED, ClueBundle.Handling.CASE):
         return
     if bundle.score < conf.task_score():
         return
     try:
         _bundle_to_task(bundle, actor, reason="threshold")
-    except Conflict as exc:  # e.g. the inspections service is not there: the bundle waits, visibly
+    except Conflict as exc:  # e.g. no department for the clue: the bundle waits, visibly
         _bundle_record(bundle, actor, "task_pending", note=str(exc))
+
+
+def _task_attach(bundle: ClueBundle, task: Any) -> Any:
+    """Attach the bundle (a further source, its departments and items) to a task not yet started."""
+    from crossreg.inspections import services as inspections
+
+    have = set(task.departments.values_list("department_id", flat=True))
+    departments = sorted(have | set(bundle.departments.values_list("code", flat=True)))
+    crew = None
+    if set(departments) - have:  # new departments: draw the merged task's crew again
+        crew = (
+            _officers_for(bundle, task.lead_department_id, departments, task.window_start, task.window_end)
+            or None
+        )
+    return inspections.task_attach(
+        actor=TASK_ACTOR,
+        task=task,
+        trigger="clue",
+        source_ref=f"clue_bundle:{bundle.key}",
+        items=_items_for(departments, bundle.domains),
+        officers=crew,
+    )
+
+
+def _task_departments_sync(bundle: ClueBundle, actor: Actor) -> None:
+    """A clue that joined after the task was made brings its department into the same task."""
+    from crossreg.inspections.models import InspectionTask
+
+    task = InspectionTask.objects.filter(code=bundle.task_code).first()
+    if task is None or task.status not in ATTACHABLE_STATES:
+        return
+    have = set(task.departments.values_list("department_id", flat=True))
+    want = set(bundle.departments.values_list("code", flat=True))
+    if want <= have:
+        return
+    _task_attach(bundle, task)
+    _bundle_record(bundle, actor, "task_attached", data={"task": task.code, "added": sorted(want - have)})
 
 
 def _bundle_to_task(bundle: ClueBundle, actor: Actor, *, reason: str, force: bool = False) -> str:
@@ -539,18 +713,16 @@ def _bundle_to_task(bundle: ClueBundle, actor: Actor, *, reason: str, force: boo
 
     open_task = _open_task(bundle.entity_id)
     if open_task is not None:
-        attach = getattr(inspections, "task_attach", None)
-        if attach is not None:
-            attach(
-                actor=actor,
-                task=open_task,
-                trigger="clue",
-                source_ref=f"clue_bundle:{bundle.key}",
-                departments=list(bundle.departments.all()),
-            )
+        if open_task.status in ATTACHABLE_STATES:
+            _task_attach(bundle, open_task)
         bundle.task_code = open_task.code
         bundle.save(update_fields=["task_code"])
-        _bundle_record(bundle, actor, "task_attached", data={"task": open_task.code, "reason": reason})
+        _bundle_record(
+            bundle,
+            actor,
+            "task_attached",
+            data={"task": open_task.code, "reason": reason, "merged": open_task.status in ATTACHABLE_STATES},
+        )
         return str(open_task.code)
     today = timezone.localdate()
     last = _last_visit(bundle.entity_id)
@@ -561,31 +733,30 @@ def _bundle_to_task(bundle: ClueBundle, actor: Actor, *, reason: str, force: boo
             bundle.save(update_fields=["task_deferred"])
             _bundle_record(bundle, actor, "task_deferred", data={"last_visit": last.isoformat()})
         return ""
-    create = getattr(inspections, "task_create", None)
-    if create is None:
-        raise Conflict(_("检查任务服务尚未提供(inspections.task_create)"), field="task")
-    departments = list(bundle.departments.order_by("code"))
+    departments = sorted(bundle.departments.values_list("code", flat=True))
     if not departments or bundle.lead_department_id is None:
         raise Conflict(_("无法确定该线索的承办部门"), field="departments")
-    lead = next(d for d in departments if d.code == bundle.lead_department_id)
+    lead = bundle.lead_department_id
     from crossreg.sampling.conf import quarter
 
     period, _start, _end = quarter(today)
-    task = create(
-        actor=actor,
+    end = today + dt.timedelta(days=conf.task_window_days())
+    task = inspections.task_create(
+        actor=TASK_ACTOR,
         entity=bundle.entity,
         trigger="clue",
         period=period,
         lead_department=lead,
-        departments=departments,
-        items=_items_for([d.code for d in departments], bundle.domains),
+        departments=[d for d in departments if d != lead],
+        items=_items_for(departments, bundle.domains),
         window_start=today,
-        window_end=today + dt.timedelta(days=conf.task_window_days()),
+        window_end=end,
         source_ref=f"clue_bundle:{bundle.key}",
+        officers=_officers_for(bundle, lead, departments, today, end),
     )
     bundle.task_code = task.code
     bundle.task_deferred = False
-    if bundle.handling == ClueBundle.Handling.NEW:
+    if bundle.handling == ClueBundle.Handling.NEW and not force:  # an escalation moves it itself
         bundle.handling = ClueBundle.Handling.TASK
     bundle.save(update_fields=["task_code", "task_deferred", "handling"])
     _bundle_record(bundle, actor, "task_created", data={"task": task.code, "reason": reason})
@@ -696,12 +867,13 @@ def bundle_escalate_case(*, actor: Actor, bundle: ClueBundle, note: str = "") ->
     dept_codes = list(bundle.departments.values_list("code", flat=True))
     transition_check(bundle=bundle, transition="escalate_case", actor=actor, department_codes=dept_codes)
     try:
-        from crossreg.cases import services as cases  # type: ignore[import-not-found,unused-ignore]
+        from crossreg.cases import services as cases
     except ImportError:
         raise Conflict(_("案件服务尚未提供(cases.case_source_register)"), field="case") from None
-    department = (
-        _user(actor).department if _user(actor) and _user(actor).department_id else bundle.lead_department
-    )  # type: ignore[union-attr]
+    user = _user(actor)
+    department = user.department if user is not None and user.department_id else bundle.lead_department
+    if department is None:
+        raise Conflict(_("无法确定该线索的承办部门"), field="departments")
     snapshot = bundle_evidence_freeze(actor=actor, bundle=bundle)
     source = cases.case_source_register(
         actor=actor,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crossreg.core.errors import Conflict, Forbidden
 from crossreg.orgs.permissions import Capability, Principal
@@ -30,13 +31,13 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
 }
 
 LABELS = {
-    "notify": _("通知企业整改"),
-    "upload_proof": _("上传整改材料"),
-    "accept": _("审核通过并办结"),
-    "reject_proof": _("退回整改材料"),
-    "dismiss": _("核实无问题,办结"),
-    "escalate_task": _("转现场检查"),
-    "escalate_case": _("转立案"),
+    "notify": gettext_lazy("通知企业整改"),
+    "upload_proof": gettext_lazy("上传整改材料"),
+    "accept": gettext_lazy("审核通过并办结"),
+    "reject_proof": gettext_lazy("退回整改材料"),
+    "dismiss": gettext_lazy("核实无问题,办结"),
+    "escalate_task": gettext_lazy("转现场检查"),
+    "escalate_case": gettext_lazy("转立案"),
 }
 
 

@@ -12,12 +12,22 @@ one round of inserts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crossreg.ledger.models import Entry
     from crossreg.orgs.models import User
+
+# The ledger's append function, registered by ``crossreg.ledger`` from its ready(): core sits below
+# the ledger in the layer order and must not import it (docs/architecture.md).
+Writer = Callable[..., "Entry"]
+_WRITER: list[Writer] = []
+
+
+def audit_writer_register(writer: Writer) -> None:
+    """Set the function that appends an entry (``ledger.services.ledger_append``)."""
+    _WRITER[:] = [writer]
 
 
 def audit_record(
@@ -46,9 +56,9 @@ def audit_record(
             **dict(payload or {}),
             "refs": [{"type": str(t), "id": str(i)} for t, i in refs],
         }
-    from crossreg.ledger.services import ledger_append
-
-    return ledger_append(
+    if not _WRITER:
+        raise RuntimeError("no audit writer registered: is crossreg.ledger in INSTALLED_APPS?")
+    return _WRITER[0](
         actor=actor,
         action=action,
         subject_type=subject_type,

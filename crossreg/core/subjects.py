@@ -25,6 +25,11 @@ to call it and where its page is; it never imports a domain app. Because the app
 the ledger all answer from the same ``visible`` rule (which should be built on the app's own
 ``QuerySet.visible_to(principal)``), they cannot disagree.
 
+A higher app may widen who reads a lower app's subject without the lower app knowing it: the
+object base (``linking``) lets the departments that supervise an entity read the entity's record,
+inspections the departments and officers of its tasks — ``subject_grant_register("entity", fn)``
+from their ``ready()``. A grant only adds readers; ``readable_by`` is the one rule.
+
 A subject id appears in URLs as it is (ledger URLs use ``<path:subject_id>``, so ids such as
 ``JG-CGJ-001/v2`` work); ``url_id``/``from_url_id`` let a type choose another form.
 """
@@ -74,11 +79,22 @@ class SubjectType:
     from_url_id: Callable[[str], str] = field(default=_as_is)
 
     def readable_by(self, principal: Principal, subject_id: str) -> bool:
-        """The one rule: published subjects are readable by anyone, others by ``visible``."""
-        return bool(self.public(subject_id)) or bool(self.visible(principal, subject_id))
+        """The one rule: published subjects are readable by anyone, others by ``visible`` or a
+        grant registered by a higher app (:func:`subject_grant_register`)."""
+        if self.public(subject_id) or self.visible(principal, subject_id):
+            return True
+        return any(grant(principal, subject_id) for grant in _GRANTS.get(self.name, ()))
 
 
 _REGISTRY: dict[str, SubjectType] = {}
+_GRANTS: dict[str, list[Callable[[Principal, str], bool]]] = {}
+
+
+def subject_grant_register(name: str, visible: Callable[[Principal, str], bool]) -> None:
+    """Let a higher app add readers of subject type ``name`` (registered by a lower app)."""
+    grants = _GRANTS.setdefault(name, [])
+    if visible not in grants:
+        grants.append(visible)
 
 
 def subject_type_register(subject_type: SubjectType) -> None:

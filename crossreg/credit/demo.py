@@ -34,9 +34,9 @@ DEMO_SPEC: dict[str, Any] = {
                     "code": "provisional",
                     "name": "原暂定信用风险分类",
                     "rules": [
-                        {"kind": "provisional_class", "category": "A", "points": 60, "decay": "none"},
-                        {"kind": "provisional_class", "category": "C", "points": -60, "decay": "none"},
-                        {"kind": "provisional_class", "category": "D", "points": -120, "decay": "none"},
+                        {"kind": "provisional_class", "category": "A", "points": 20, "decay": "none"},
+                        {"kind": "provisional_class", "category": "C", "points": -20, "decay": "none"},
+                        {"kind": "provisional_class", "category": "D", "points": -40, "decay": "none"},
                     ],
                 }
             ],
@@ -50,7 +50,7 @@ DEMO_SPEC: dict[str, Any] = {
                     "code": "findings",
                     "name": "检查发现问题",
                     "cap": -200,
-                    "rules": [{"kind": "inspection_finding", "points": -30, "decay": "linear"}],
+                    "rules": [{"kind": "inspection_finding", "points": -40, "decay": "linear"}],
                 },
                 {
                     "code": "clean_visits",
@@ -211,7 +211,12 @@ def _story(*, actor: str, day: dt.date) -> dict[str, Any]:
     out: dict[str, Any] = {}
     story = CreditEvent.objects.filter(source_type="demo", source_id="demo-penalty-1").first()
     if story is None:
-        g = Grade.objects.filter(current=True, grade="B").order_by("entity_id").first()
+        # a B entity whose score an ordinary penalty (−150) takes into C, not straight to D
+        g = (
+            Grade.objects.filter(current=True, grade="B", score_cents__gte=100000)
+            .order_by("entity_id")
+            .first()
+        )
         if g is not None:
             e = services.credit_event_record(
                 actor=actor,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -155,7 +156,7 @@ def evaluate(
 
 def grade_expr(spec: ModelSpec, cents: pl.Expr) -> pl.Expr:
     """The grade of a score column under the spec's (validated, contiguous) cut-offs."""
-    expr: pl.Expr | None = None
+    expr: Any = None
     for c in spec.cutoffs:
         cond = pl.lit(True)
         if c.min is not None:

@@ -73,7 +73,7 @@ def rule_text(spec: ModelSpec, rule_index: int, factor: float) -> str:
     ind = next(i for i in spec.indicators if i.code == r.indicator)
     what = str(EVENT_KINDS[r.kind])
     if r.severity:
-        what += f"（{SEVERITIES[r.severity]}）"
+        what = _("%(kind)s（%(severity)s）") % {"kind": what, "severity": SEVERITIES[r.severity]}
     if r.category:
         what += _("，类别 %(c)s") % {"c": r.category}
     text = _("%(w)s：每条 %(p)s 分 × 权重 %(k)s") % {"w": what, "p": _signed(r.points), "k": ind.weight}

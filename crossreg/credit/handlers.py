@@ -33,6 +33,23 @@ def _date(value: Any, fallback: dt.date | None = None) -> dt.date:
     return fallback or dt.date.today()
 
 
+def _amount(value: Any) -> float:
+    try:
+        return float(str(value or 0))
+    except ValueError:
+        return 0.0
+
+
+def _subject_url(subject_type: str, subject_id: str) -> str:
+    """The source's own page, from the subject registry (the owning app's rule)."""
+    from crossreg.core.subjects import subject_type_get
+
+    try:
+        return subject_type_get(subject_type).url(subject_id) or ""
+    except Exception:  # an app that is not installed, or no page
+        return ""
+
+
 def _entity(event: DomainEvent) -> int | None:
     eid = event.entity_id or _get(event.data, "entity_id", "entity")
     return int(eid) if eid else None
@@ -50,7 +67,7 @@ def on_case_decision_made(event: DomainEvent) -> None:
     if severity not in ("minor", "ordinary", "serious"):
         severity = "ordinary"
     kinds = _get(data, "penalty_kinds", "kinds", default=[]) or []
-    fine = _get(data, "fine_yuan", "fine", default=0) or 0
+    fine = _amount(_get(data, "fine_yuan", "fine", default=0))
     if not kinds and not fine:  # 不予处罚: no penalty, no credit event
         return
     pub_end = _get(data, "publicity_end", "publicity_until")
@@ -62,15 +79,15 @@ def on_case_decision_made(event: DomainEvent) -> None:
         source_type="case",
         source_id=number,
         severity=severity,
-        reason=f"行政处罚决定 {number}" + (f"（罚款 {fine} 元）" if fine else ""),
+        reason=f"行政处罚决定 {number}" + (f"（罚款 {fine:,.0f} 元）" if fine else ""),
         department_id=str(_get(data, "department_id", default=event.department_id) or "") or None,
         data={
             "penalty_kinds": list(kinds),
-            "fine_yuan": fine,
-            "confiscation_yuan": _get(data, "confiscation_yuan", "confiscation", default=0),
-            "source": _get(data, "source", default=None),
+            "fine_yuan": str(_get(data, "fine_yuan", "fine", default="0")),
+            "confiscation_yuan": str(_get(data, "confiscation_yuan", "confiscation", default="0")),
+            "source": [_get(data, "source_kind"), _get(data, "source_ref")],
         },
-        source_url=str(_get(data, "url", default="")),
+        source_url=str(_get(data, "url", default="")) or _subject_url("case", number),
         publicity_end=_date(pub_end) if pub_end else None,
     )
 
@@ -107,9 +124,37 @@ def on_case_decision_withdrawn(event: DomainEvent) -> None:
         actor=SYSTEM,
         source_type="case",
         source_id=number,
-        withdrawn_on=_date(_get(data, "withdrawn_on", "decided_on")),
+        withdrawn_on=_date(_get(data, "revoked_on", "withdrawn_on", "decided_on")),
         reason=str(_get(data, "reason", default="处罚决定撤销")),
     )
+
+
+def _rows(data: Any) -> list[dict[str, Any]]:
+    """The per-check-point results, whichever key the publisher uses (``results``, ``points``,
+    or ``findings`` when it is a list rather than a count)."""
+    for key in ("results", "points", "findings"):
+        value = data.get(key) if isinstance(data, dict) else None
+        if isinstance(value, list):
+            return [r for r in value if isinstance(r, dict)]
+    return []
+
+
+def _row_departments(row: dict[str, Any]) -> list[str]:
+    many = row.get("departments")
+    if isinstance(many, list) and many:
+        return [str(d) for d in many]
+    one = _get(row, "department", "department_id")
+    return [str(one)] if one else []
+
+
+def _item_codes(rows: list[dict[str, Any]]) -> dict[int, str]:
+    """Catalog item codes of the item versions the rows name (for commitment verification)."""
+    ids = {int(v) for r in rows for v in (r.get("item_versions") or []) if str(v).isdigit()}
+    if not ids:
+        return {}
+    from crossreg.catalog.models import ItemVersion
+
+    return dict(ItemVersion.objects.filter(pk__in=ids).values_list("pk", "item__code"))
 
 
 def on_inspection_task_published(event: DomainEvent) -> None:
@@ -121,18 +166,32 @@ def on_inspection_task_published(event: DomainEvent) -> None:
     eid = _entity(event)
     if eid is None:
         return
-    code = str(_get(data, "task", "code", "task_code", default=event.subject))
-    on = _date(_get(data, "published_on", "published_at", "visited_on"))
-    findings = list(_get(data, "findings", "points", "results", default=[]) or [])
+    code = str(_get(data, "code", "task_code", "task", default=event.subject))
+    on = _date(_get(data, "inspected_on", "published_on", "published_at"))
+    rows = _rows(data)
+    versions = _item_codes(rows)
     by_dept: dict[str, list[dict[str, Any]]] = {}
-    for f in findings:
-        dept = str(_get(f, "department_id", "department", default=event.department_id) or "")
-        by_dept.setdefault(dept, []).append(f)
+    checked: list[dict[str, Any]] = []
+    for r in rows:
+        items = [str(r[k]) for k in ("item_code", "item") if r.get(k)]
+        items += [
+            versions[int(v)]
+            for v in (r.get("item_versions") or [])
+            if str(v).isdigit() and int(v) in versions
+        ]
+        for dept in _row_departments(r) or [
+            str(_get(data, "lead_department", default=event.department_id) or "")
+        ]:
+            by_dept.setdefault(dept, []).append(r)
+        for item in items or [""]:
+            checked.append({"item": item, "result": r.get("result")})
+    for dept in _get(data, "departments", default=[]) or []:  # departments with no rows: clean
+        by_dept.setdefault(str(dept), [])
     if not by_dept:
-        by_dept[str(event.department_id or "")] = []
+        by_dept[str(_get(data, "lead_department", default=event.department_id) or "")] = []
     trigger = str(_get(data, "trigger", default=""))
-    for dept, rows in sorted(by_dept.items()):
-        bad = [r for r in rows if _get(r, "result") == "finding"]
+    for dept, dept_rows in sorted(by_dept.items()):
+        bad = [r for r in dept_rows if _get(r, "result") == "finding"]
         credit_event_record(
             actor=SYSTEM,
             entity=eid,
@@ -140,15 +199,15 @@ def on_inspection_task_published(event: DomainEvent) -> None:
             occurred_on=on,
             source_type="inspection.task",
             source_id=f"{code}#{dept}",
-            severity="minor" if bad else "none",
+            severity="none",  # a supervision result (published with the result), not a dishonesty record
             category=trigger[:16],
             reason=(f"检查任务 {code} 发现问题 {len(bad)} 项" if bad else f"检查任务 {code} 未发现问题"),
             department_id=dept or None,
             data={"task": code, "findings": len(bad), "trigger": trigger},
             source_url=f"/inspections/tasks/{code}/",
         )
-    if findings:
-        commitments_check_inspection(actor=SYSTEM, entity_id=eid, findings=findings, on=on, source_id=code)
+    if checked:
+        commitments_check_inspection(actor=SYSTEM, entity_id=eid, findings=checked, on=on, source_id=code)
 
 
 def on_complaint_report_justified(event: DomainEvent) -> None:
@@ -158,16 +217,16 @@ def on_complaint_report_justified(event: DomainEvent) -> None:
     eid = _entity(event)
     if eid is None:
         return
-    ref = str(_get(data, "number", "report", "id", default=event.subject))
+    ref = str(event.subject or _get(data, "receipt_code", "number"))
     credit_event_record(
         actor=SYSTEM,
         entity=eid,
         kind="complaint_justified",
-        occurred_on=_date(_get(data, "justified_on", "decided_on", "closed_on")),
+        occurred_on=_date(_get(data, "justified_on", "decided_on"), fallback=event.time.date()),
         source_type="complaint",
         source_id=ref,
         severity="minor",
-        reason=f"投诉举报查实 {ref}",
+        reason=f"投诉举报查实（受理码 {_get(data, 'receipt_code', default=ref)}）",
         department_id=str(_get(data, "department_id", default=event.department_id) or "") or None,
     )
 

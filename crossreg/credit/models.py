@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from crossreg.credit.spec import EVENT_KINDS, SEVERITIES
 
+KIND_CHOICES = list(EVENT_KINDS.items())
+SEVERITY_CHOICES = list(SEVERITIES.items())
+
 
 class EvaluationModel(models.Model):
     """A public credit evaluation (公共信用综合评价) or a department's industry evaluation."""
@@ -90,12 +93,9 @@ class ModelTransition(models.Model):
 class CreditEvent(models.Model):
     """One input of the evaluation, pointing to its source record."""
 
-    Kind = models.TextChoices("Kind", [(k, str(v)) for k, v in EVENT_KINDS.items()])  # type: ignore[misc]
-    Severity = models.TextChoices("Severity", [(k, str(v)) for k, v in SEVERITIES.items()])  # type: ignore[misc]
-
     entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="credit_events")
-    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
-    severity = models.CharField(_("严重程度"), max_length=16, choices=Severity.choices, default="none")
+    kind = models.CharField(_("类型"), max_length=32, choices=KIND_CHOICES)
+    severity = models.CharField(_("严重程度"), max_length=16, choices=SEVERITY_CHOICES, default="none")
     category = models.CharField(_("细分类别"), max_length=16, blank=True)
     occurred_on = models.DateField(_("发生日期"))
     counts_until = models.DateField(_("计分截止日"))

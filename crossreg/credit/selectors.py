@@ -115,7 +115,7 @@ def events_frame_for(entity_ids: Iterable[int] | None = None, *, upto: dt.date |
     if upto is not None:
         qs = qs.filter(occurred_on__lte=upto)
     rows = list(qs.order_by().values_list(*_EVENT_COLUMNS))
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in _EVENT_COLUMNS]
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in _EVENT_COLUMNS]
     data = dict(zip(EVENT_SCHEMA, cols, strict=True))
     return pl.DataFrame({k: list(v) for k, v in data.items()}, schema=EVENT_SCHEMA)
 

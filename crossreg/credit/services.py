@@ -20,6 +20,7 @@ from crossreg.core.audit import audit_record
 from crossreg.core.calendar import add_workdays
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound
 from crossreg.core.events import domain_event_publish
+from crossreg.core.text import text_problem
 from crossreg.credit import conf, engine, selectors, workflow
 from crossreg.credit.models import (
     AccessCode,
@@ -192,19 +193,11 @@ def credit_event_withdraw(
     return events
 
 
-def _text_check(value: str, fieldname: str) -> None:
-    """No markup in free text (the defects engineer's core.text, when it lands, replaces this)."""
-    try:
-        from crossreg.core import text as core_text  # type: ignore[attr-defined]
-
-        check = getattr(core_text, "text_check", None) or getattr(core_text, "plain_text_check", None)
-        if check is not None:
-            check(value, field=fieldname)
-            return
-    except ImportError:
-        pass
-    if "<" in value and ">" in value:
-        raise Invalid(_("不能包含标记或代码"), field=fieldname, code="markup")
+def _text_check(value: str, fieldname: str, *, multiline: bool = True) -> None:
+    """No markup or control characters in free text (crossreg.core.text, the one rule)."""
+    problem = text_problem(value, field=fieldname, multiline=multiline)
+    if problem is not None:
+        raise Invalid(problem)
 
 
 # --- models -----------------------------------------------------------------------------------
@@ -384,6 +377,8 @@ def model_version_transition(
 
 # --- evaluation -------------------------------------------------------------------------------
 
+GRADED_NOT = (Entity.Status.CANCELLED, Entity.Status.REVOKED)
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -536,7 +531,7 @@ def _grade_changes_publish(
             data={
                 "entity_id": eid,
                 "uscc": usccs.get(eid),
-                "old": old or None,
+                "old": old,  # "" for the first grade (docs/schemas/credit.grade.changed.json)
                 "new": new,
                 "model_version": label,
                 "as_of": evaluation.as_of.isoformat(),
@@ -599,7 +594,11 @@ def credit_entity_reevaluate(
     """Re-evaluate one entity now (incremental); returns the new grade row if anything changed."""
     with transaction.atomic():
         day = as_of or timezone.localdate()
-        Entity.objects.select_for_update().filter(pk=entity_id).values_list("pk", flat=True).first()
+        status = (
+            Entity.objects.select_for_update().filter(pk=entity_id).values_list("status", flat=True).first()
+        )
+        if status is None or status in GRADED_NOT:  # cancelled and revoked entities are not graded
+            return None
         ev = evaluation_compute(entity_ids=[entity_id], as_of=day)
         if ev is None:
             return None
@@ -617,11 +616,7 @@ def credit_evaluate_all(
     """The whole city as one vectorised batch (events loaded once, the engine over columns)."""
     day = as_of or timezone.localdate()
     ids = np.array(
-        list(
-            Entity.objects.exclude(status__in=[Entity.Status.CANCELLED, Entity.Status.REVOKED])
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        ),
+        list(Entity.objects.exclude(status__in=GRADED_NOT).order_by("pk").values_list("pk", flat=True)),
         dtype=np.int64,
     )
     events = selectors.events_frame_for(None, upto=day)
@@ -650,6 +645,24 @@ def credit_evaluate_all(
     if progress:
         progress(len(ids), len(ids))
     return summary
+
+
+def credit_evaluate_submit(*, actor: User, as_of: dt.date | None = None) -> Any:
+    """Start the full-city evaluation as a background job (the credit role, leaders, admins)."""
+    from crossreg.credit.tasks import credit_evaluate_all_task
+    from crossreg.jobs.services import job_submit
+
+    p = Principal.of(actor)
+    if not workflow.evaluate_may_start(p):
+        raise Forbidden(_("您不能发起全市信用评价"), code="forbidden")
+    return job_submit(
+        actor=actor,
+        kind="credit.evaluate.all",
+        title=_("全市信用评价"),
+        task=credit_evaluate_all_task,
+        kwargs={"as_of": as_of.isoformat() if as_of else None},
+        department_id=actor.department_id,
+    )
 
 
 # --- enterprise access, repair ----------------------------------------------------------------

@@ -110,6 +110,10 @@ class ModelSpec:
         raise AssertionError("validated cut-offs cover every score")
 
 
+def _lo(c: Cutoff) -> float:
+    return -float("inf") if c.min is None else c.min
+
+
 def _num(v: Any) -> float | None:
     if v is None:
         return None
@@ -163,9 +167,7 @@ def spec_validate(raw: Any) -> ModelSpec:
     if len({c.grade for c in cutoffs}) != len(cutoffs):
         bad("cutoffs", _("同一等级出现了两次"), "duplicate")
     if cutoffs and len(cutoffs) == len(raw_cuts):
-        order = sorted(
-            range(len(cutoffs)), key=lambda i: -float("inf") if cutoffs[i].min is None else cutoffs[i].min
-        )
+        order = sorted(range(len(cutoffs)), key=lambda i: _lo(cutoffs[i]))
         first, last = cutoffs[order[0]], cutoffs[order[-1]]
         if first.min is not None:
             bad(f"cutoffs[{order[0]}].min", _("最低一档的下界必须留空（低于它的分数没有等级）"), "gap")

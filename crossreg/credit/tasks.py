@@ -1,4 +1,4 @@
-"""Background jobs of credit: thin wrappers over services (django-tasks)."""
+"""Background jobs of credit: thin wrappers over services (django-tasks + crossreg.jobs)."""
 
 from __future__ import annotations
 
@@ -7,28 +7,25 @@ from typing import Any
 
 from django_tasks import task
 
+from crossreg.jobs.models import JobRun
+from crossreg.jobs.services import job_body, job_finish, job_progress
+
 
 @task()
-def credit_evaluate_all_task(actor: str = "system:credit", as_of: str | None = None) -> dict[str, Any]:
-    """Grade the whole city (the vectorised batch)."""
+@job_body(kind="credit.evaluate.all", title="全市信用评价")
+def credit_evaluate_all_task(job: JobRun, *, as_of: str | None = None) -> dict[str, Any]:
+    """Grade the whole city (the vectorised batch), reporting progress to the job's page."""
     from crossreg.credit.services import credit_evaluate_all
 
-    progress = None
-    try:  # the operations engineer's job records, when they land
-        from crossreg.jobs import services as jobs  # type: ignore[import-not-found]
-
-        progress = getattr(jobs, "job_progress_report", None)
-    except ImportError:
-        pass
-    return credit_evaluate_all(
-        actor=actor,
+    summary = credit_evaluate_all(
+        actor=f"job:{job.pk}",
         as_of=dt.date.fromisoformat(as_of) if as_of else None,
-        progress=(lambda done, total: progress(done=done, total=total)) if progress else None,  # type: ignore[misc]
+        progress=lambda done, total: job_progress(job, done=done, total=total),
     )
-
-
-@task()
-def credit_entity_reevaluate_task(entity_id: int, actor: str = "system:credit") -> bool:
-    from crossreg.credit.services import credit_entity_reevaluate
-
-    return credit_entity_reevaluate(actor=actor, entity_id=entity_id) is not None
+    job_finish(
+        job,
+        counts={"entities": summary["entities"], "events": summary["events"], "changed": summary["changed"]},
+        result=summary,
+        message=f"{summary['model_version']}: {summary['distribution']}",
+    )
+    return summary

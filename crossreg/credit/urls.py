@@ -11,6 +11,7 @@ urlpatterns = [
     path("repairs/", views.repair_list, name="repairs"),
     path("repairs/<int:repair_id>/", views.repair_detail, name="repair"),
     path("models/", views.model_list, name="models"),
+    path("evaluate/", views.evaluate_start, name="evaluate"),
     path("models/<str:label>/", views.model_detail, name="model"),
     path("subscriptions/", views.subscriptions, name="subscriptions"),
 ]

@@ -56,10 +56,11 @@ def entity_credit(request: HttpRequest, entity_id: int) -> HttpResponse:
     is_self = detail == "full" and request.session.get(SESSION_KEY) == entity_id
     repairable: list[CreditEvent] = []
     if is_self or principal.has(Capability.HANDLE_CASES):
+        base = CreditEvent.objects.all()
+        if not is_self and not (principal.sees_all or principal.has(Capability.CREDIT_REVIEW)):
+            base = base.filter(department_id=principal.department_id)  # staff file for their own records
         repairable = list(
-            CreditEvent.objects.filter(
-                entity_id=entity_id, repaired_on__isnull=True, withdrawn_on__isnull=True
-            )
+            base.filter(entity_id=entity_id, repaired_on__isnull=True, withdrawn_on__isnull=True)
             .exclude(kind__in=["inspection_clean", "commitment_kept", "provisional_class"])
             .order_by("-occurred_on")[:20]
         )
@@ -163,7 +164,22 @@ def model_list(request: HttpRequest) -> HttpResponse:
         for v in ModelVersion.objects.select_related("model").order_by("model", "-number")
         if selectors.model_version_visible(principal, v.label)
     ]
-    return render(request, "credit/model_list.html", {"versions": versions})
+    return render(
+        request,
+        "credit/model_list.html",
+        {"versions": versions, "may_evaluate": workflow.evaluate_may_start(principal)},
+    )
+
+
+@login_required
+@require_POST
+def evaluate_start(request: HttpRequest) -> HttpResponse:
+    try:
+        job = services.credit_evaluate_submit(actor=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        _errors(request, exc)
+        return redirect("credit:models")
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @require_http_methods(["GET", "POST"])

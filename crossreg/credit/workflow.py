@@ -1,7 +1,7 @@
 """The credit workflows: ONE table each, with the capability allowed for every transition.
 
 Model versions (docs/credit.md "Changing a model"): a draft is written and submitted by the model's
-owner department (the development-and-reform commission for the public model, the industry
+owner department's staff (HANDLE_CASES there) or the credit role (the development-and-reform commission for the public model, the industry
 authority for its industry model); the development-and-reform commission's credit role
 (CREDIT_REVIEW) approves it — never the person who submitted it — or returns it to draft.
 
@@ -28,7 +28,7 @@ class Transition:
 
 _C = Capability
 MODEL_TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", "draft", "review", frozenset({_C.VIEW_DEPARTMENT_DATA}), True),
+    Transition("submit", "draft", "review", frozenset({_C.HANDLE_CASES, _C.CREDIT_REVIEW}), True),
     Transition("return", "review", "draft", frozenset({_C.CREDIT_REVIEW}), False),
     Transition("publish", "review", "published", frozenset({_C.CREDIT_REVIEW}), False),
 )
@@ -63,7 +63,7 @@ def model_may(principal: Principal, source: str, action: str, department_id: str
 
 def model_may_edit(principal: Principal, department_id: str) -> bool:
     """Write or change a draft: the owner department's staff or the credit role."""
-    return principal.can(_C.CREDIT_REVIEW) or principal.can(_C.VIEW_DEPARTMENT_DATA, department_id)
+    return principal.can(_C.CREDIT_REVIEW) or principal.can(_C.HANDLE_CASES, department_id)
 
 
 def repair_transition_find(source: str, action: str) -> Transition | None:
@@ -89,3 +89,8 @@ def subscription_may_manage(principal: Principal, department_id: str) -> bool:
     return principal.can(_C.MANAGE_DEPARTMENT, department_id) or principal.can(
         _C.VIEW_DEPARTMENT_DATA, department_id
     )
+
+
+def evaluate_may_start(principal: Principal) -> bool:
+    """The full-city evaluation: the credit role or an administrator."""
+    return principal.has(_C.CREDIT_REVIEW)

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from crossreg.core.errors import Forbidden
 from crossreg.entities import selectors, services
 from crossreg.entities.models import Entity
+from crossreg.orgs.services import data_access_record
 
 router = Router(tags=["entities"])
 
@@ -72,7 +73,7 @@ class EntityDetail(EntityOut):
     name_parts: NameParts
     address: str = Field(description="住所/经营场所.")
     legal_rep: str = Field(
-        description="法定代表人/经营者. For individual businesses masked (张**) unless the caller is a "
+        description="法定代表人/经营者. For individual businesses masked (张*丰, core.masking) unless the caller is a "
         "logged-in department user."
     )
     legal_rep_masked: bool = Field(description="True when legal_rep is masked.")
@@ -250,7 +251,16 @@ def search_entities(
 @router.get("/{int:entity_id}", response=EntityDetail, summary="One entity", operation_id="entities_get")
 def get_entity(request: HttpRequest, entity_id: int) -> dict[str, Any]:
     user = _caller(request)
-    return _detail(selectors.entity_get(user=user, pk=entity_id), user=user)
+    detail = _detail(selectors.entity_get(user=user, pk=entity_id), user=user)
+    if detail["legal_rep"] and not detail["legal_rep_masked"]:  # personal data shown: recorded
+        data_access_record(
+            who=request,
+            subject_type="entity",
+            subject_ids=entity_id,
+            what="api.entities_get",
+            fields=["legal_rep"],
+        )
+    return detail
 
 
 @router.post("/", response={201: EntityDetail}, summary="Register an entity", operation_id="entities_create")

@@ -21,10 +21,12 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from crossreg.core.errors import NotFound
+from crossreg.core.masking import mask_name
 from crossreg.entities.models import Entity
 from crossreg.entities.names import fuzzy_query_key, name_core, normalize_name, parse_name
 from crossreg.entities.uscc import uscc_normalize
 from crossreg.orgs.models import ApiToken, User
+from crossreg.orgs.permissions import Principal
 
 SearchMode = Literal["auto", "uscc", "exact", "fuzzy"]
 SEARCH_MODES: tuple[str, ...] = ("auto", "uscc", "exact", "fuzzy")
@@ -58,16 +60,10 @@ def can_see_personal(user: Any) -> bool:
     return isinstance(user, User) and can_read(user)
 
 
-def mask_person(name: str) -> str:
-    """张三丰 → 张**: keep the family name's first character."""
-    name = name.strip()
-    return name[:1] + "*" * (len(name) - 1) if name else ""
-
-
 def legal_rep_for(entity: Entity, *, user: Any) -> str:
     """The legal representative / operator as the caller may see it."""
     if entity.entity_type == Entity.Type.INDIVIDUAL and not can_see_personal(user):
-        return mask_person(entity.legal_rep)
+        return mask_name(entity.legal_rep)
     return entity.legal_rep
 
 
@@ -361,5 +357,24 @@ __all__ = [
     "entity_queryset",
     "entity_search",
     "legal_rep_for",
-    "mask_person",
 ]
+
+
+# --- the ledger subject "entity" (registered in apps.py) ----------------------------------------
+# The registry is department-neutral: who may read an entity's record is granted by the apps
+# above that know who supervises it (the object base's current lists, the entity's tasks, cases…).
+
+
+def entity_subject_visible(principal: Principal, subject_id: str) -> bool:
+    return False
+
+
+def entity_subject_url(subject_id: str) -> str | None:
+    return f"/entities/{subject_id}/" if subject_id.isdigit() else None
+
+
+def entity_subject_display(subject_id: str) -> str:
+    if not subject_id.isdigit() or len(subject_id) > 18:
+        return subject_id
+    name = Entity.objects.filter(pk=int(subject_id)).values_list("name", flat=True).first()
+    return name or subject_id

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crossreg.inspections.querysets import TaskQuerySet
+
 
 class TaskStatus(models.TextChoices):
     ASSIGNED = "assigned", _("已派发")
@@ -75,6 +77,8 @@ class InspectionTask(models.Model):
     result_due = models.DateField(_("结果公示期限"), null=True, blank=True)
     published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["window_start", "code"]

@@ -8,29 +8,40 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from crossreg.inspections.models import InspectionTask, TaskDepartment, TaskOfficer, TaskStatus
+from crossreg.inspections.querysets import TaskQuerySet
+from crossreg.orgs.permissions import Principal
 
 
-def mask_name(name: str) -> str:
-    """王小明 -> 王*明, 李四 -> 李*: personal names are masked on public pages."""
-    if len(name) <= 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def _base() -> QuerySet[InspectionTask]:
+def _base() -> TaskQuerySet:
     return InspectionTask.objects.select_related("entity", "entity__division", "lead_department")
 
 
-def task_visible_list(*, user: Any) -> QuerySet[InspectionTask]:
-    qs = _base()
-    if user.sees_all_departments:
-        return qs
-    cond = Q(officers__officer__user=user)
-    if user.department_id:
-        cond |= Q(departments__department_id=user.department_id)
-    return qs.filter(pk__in=InspectionTask.objects.filter(cond).values("pk"))
+def task_visible_list(*, user: object) -> QuerySet[InspectionTask]:
+    """Tasks the principal may read (:meth:`TaskQuerySet.visible_to`), with entity and lead."""
+    return _base().visible_to(Principal.of(user))
+
+
+# --- the ledger subject "inspection.task" (registered in apps.py) -------------------------------
+
+
+def task_subject_visible(principal: Principal, subject_id: str) -> bool:
+    return InspectionTask.objects.visible_to(principal).filter(code=subject_id).exists()
+
+
+def task_subject_url(subject_id: str) -> str | None:
+    return f"/inspections/tasks/{subject_id}/"
+
+
+def task_subject_display(subject_id: str) -> str:
+    name = InspectionTask.objects.filter(code=subject_id).values_list("entity__name", flat=True).first()
+    return f"{subject_id} {name}" if name else subject_id
+
+
+def entity_subject_grant(principal: Principal, subject_id: str) -> bool:
+    """The departments and officers of an entity's tasks read the entity's record."""
+    if not subject_id.isdigit():
+        return False
+    return InspectionTask.objects.visible_to(principal).filter(entity_id=int(subject_id)).exists()
 
 
 def task_mine(*, user: Any) -> QuerySet[InspectionTask]:

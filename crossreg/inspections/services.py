@@ -23,7 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crossreg.catalog.models import CheckPoint
+from crossreg.catalog.models import CheckPoint, ItemVersion
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound
 from crossreg.core.events import domain_event_publish
@@ -188,7 +188,7 @@ def _check_may(actor: Actor, task: InspectionTask | None, transition: str, lead:
 
 def _task_event_data(task: InspectionTask, items: Mapping[str, Sequence[int]]) -> dict[str, object]:
     return {
-        "code": task.code,
+        "task_code": task.code,
         "entity_id": task.entity_id,
         "trigger": task.trigger,
         "source_ref": task.source_ref,
@@ -670,32 +670,46 @@ def officer_relation_declare(
 
 
 def task_result_data(task: InspectionTask) -> dict[str, object]:
-    """The published result: data of ``inspection.task.published`` (docs/data-standard.md)."""
+    """The published result: data of ``inspection.task.published`` (docs/schemas/
+    inspection.task.published.json): every check point's result, with the item it comes from."""
     points = list(
         task.points.order_by("seq").values("seq", "content", "result", "note", "departments", "sources")
     )
-    return {
-        "code": task.code,
-        "entity_id": task.entity_id,
-        "trigger": task.trigger,
-        "source_ref": task.source_ref,
-        "period": task.period,
-        "lead_department": task.lead_department_id,
-        "departments": sorted(task.departments.values_list("department_id", flat=True)),
-        "inspected_on": task.inspected_on.isoformat() if task.inspected_on else None,
-        "follow_up": task.follow_up,
-        "summary": task.summary,
-        "results": [
+    version_ids = {int(src[0]) for p in points for src in p["sources"]}
+    codes = dict(ItemVersion.objects.filter(pk__in=version_ids).values_list("pk", "item__code"))
+    entity = task.entity
+    out_points = []
+    for p in points:
+        vids = sorted({int(src[0]) for src in p["sources"]})
+        out_points.append(
             {
                 "seq": p["seq"],
                 "content": p["content"],
                 "result": p["result"],
                 "finding": p["note"] if p["result"] == TaskPoint.Result.FINDING else "",
+                "department": (p["departments"] or [task.lead_department_id])[0],
                 "departments": p["departments"],
-                "item_versions": sorted({int(src[0]) for src in p["sources"]}),
+                "item_code": codes.get(vids[0], "") if vids else "",
+                "item_codes": sorted({codes[v] for v in vids if v in codes}),
+                "item_versions": vids,
             }
-            for p in points
-        ],
+        )
+    return {
+        "task_code": task.code,
+        "entity_id": task.entity_id,
+        "entity_name": entity.name,
+        "uscc": entity.uscc or "",
+        "trigger": task.trigger,
+        "source_ref": task.source_ref,
+        "period": task.period,
+        "lead_department": task.lead_department_id,
+        "departments": sorted(task.departments.values_list("department_id", flat=True)),
+        "inspected_on": task.inspected_on.isoformat() if task.inspected_on else "",
+        "published_at": task.published_at.isoformat() if task.published_at else "",
+        "follow_up": task.follow_up,
+        "summary": task.summary,
+        "item_codes": sorted(set(codes.values())),
+        "points": out_points,
         "findings": sum(1 for p in points if p["result"] == TaskPoint.Result.FINDING),
     }
 

@@ -17,9 +17,11 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from crossreg.core.errors import DomainError
+from crossreg.core.masking import mask_name
 from crossreg.inspections import selectors, services, workflow
 from crossreg.inspections.models import InspectionTask, TaskPoint
 from crossreg.orgs.permissions import Principal
+from crossreg.orgs.services import data_export_record
 
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
@@ -181,7 +183,7 @@ def _public_rows(qs: QuerySet[InspectionTask]) -> list[dict[str, Any]]:
                 "result": gettext_noop("发现问题") if t.follow_up else gettext_noop("未发现问题"),
                 "findings": t.n_findings,  # type: ignore[attr-defined]
                 "checked": t.n_points,  # type: ignore[attr-defined]
-                "officers": [selectors.mask_name(o.officer.name) for o in t.officers.all()],
+                "officers": [mask_name(o.officer.name) for o in t.officers.all()],
                 "published_at": timezone.localtime(t.published_at).isoformat() if t.published_at else "",
                 "result_due": t.result_due.isoformat() if t.result_due else "",
             }
@@ -231,4 +233,5 @@ def open_results(request: HttpRequest, fmt: str) -> HttpResponse:
     w.writerow(cols)
     for r in rows:
         w.writerow(["、".join(r[c]) if isinstance(r[c], list) else r[c] for c in cols])
+    data_export_record(who=request, what="inspections.open_results.csv", rows=len(rows))
     return HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")

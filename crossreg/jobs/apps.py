@@ -10,6 +10,12 @@ class JobsConfig(AppConfig):
     def ready(self) -> None:
         from crossreg.core.subjects import SubjectType, subject_type_register
         from crossreg.jobs import selectors
+        from crossreg.jobs.schedule import Scheduled, schedule_register
+
+        # Settings may change the interval: CROSSREG["SCHEDULE"]["ledger.checkpoint"]["every"].
+        schedule_register(
+            Scheduled("ledger.checkpoint", "crossreg.jobs.tasks.ledger_checkpoint_task", every=600)
+        )
 
         subject_type_register(
             SubjectType(

@@ -64,3 +64,16 @@ class JobRun(models.Model):
         if not self.progress_total:
             return 100 if self.state == self.State.SUCCEEDED else None
         return min(100, int(self.progress_done * 100 / self.progress_total))
+
+
+class WorkerHeartbeat(models.Model):
+    """A running worker process says it is alive every few seconds (``/readyz`` reads it)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=128)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} on {self.host}:{self.pid}"

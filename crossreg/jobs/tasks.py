@@ -20,3 +20,14 @@ def selftest_task(job: JobRun, *, steps: int = 5, pause: float = 0.2) -> dict[st
         job_progress(job, done=i + 1, total=steps, force=True)
     job_finish(job, counts={"steps": steps})
     return {"steps": steps}
+
+
+@task(queue_name="ledger")
+@job_body(kind="ledger.checkpoint.scheduled", title="定时签发账本检查点")
+def ledger_checkpoint_task(job: JobRun) -> dict[str, int]:
+    """Sign the tree head if the log grew, publish the checkpoint as a file, and check — with a
+    consistency proof — that the log still extends the previously published checkpoint. A failure
+    fails the job and is logged at ERROR on ``crossreg.security`` (the alert), and /readyz shows it."""
+    from crossreg.jobs.publish import checkpoint_publish_scheduled
+
+    return checkpoint_publish_scheduled(job)

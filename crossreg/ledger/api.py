@@ -1,20 +1,25 @@
 """``/api/v1/ledger/``: the latest signed checkpoint, proof bundles and consistency proofs.
 
 Formats are those of docs/ledger.md; anything returned here can be checked offline with
-``verifiers/ledger_verify.py``. Systems need the ``ledger:read`` token scope. A bundle discloses the
-subject's entries, so it is served only to whoever may read that subject's record (a token: its
-department's subjects); checkpoints and consistency proofs are hashes only and are not scoped.
+``verifiers/ledger_verify.py``. A bundle discloses the subject's entries, so it is served only to
+whoever may read that subject's record (a token: its department's subjects, with the
+``ledger:read`` scope). The witness endpoints — the latest checkpoint and consistency proofs — are
+hashes and signatures only, hold no subject data, and are public (outside witnesses call them
+without an account), rate-limited per client address (``CROSSREG["LEDGER_WITNESS_RATE"]``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.throttling import SimpleRateThrottle
 
 from crossreg.core.errors import Forbidden, Invalid, NotFound
 from crossreg.ledger import selectors, services
+from crossreg.orgs.permissions import Principal
 
 router = Router(tags=["ledger"])
 
@@ -67,9 +72,36 @@ def _require_scope(request: HttpRequest) -> None:
         raise Forbidden("this token lacks the ledger:read scope", code="scope")
 
 
-@router.get("/checkpoint/latest", response=CheckpointOut, summary="The latest signed checkpoint")
+def _witness_rate() -> str:
+    return str((getattr(settings, "CROSSREG", {}) or {}).get("LEDGER_WITNESS_RATE") or "120/m")
+
+
+class WitnessThrottle(SimpleRateThrottle):
+    """Per client address, signed in or not: witnesses poll; nobody needs more than this."""
+
+    scope = "ledger-witness"
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        rate = _witness_rate()  # read per request, so that a deployment's setting applies at once
+        if rate != self.rate:
+            self.rate = rate
+            self.num_requests, self.duration = self.parse_rate(rate)
+        return bool(super().allow_request(request))
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        return str(self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)})
+
+
+WITNESS: dict[str, Any] = {"auth": None, "throttle": [WitnessThrottle("120/m")]}
+
+
+@router.get(
+    "/checkpoint/latest",
+    response=CheckpointOut,
+    summary="The latest signed checkpoint (public, for witnesses)",
+    **WITNESS,
+)
 def checkpoint_latest(request: HttpRequest) -> dict[str, Any]:
-    _require_scope(request)
     cp = selectors.checkpoint_latest()
     if cp is None:
         raise NotFound("no checkpoint has been made yet")
@@ -80,16 +112,21 @@ def checkpoint_latest(request: HttpRequest) -> dict[str, Any]:
 def bundle(request: HttpRequest, subject_type: str, subject_id: str) -> dict[str, Any]:
     """The subject's entries with inclusion proofs against a signed checkpoint (made now if needed)."""
     _require_scope(request)
-    principal: Any = getattr(request, "auth", None)  # the user, or the department's API token
-    last = selectors.subject_last_seq(user=principal, subject_type=subject_type, subject_id=subject_id)
+    last = selectors.subject_last_seq(
+        user=Principal.of(request), subject_type=subject_type, subject_id=subject_id
+    )
     cp = services.checkpoint_ensure(min_size=last + 1)
     return selectors.bundle_build(subject_type=subject_type, subject_id=subject_id, checkpoint=cp)
 
 
-@router.get("/consistency", response=ConsistencyOut, summary="Consistency proof between two tree sizes")
+@router.get(
+    "/consistency",
+    response=ConsistencyOut,
+    summary="Consistency proof between two tree sizes (public, for witnesses)",
+    **WITNESS,
+)
 def consistency(request: HttpRequest, old: int, new: int | None = None) -> dict[str, Any]:
     """``new`` defaults to the latest checkpoint's size; both sizes should be those of checkpoints."""
-    _require_scope(request)
     if new is None:
         cp = selectors.checkpoint_latest()
         if cp is None:

@@ -7,17 +7,18 @@ needs are fetched with one query on ``Node`` and at most one on ``Entry`` (leaf 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from crossreg.core.errors import Invalid, NotFound
+from crossreg.core.subjects import subject_readable, subject_type_get
 from crossreg.ledger import merkle, store
 from crossreg.ledger.merkle import NodeKey
-from crossreg.ledger.models import Entry, LedgerCheckpoint
-from crossreg.orgs.permissions import ROLE_CAPABILITIES, Capability
+from crossreg.ledger.models import Entry, EntryRef, LedgerCheckpoint
+from crossreg.orgs.permissions import Principal
 
 BUNDLE_FORMAT = "crossreg-ledger-bundle/1"
 CHECKPOINT_FORMAT = "crossreg-ledger-checkpoint/1"
@@ -76,7 +77,14 @@ def checkpoint_at_size(size: int) -> LedgerCheckpoint | None:
 
 
 def subject_entries(*, subject_type: str, subject_id: str) -> QuerySet[Entry]:
-    return Entry.objects.filter(subject_type=subject_type, subject_id=str(subject_id)).order_by("seq")
+    """The subject's record: entries recorded under it, and entries about it recorded under another
+    subject (``audit_record(refs=...)``, indexed in ``EntryRef``) — an entity's record shows its
+    tasks, list changes, cases, credit events and clues."""
+    sid = str(subject_id)
+    about = EntryRef.objects.filter(subject_type=subject_type, subject_id=sid).values("seq")
+    return Entry.objects.filter(Q(subject_type=subject_type, subject_id=sid) | Q(seq__in=about)).order_by(
+        "seq"
+    )
 
 
 def b64(data: bytes | memoryview | None) -> str | None:
@@ -160,7 +168,7 @@ class SubjectCheck:
         return sum(1 for e in self.entries if e.ok is None)
 
 
-def subject_check(*, user: Any, subject_type: str, subject_id: str) -> SubjectCheck:
+def subject_check(*, user: object, subject_type: str, subject_id: str) -> SubjectCheck:
     """Verify a subject's entries as an outside verifier would: entry bytes → leaf hash → inclusion
     proof → the root signed in the latest checkpoint, signed by this log's configured key.
 
@@ -202,237 +210,25 @@ def subject_check(*, user: Any, subject_type: str, subject_id: str) -> SubjectCh
 #
 # A subject's entries carry the payload of every action on it, so reading them is scoped like the
 # subject's own pages (docs/ledger.md, "Who may read a record"): leaders, the big-data bureau and
-# administrators read every subject; anyone else reads a subject their department has a hand in.
-# The hashes-only answers (checkpoints, consistency proofs) are not scoped: they disclose no entry.
+# administrators read every subject; anyone else what the app that owns the subject type says —
+# the subject registry (crossreg.core.subjects), filled by each app's ready() from the same
+# ``visible_to`` rule its pages use. The ledger imports no domain app. The hashes-only answers
+# (checkpoints, consistency proofs) are not scoped: they disclose no entry.
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Who asks: a signed-in user, or a department's system calling with an API token."""
-
-    department_id: str | None  # the department whose data they may read, if any
-    user_id: int | None
-    caps: frozenset[Capability]
-    sees_all: bool
-
-    @classmethod
-    def of(cls, principal: Any) -> Viewer | None:
-        """``None`` for whoever may read no record (anonymous, inactive, without a known role)."""
-        from crossreg.orgs.models import ApiToken
-
-        if isinstance(principal, ApiToken):  # a department's system reads its department's subjects
-            caps = frozenset({Capability.VIEW_REGISTRY, Capability.VIEW_DEPARTMENT_DATA})
-            return cls(principal.department_id, None, caps, sees_all=False)
-        if principal is None or not principal.is_authenticated or not principal.is_active:
-            return None
-        caps = (
-            frozenset(Capability)
-            if principal.is_superuser
-            else ROLE_CAPABILITIES.get(principal.role, frozenset())
-        )
-        if not caps:
-            return None
-        dept = principal.department_id if Capability.VIEW_DEPARTMENT_DATA in caps else None
-        return cls(dept, principal.pk, caps, sees_all=principal.sees_all_departments)
-
-
-def _any(subject: QuerySet[Any], *conds: Q | None) -> bool:
-    """Does the subject (``subject``: at most one row) meet any of ``conds``? One query. A ``None``
-    condition is one this viewer cannot meet; with none left the answer is no, without a query."""
-    met = [c for c in conds if c is not None]
-    if not met:
-        return False
-    either = met[0]
-    for c in met[1:]:
-        either |= c
-    return subject.filter(either).exists()
-
-
-def _dept(v: Viewer, field: str = "department_id") -> Q | None:
-    """The subject belongs to the viewer's department."""
-    return Q(**{field: v.department_id}) if v.department_id else None
-
-
-def _dept_in(v: Viewer, related: QuerySet[Any]) -> Q | None:
-    """One of the subject's ``related`` rows (correlated on ``OuterRef``) names the viewer's department."""
-    return Q(Exists(related.filter(department_id=v.department_id))) if v.department_id else None
-
-
-def _officer_in(v: Viewer, assignments: QuerySet[Any]) -> Q | None:
-    """The viewer is one of the officers of the subject's ``assignments``."""
-    return Q(Exists(assignments.filter(officer__user_id=v.user_id))) if v.user_id else None
-
-
-def _pk(subject_id: str) -> int | None:
-    return int(subject_id) if subject_id.isdigit() and len(subject_id) < 19 else None
-
-
-def _entity(v: Viewer, subject_id: str) -> bool:
-    """Departments that supervise it: a current record of it in the object base, or a task of it
-    (as lead or joint department); and the officers of its tasks."""
-    from crossreg.entities.models import Entity
-    from crossreg.inspections.models import TaskDepartment, TaskOfficer
-    from crossreg.linking.models import SourceRecord
-
-    pk = _pk(subject_id)
-    if pk is None:
-        return False
-    outer = OuterRef("pk")
-    return _any(
-        Entity.objects.filter(pk=pk),
-        _dept_in(v, SourceRecord.objects.filter(entity_id=outer, state=SourceRecord.State.CURRENT)),
-        _dept_in(v, TaskDepartment.objects.filter(task__entity_id=outer)),
-        _officer_in(v, TaskOfficer.objects.filter(task__entity_id=outer)),
-    )
-
-
-def _task(v: Viewer, subject_id: str) -> bool:
-    """A task's departments (lead and joint) and its officers, as on the task's page."""
-    from crossreg.inspections.models import InspectionTask, TaskDepartment, TaskOfficer
-
-    outer = OuterRef("pk")
-    return _any(
-        InspectionTask.objects.filter(code=subject_id),
-        _dept(v, "lead_department_id"),
-        _dept_in(v, TaskDepartment.objects.filter(task_id=outer)),
-        _officer_in(v, TaskOfficer.objects.filter(task_id=outer)),
-    )
-
-
-def _plans(v: Viewer, plans: QuerySet[Any]) -> bool:
-    """Plans of the viewer's department, as the lead or a joint partner."""
-    from crossreg.sampling.models import SamplingPlan
-
-    partners = SamplingPlan.participants.through.objects.filter(samplingplan_id=OuterRef("pk"))
-    return _any(plans, _dept(v), _dept_in(v, partners))
-
-
-def _plan(v: Viewer, subject_id: str) -> bool:
-    from crossreg.sampling.models import SamplingPlan
-
-    return _plans(v, SamplingPlan.objects.filter(code=subject_id))
-
-
-def _period(v: Viewer, subject_id: str) -> bool:
-    """A period's pooling: departments with a plan (lead or partner) in the period."""
-    from crossreg.sampling.models import SamplingPlan
-
-    return _plans(v, SamplingPlan.objects.filter(period=subject_id))
-
-
-def _item_version(v: Viewer, subject_id: str) -> bool:
-    """As the catalog's pages: published versions for everyone; drafts for their department and the
-    departments involved in their review; every version for the approval and justice bureaus."""
-    from crossreg.catalog.models import ItemVersion
-
-    if v.caps & {Capability.CONVENE_REVIEW, Capability.LEGALITY_REVIEW}:
+def subject_visible(*, user: object, subject_type: str, subject_id: str) -> bool:
+    """May ``user`` (a request, user, API token or :class:`Principal`) read this subject's record?"""
+    principal = Principal.of(user)
+    if principal.sees_all:
         return True
-    code, _, number = subject_id.rpartition("/v")
-    if not code or _pk(number) is None:
+    if principal.is_anonymous:
+        # The record pages and bundles are for signed-in users and department systems; the public
+        # verifies what an app publishes through that app's own bundles (e.g. a draw's bundle).
         return False
-    involved = ItemVersion.involved_departments.through.objects.filter(itemversion_id=OuterRef("pk"))
-    return _any(
-        ItemVersion.objects.filter(item__code=code, number=int(number)),
-        Q(status__in=ItemVersion.PUBLIC),
-        _dept(v, "item__department_id"),
-        _dept_in(v, involved),
-    )
+    return subject_readable(principal=principal, subject_type=subject_type, subject_id=str(subject_id))
 
 
-def _catalog_import(v: Viewer, subject_id: str) -> bool:
-    return bool(v.caps & {Capability.CONVENE_REVIEW, Capability.LEGALITY_REVIEW})
-
-
-def _reference(v: Viewer, subject_id: str) -> bool:
-    """Published reference data (power items, cross-department items, divisions, domains)."""
-    return Capability.VIEW_REGISTRY in v.caps
-
-
-def _officer_by(field: str) -> Callable[[Viewer, str], bool]:
-    def rule(v: Viewer, subject_id: str) -> bool:
-        """An officer's department, and the officer."""
-        from crossreg.orgs.models import Officer
-
-        if field == "pk" and _pk(subject_id) is None:
-            return False
-        me = Q(user_id=v.user_id) if v.user_id else None
-        return _any(Officer.objects.filter(**{field: subject_id}), _dept(v), me)
-
-    return rule
-
-
-def _user(v: Viewer, subject_id: str) -> bool:
-    """A user's own record, and their department's administrators (who manage its users)."""
-    from crossreg.orgs.models import User
-
-    if v.user_id is not None and subject_id == str(v.user_id):
-        return True
-    if Capability.MANAGE_DEPARTMENT not in v.caps or _pk(subject_id) is None:
-        return False
-    return _any(User.objects.filter(pk=subject_id), _dept(v))
-
-
-def _api_token(v: Viewer, subject_id: str) -> bool:
-    """A token's department's administrators."""
-    from crossreg.orgs.models import ApiToken
-
-    if Capability.MANAGE_DEPARTMENT not in v.caps or _pk(subject_id) is None:
-        return False
-    return _any(ApiToken.objects.filter(pk=subject_id), _dept(v))
-
-
-def _owned_by_department(model_path: str) -> Callable[[Viewer, str], bool]:
-    def rule(v: Viewer, subject_id: str) -> bool:
-        """The department the subject belongs to."""
-        from django.apps import apps
-
-        if _pk(subject_id) is None:
-            return False
-        return _any(apps.get_model(model_path).objects.filter(pk=subject_id), _dept(v))
-
-    return rule
-
-
-def _department(v: Viewer, subject_id: str) -> bool:
-    return v.department_id is not None and subject_id == v.department_id
-
-
-# subject type → who besides the city-level roles may read its record. A type not listed here
-# (the city's seed, the linking model, review pairs, anything new) is for the city-level roles only.
-SUBJECT_RULES: dict[str, Callable[[Viewer, str], bool]] = {
-    "entity": _entity,
-    "inspection.task": _task,
-    "sampling.plan": _plan,
-    "sampling.period": _period,
-    "catalog.item_version": _item_version,
-    "catalog.power_item": _reference,
-    "catalog.cross_item": _reference,
-    "catalog.import": _catalog_import,
-    "division": _reference,
-    "gridcell": _reference,
-    "domain": _reference,
-    "department": _department,
-    "team": _owned_by_department("orgs.Team"),
-    "source_list": _owned_by_department("linking.SourceList"),
-    "orgs.officer": _officer_by("certificate_no"),
-    "officer": _officer_by("pk"),
-    "user": _user,
-    "api_token": _api_token,
-}
-
-
-def subject_visible(*, user: Any, subject_type: str, subject_id: str) -> bool:
-    """May ``user`` (a user, or an API token) read the record of this subject? At most one query."""
-    viewer = Viewer.of(user)
-    if viewer is None:
-        return False
-    if viewer.sees_all:
-        return True
-    rule = SUBJECT_RULES.get(subject_type)
-    return rule is not None and rule(viewer, str(subject_id))
-
-
-def subject_require(*, user: Any, subject_type: str, subject_id: str) -> None:
+def subject_require(*, user: object, subject_type: str, subject_id: str) -> None:
     """Raise ``NotFound`` unless ``user`` may read the subject's record: the same answer whether the
     subject exists or not, so a refusal reveals nothing."""
     if not subject_visible(user=user, subject_type=subject_type, subject_id=subject_id):
@@ -443,7 +239,7 @@ def subject_require(*, user: Any, subject_type: str, subject_id: str) -> None:
         )
 
 
-def subject_last_seq(*, user: Any, subject_type: str, subject_id: str) -> int:
+def subject_last_seq(*, user: object, subject_type: str, subject_id: str) -> int:
     """The seq of the subject's latest entry, for a bundle; ``NotFound`` if ``user`` may not read
     the subject's record or it has none."""
     subject_require(user=user, subject_type=subject_type, subject_id=subject_id)
@@ -458,10 +254,26 @@ def subject_last_seq(*, user: Any, subject_type: str, subject_id: str) -> int:
     return last
 
 
-def recent_visible(*, user: Any, limit: int = 30) -> list[Entry]:
+def subject_label(subject_type: str) -> str:
+    """What people call the subject type (its registered label), or the type itself."""
+    try:
+        return str(subject_type_get(subject_type).label)
+    except NotFound:
+        return subject_type
+
+
+def subject_link(*, subject_type: str, subject_id: str) -> tuple[str, str | None]:
+    """(display name, own page) of a subject, as its app registered them."""
+    try:
+        st = subject_type_get(subject_type)
+    except NotFound:
+        return subject_id, None
+    return st.display(subject_id), st.url(subject_id)
+
+
+def recent_visible(*, user: object, limit: int = 30) -> list[Entry]:
     """The latest entries of the whole log, for the city-level roles; nobody else sees a list of
     other subjects' entries (they look a subject up, and its rule decides)."""
-    viewer = Viewer.of(user)
-    if viewer is None or not viewer.sees_all:
+    if not Principal.of(user).sees_all:
         return []
     return list(Entry.objects.order_by("-seq")[:limit])

@@ -22,6 +22,7 @@ problem with the lowest one, i.e. the first entry that diverges.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import hashlib
 import json
@@ -200,14 +201,45 @@ def _entry_matches(
         return False
 
 
+def _retyped(row: tuple[Any, ...], expected_seq: int) -> tuple[int, bytes, str]:
+    """(seq, entry bytes, problem) for a row whose seq or entry bytes are not of their types."""
+    raw_seq, canonical = row[0], row[6]
+    try:
+        seq = int(raw_seq)
+    except (TypeError, ValueError):
+        seq = expected_seq
+    if isinstance(canonical, str):
+        data = canonical.encode("utf-8")
+        kind = "text"
+    elif isinstance(canonical, bytes | bytearray | memoryview):
+        data = bytes(canonical)
+        kind = "bytes"
+    else:
+        data = str(canonical).encode("utf-8")
+        kind = type(canonical).__name__
+    what = []
+    if not isinstance(raw_seq, int):
+        what.append(f"its seq is stored as {type(raw_seq).__name__} {raw_seq!r}")
+    if kind != "bytes":
+        what.append(f"its entry bytes are stored as {kind}")
+    return seq, data, "the row was edited: " + " and ".join(what) + " (column types changed)"
+
+
 def _slow_check(seq: int, strict: bool) -> str | None:
     row = Entry.objects.filter(seq=seq).values_list(
         "seq", "created_at", "actor", "action", "subject_type", "subject_id", "canonical"
     )[0]
-    return _check_entry((*row[:6], bytes(row[6])), strict)
+    canonical = row[6]
+    data = canonical.encode("utf-8") if isinstance(canonical, str) else bytes(canonical)
+    try:
+        return _check_entry((*row[:6], data), strict)
+    except (TypeError, ValueError) as exc:
+        return f"the entry's columns cannot be read ({exc}): edited"
 
 
-def ledger_verify(*, strict: bool = False, max_problems: int = 1000) -> VerifyReport:
+def ledger_verify(
+    *, strict: bool = False, max_problems: int = 1000, against: list[TrustedCheckpoint] | None = None
+) -> VerifyReport:
     report = VerifyReport()
 
     def add(seq: int | None, message: str) -> None:
@@ -222,17 +254,31 @@ def ledger_verify(*, strict: bool = False, max_problems: int = 1000) -> VerifyRe
     )
     sha = _SHA256
     for page in _pages(select, "seq", (-1,)):
-        for seq, when, actor, action, subject_type, subject_id, canonical, stored_leaf in page:
+        for row in page:
+            seq, when, actor, action, subject_type, subject_id, canonical, stored_leaf = row
+            retyped = not isinstance(seq, int) or not isinstance(canonical, bytes | bytearray | memoryview)
+            if retyped:
+                # A column whose type was changed under the application (SQLite stores any type in
+                # any column): name the entry, never crash on it.
+                seq, canonical, problem = _retyped(row, expected_seq)
+                add(seq, problem)
+            if not isinstance(stored_leaf, bytes | bytearray | memoryview):
+                add(seq, f"the stored leaf hash is a {type(stored_leaf).__name__}, not bytes (column edited)")
+                stored_leaf = b""
+            else:
+                stored_leaf = bytes(stored_leaf)
             if seq != expected_seq:
                 if seq > expected_seq:
                     add(expected_seq, f"entries {expected_seq}–{seq - 1} are missing (deleted?)")
                     leaves += bytes(32) * (seq - expected_seq)
                 expected_seq = seq
             canonical = bytes(canonical)
-            if not _entry_matches(seq, when, actor, action, subject_type, subject_id, canonical, strict):
-                problem = _slow_check(seq, strict)
-                if problem:
-                    add(seq, problem)
+            if retyped:
+                pass  # named above; its leaf is still compared below
+            elif not _entry_matches(seq, when, actor, action, subject_type, subject_id, canonical, strict):
+                found = _slow_check(seq, strict)
+                if found:
+                    add(seq, found)
             leaf = sha(b"\x00" + canonical).digest()
             if leaf != stored_leaf:
                 add(seq, "the entry bytes do not hash to the stored leaf hash (entry altered)")
@@ -299,4 +345,75 @@ def ledger_verify(*, strict: bool = False, max_problems: int = 1000) -> VerifyRe
             )
         else:
             previous = cp.tree_size
+    for trusted in against or ():
+        label = f"trusted checkpoint {trusted.source} (size {trusted.size})"
+        if trusted.size > report.size:
+            add(
+                report.size,
+                f"{label}: the log has only {report.size} entries, fewer than this checkpoint signed "
+                "(entries removed or the log replaced)",
+            )
+        elif tree.root(trusted.size) != trusted.root:
+            add(
+                None,
+                f"{label}: the log does not extend this checkpoint (its first {trusted.size} entries differ)",
+            )
+        report.checkpoints_checked += 1
     return report
+
+
+# -- verifying against a checkpoint published or witnessed elsewhere --------------------------------
+@dataclass(frozen=True)
+class TrustedCheckpoint:
+    """A checkpoint the verifier holds independently of the database (a published file, a witness's
+    copy, a URL): the log must be at least this long and extend it."""
+
+    size: int
+    root: bytes
+    text: str
+    source: str
+
+
+def checkpoint_load(source: str, *, public: bytes | None = None, timeout: float = 10.0) -> TrustedCheckpoint:
+    """Read a checkpoint from a file path or an http(s) URL, as ``crossreg ledger export-checkpoint``
+    writes it (JSON ``crossreg-ledger-checkpoint/1``, or ``--format note``, a C2SP signed note), and
+    check its signature with this log's public key (``public``, default: the signing key's). Raises
+    ValueError naming what is wrong."""
+    if source.startswith(("http://", "https://")):
+        import urllib.request
+
+        with urllib.request.urlopen(source, timeout=timeout) as response:
+            raw = response.read(1_000_000).decode("utf-8")
+    else:
+        from pathlib import Path
+
+        raw = Path(source).read_text(encoding="utf-8")
+    if public is None:
+        public = signing.raw_public_key(signing.signing_key().public_key())
+    text: str
+    signature: bytes
+    stripped = raw.lstrip()
+    if stripped.startswith("{"):
+        doc = json.loads(raw)
+        text = str(doc["text"])
+        signature = base64.b64decode(doc["signature"])
+    else:
+        body, sep, sigs = raw.partition("\n\n\u2014 ")
+        if not sep:
+            raise ValueError(f"{source}: neither checkpoint JSON nor a signed note")
+        text = body + "\n"
+        blob = sigs.strip().split(" ")[-1]
+        signature = base64.b64decode(blob)[4:]
+    parsed = signing.parse_checkpoint_text(text)
+    if not signing.verify_signature(text, signature, public):
+        raise ValueError(f"{source}: the checkpoint's signature is not this log's")
+    return TrustedCheckpoint(size=parsed.size, root=parsed.root, text=text, source=source)
+
+
+def ledger_verify_against(
+    trusted: list[TrustedCheckpoint], *, strict: bool = False, max_problems: int = 1000
+) -> VerifyReport:
+    """:func:`ledger_verify`, and the log must extend each trusted checkpoint: at least its size, and
+    the same root at that size. A log emptied or cut short (TRUNCATE, a restore of an old backup)
+    fails here even when what is left is self-consistent."""
+    return ledger_verify(strict=strict, max_problems=max_problems, against=trusted)

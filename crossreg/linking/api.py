@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 
 from crossreg.core.errors import DomainError, Forbidden, Invalid, NotFound, Problem
-from crossreg.entities.models import Entity
+from crossreg.entities.selectors import entity_get
 from crossreg.linking import selectors, services
 from crossreg.orgs.models import ApiToken, Department, Domain
 
@@ -142,8 +141,9 @@ def _user(request: HttpRequest) -> object:
 
 @router.get("/entities/{entity_id}/records", response=list[SourceRecordOut])
 def entity_records(request: HttpRequest, entity_id: int) -> list[SourceRecordOut]:
-    entity = get_object_or_404(Entity, pk=entity_id)
-    qs = selectors.source_record_list(user=_user(request), entity=entity)  # type: ignore[arg-type]
+    user = _user(request)
+    entity = entity_get(user=user, pk=entity_id)  # the registry's read rule, not an unscoped lookup
+    qs = selectors.source_record_list(user=user, entity=entity)  # type: ignore[arg-type]
     return [
         SourceRecordOut(
             id=r.pk,

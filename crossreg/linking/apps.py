@@ -12,3 +12,7 @@ class LinkingConfig(AppConfig):
         from crossreg.linking.demo_step import demo_step
 
         demo_step_register(DemoStep(name="object base", order=200, run=demo_step))
+
+        from crossreg.linking import subjects
+
+        subjects.register()

@@ -23,7 +23,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crossreg.core.audit import audit_record
-from crossreg.orgs.models import ApiToken, Department, Division, Domain, GridCell, Officer, Team, User
+from crossreg.orgs.models import (
+    ApiToken,
+    DataAccess,
+    Department,
+    Division,
+    Domain,
+    GridCell,
+    Officer,
+    Team,
+    User,
+)
 from crossreg.orgs.services import KNOWN_SCOPES, api_token_issue, api_token_revoke, user_password_set
 
 admin.site.site_header = _("盐城市跨部门综合监管平台 · 系统管理")
@@ -346,3 +356,37 @@ class ApiTokenAdmin(admin.ModelAdmin):
             api_token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
             n += 1
         self.message_user(request, _("已撤销 %(n)d 个令牌。") % {"n": n}, messages.SUCCESS)
+
+
+@admin.register(DataAccess)
+class DataAccessAdmin(admin.ModelAdmin):
+    """The read audit, read-only (its rows are never edited or deleted)."""
+
+    list_display = ("at", "actor", "department", "kind", "subject_type", "subject_id", "what", "rows")
+    list_filter = ("kind", "subject_type", "department")
+    search_fields = ("actor", "subject_id", "what")
+    date_hierarchy = "at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in DataAccess._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        from crossreg.orgs.permissions import Principal
+        from crossreg.orgs.selectors import data_access_may_query
+
+        return data_access_may_query(Principal.of(request))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DataAccess]:
+        from crossreg.orgs.permissions import Principal
+        from crossreg.orgs.selectors import data_access_visible
+
+        return data_access_visible(Principal.of(request))

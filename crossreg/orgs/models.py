@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -240,3 +241,57 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class DataAccess(models.Model):
+    """One read of a company's or a person's personal data, or one export (数据访问记录).
+
+    Written by :func:`crossreg.orgs.services.data_access_record` (reads) and
+    :func:`~crossreg.orgs.services.data_export_record` (exports); read by the department's admin
+    (``/orgs/access/``) and in the admin site. Append-only: nothing edits or deletes these rows (on
+    PostgreSQL the application role may only INSERT and SELECT them, docs/deployment.md). Not ledger
+    entries: reads are many and change nothing; the ledger records changes.
+    """
+
+    class Kind(models.TextChoices):
+        READ = "read", _("查看")
+        EXPORT = "export", _("导出")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    kind = models.CharField(_("类别"), max_length=8, choices=Kind.choices, default=Kind.READ)
+    actor = models.CharField(
+        _("访问者"), max_length=150, help_text="the principal's label, user:… or token:…"
+    )
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("访问者部门"),
+    )
+    subject_type = models.CharField(
+        _("对象类型"), max_length=32, help_text="entity, person, or what was exported"
+    )
+    subject_id = models.CharField(_("对象"), max_length=64, blank=True)
+    what = models.CharField(
+        _("页面或接口"), max_length=64, help_text="e.g. entities.detail, linking.list.export"
+    )
+    fields = models.JSONField(_("字段"), default=list, blank=True)
+    rows = models.PositiveIntegerField(_("行数"), null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("数据访问记录")
+        verbose_name_plural = _("数据访问记录")
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "-at"], name="orgs_access_subject_idx"),
+            models.Index(fields=["department", "-at"], name="orgs_access_dept_idx"),
+            models.Index(fields=["user", "-at"], name="orgs_access_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.kind} {self.subject_type}:{self.subject_id}"

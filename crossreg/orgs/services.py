@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Invalid
-from crossreg.orgs.models import ApiToken, Department, User
+from crossreg.orgs.models import ApiToken, DataAccess, Department, User
 
 KNOWN_SCOPES = frozenset({"entities:read", "entities:write", "ledger:read", "lists:push", "complaints:push"})
 
@@ -89,3 +91,78 @@ def user_password_set(*, actor: User, user: User, password: str | None, via: str
         payload={"username": user.username, "via": via, "self": actor.pk == user.pk},
     )
     return user
+
+
+# -- the read audit (who looked at which company's or person's personal data; every export) -----
+def _access_context(who: object) -> dict[str, Any]:
+    from crossreg.orgs.permissions import Principal
+
+    principal = Principal.of(who)
+    ctx: dict[str, Any] = {
+        "actor": principal.label,
+        "user": principal.user,
+        "department_id": principal.department_id,
+    }
+    request = who if hasattr(who, "META") else None
+    if request is not None:
+        meta = request.META
+        ctx["ip"] = meta.get("REMOTE_ADDR") or None
+        ctx["request_id"] = str(getattr(request, "request_id", "") or meta.get("HTTP_X_REQUEST_ID", ""))[:64]
+    return ctx
+
+
+def data_access_record(
+    *,
+    who: object,
+    subject_type: str,
+    subject_ids: Sequence[str | int] | str | int,
+    what: str,
+    fields: Sequence[str] = (),
+) -> int:
+    """Record that ``who`` (a request — preferred, it gives the address and request id — a user, a
+    token or a Principal) was shown the personal data ``fields`` of these subjects (``"entity"`` ids,
+    or ``"person"`` ids) on ``what`` (the page or API, e.g. ``"entities.detail"``). One row per
+    subject, one INSERT for all. Returns the number of rows. Call it where the data is rendered
+    unmasked; the public (anonymous) sees masked data only and is not recorded."""
+    ctx = _access_context(who)
+    if ctx["actor"] == "anonymous":
+        return 0
+    ids = [subject_ids] if isinstance(subject_ids, str | int) else list(subject_ids)
+    now = timezone.now()
+    DataAccess.objects.bulk_create(
+        [
+            DataAccess(
+                at=now,
+                kind=DataAccess.Kind.READ,
+                subject_type=subject_type,
+                subject_id=str(i)[:64],
+                what=what[:64],
+                fields=list(fields),
+                **ctx,
+            )
+            for i in ids
+        ]
+    )
+    return len(ids)
+
+
+def data_export_record(
+    *,
+    who: object,
+    what: str,
+    rows: int,
+    subject_type: str = "export",
+    subject_id: str = "",
+    fields: Sequence[str] = (),
+) -> DataAccess:
+    """Record one export (a CSV/XLSX/JSON download of records): who, what, how many rows, which
+    personal fields it carried. Every export is recorded, whether or not it holds personal data."""
+    return DataAccess.objects.create(
+        kind=DataAccess.Kind.EXPORT,
+        subject_type=subject_type,
+        subject_id=str(subject_id)[:64],
+        what=what[:64],
+        rows=rows,
+        fields=list(fields),
+        **_access_context(who),
+    )

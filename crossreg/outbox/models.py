@@ -34,8 +34,8 @@ class OutboxEvent(models.Model):
     datacontenttype = models.CharField(max_length=64, default="application/json")
     dataschema = models.CharField(max_length=200, blank=True)
     data = models.JSONField(_("数据"), default=dict, encoder=DjangoJSONEncoder)
-    department_id = models.CharField(_("部门"), max_length=32, blank=True, db_index=True)
-    entity_id = models.BigIntegerField(_("市场主体"), null=True, blank=True, db_index=True)
+    department_id = models.CharField(_("部门"), max_length=32, blank=True)
+    entity_id = models.BigIntegerField(_("市场主体"), null=True, blank=True)
     # Set in the transaction that created the event's deliveries (compare-and-set: NULL -> token).
     fanned_out_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -75,3 +75,23 @@ def target_health(targets: QuerySet[Target] | list[Target]) -> list[TargetHealth
 
 def undelivered_events() -> int:
     return OutboxEvent.objects.filter(fanned_out_at__isnull=True).count()
+
+
+# --- the ledger subject "outbox_target" -------------------------------------------------------------
+
+
+def target_subject_visible(principal: Principal, subject_id: str) -> bool:
+    return targets_visible_to(principal).filter(code=subject_id).exists()
+
+
+def target_subject_url(subject_id: str) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:  # the pages are the exchange app's (above the outbox): reverse by name, no import
+        return reverse("exchange:target", args=[subject_id])
+    except NoReverseMatch:
+        return None
+
+
+def target_subject_display(subject_id: str) -> str:
+    return Target.objects.filter(code=subject_id).values_list("name", flat=True).first() or subject_id

@@ -52,6 +52,7 @@ class Outcome:
     acknowledgement: str = ""
     error: str = ""
     skipped: bool = False  # not attempted (an earlier item of its subject failed)
+    permanent: bool = False  # retrying cannot help (e.g. a code with no mapping): straight to the error queue
     duration_ms: int = 0
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 

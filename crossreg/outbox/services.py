@@ -119,22 +119,60 @@ def outbox_fan_out(*, limit: int = 2000) -> int:
     rows: dict[tuple[int, int], Delivery] = {}
     for e in events:
         for sub in subs:
-            if not sub.matches_type(e.type) or e.created_at < sub.created_at:
-                continue
-            t = sub.target
-            if sub.scope == Subscription.Scope.ALL:
-                ok = permissions.may_use_scope(t.department_id, "all")
-            elif sub.scope == Subscription.Scope.DEPARTMENT:
-                ok = bool(t.department_id) and e.department_id == t.department_id
-            else:
-                ok = e.entity_id is not None and e.entity_id in admitted.get(
-                    (sub.scope, t.department_id or ""), ()
+            if (
+                e.created_at >= sub.created_at
+                and _admits(sub, e, admitted)
+                and (e.pk, sub.target_id) not in rows
+            ):
+                rows[(e.pk, sub.target_id)] = Delivery(
+                    event=e, target=sub.target, subject=e.subject, next_attempt_at=now
                 )
-            if ok and (e.pk, t.pk) not in rows:
-                rows[(e.pk, t.pk)] = Delivery(event=e, target=t, subject=e.subject, next_attempt_at=now)
     Delivery.objects.bulk_create(rows.values(), batch_size=1000, ignore_conflicts=True)
     OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(fanned_out_at=now)
     return len(events)
+
+
+def _admits(sub: Subscription, e: OutboxEvent, admitted: dict[tuple[str, str], set[int]]) -> bool:
+    if not sub.matches_type(e.type):
+        return False
+    t = sub.target
+    if sub.scope == Subscription.Scope.ALL:
+        return permissions.may_use_scope(t.department_id, "all")
+    if sub.scope == Subscription.Scope.DEPARTMENT:
+        return bool(t.department_id) and e.department_id == t.department_id
+    return e.entity_id is not None and e.entity_id in admitted.get((sub.scope, t.department_id or ""), ())
+
+
+def _deliveries_for_past(sub: Subscription, chunk: int = 2000) -> int:
+    """Deliveries of the events already in the outbox that ``sub`` admits (a new target taking the
+    history; fan-out gives a subscription only the events written after it)."""
+    qs = OutboxEvent.objects.order_by("id")
+    if sub.event_type.endswith(".*"):
+        qs = qs.filter(type__startswith=sub.event_type[:-1])
+    elif sub.event_type != "*":
+        qs = qs.filter(type=sub.event_type)
+    if sub.scope == Subscription.Scope.DEPARTMENT:
+        qs = qs.filter(department_id=sub.target.department_id or "")
+    made, last = 0, 0
+    now = timezone.now()
+    while True:
+        events = list(qs.filter(id__gt=last)[:chunk])
+        if not events:
+            return made
+        last = events[-1].pk
+        admitted: dict[tuple[str, str], set[int]] = {}
+        if sub.scope in _SCOPE_RESOLVERS and sub.target.department_id:
+            ids = {e.entity_id for e in events if e.entity_id is not None}
+            admitted[(sub.scope, sub.target.department_id)] = _SCOPE_RESOLVERS[sub.scope](
+                sub.target.department_id, ids
+            )
+        rows = [
+            Delivery(event=e, target=sub.target, subject=e.subject, next_attempt_at=now)
+            for e in events
+            if _admits(sub, e, admitted)
+        ]
+        Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        made += len(rows)
 
 
 # --- 3. claim, send, record ------------------------------------------------------------------------
@@ -247,18 +285,19 @@ def delivery_record(
             continue
         d.attempts += 1
         d.last_status = out.status
-        attempts.append(
-            DeliveryAttempt(
-                delivery_id=d.pk,
-                number=d.attempts,
-                started_at=out.started_at,
-                duration_ms=out.duration_ms,
-                ok=out.ok,
-                status_code=out.status,
-                error=out.error[:2000],
-                worker=worker[:64],
+        if not (out.ok and d.attempts == 1):  # a first-time success lives on the delivery row itself
+            attempts.append(
+                DeliveryAttempt(
+                    delivery_id=d.pk,
+                    number=d.attempts,
+                    started_at=out.started_at,
+                    duration_ms=out.duration_ms,
+                    ok=out.ok,
+                    status_code=out.status,
+                    error=out.error[:2000],
+                    worker=worker[:64],
+                )
             )
-        )
         if out.ok:
             d.state = Delivery.State.DELIVERED
             d.delivered_at = out.started_at + dt.timedelta(milliseconds=out.duration_ms)
@@ -267,7 +306,7 @@ def delivery_record(
             d.last_error = ""
             result.delivered += 1
             receipts.append([item.key, d.payload_sha256, d.delivered_at.isoformat(), d.acknowledgement])
-        elif d.attempts >= max_attempts:
+        elif out.permanent or d.attempts >= max_attempts:
             d.state = Delivery.State.FAILED
             d.last_error = out.error[:2000] or _("未知错误")
             result.failed += 1
@@ -276,22 +315,7 @@ def delivery_record(
             d.last_error = out.error[:2000]
             d.next_attempt_at = now + backoff(d.attempts)
             result.retried += 1
-    Delivery.objects.bulk_update(
-        changed,
-        [
-            "state",
-            "attempts",
-            "claim_token",
-            "claimed_until",
-            "last_status",
-            "last_error",
-            "acknowledgement",
-            "payload_sha256",
-            "delivered_at",
-            "next_attempt_at",
-        ],
-        batch_size=500,
-    )
+    _write_outcomes(changed)
     DeliveryAttempt.objects.bulk_create(attempts, batch_size=1000)
     if receipts:
         digest = hashlib.sha256("\n".join(f"{r[0]} {r[1]}" for r in receipts).encode()).hexdigest()
@@ -313,6 +337,36 @@ def delivery_record(
             payload={"count": result.failed, "events": failed_ids[:500]},
         )
     return result
+
+
+_OUTCOME_FIELDS = (
+    "state",
+    "attempts",
+    "claim_token",
+    "claimed_until",
+    "last_status",
+    "last_error",
+    "acknowledgement",
+    "payload_sha256",
+    "delivered_at",
+    "next_attempt_at",
+)
+
+
+def _write_outcomes(rows: list[Delivery]) -> None:
+    """One parametrised UPDATE per row, sent with ``executemany`` (Django's ``bulk_update`` builds a
+    CASE per field and row: quadratic, and most of a batch's time at 500 rows)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    sets = ", ".join(f"{connection.ops.quote_name(f)} = %s" for f in _OUTCOME_FIELDS)
+    fields = [Delivery._meta.get_field(f) for f in _OUTCOME_FIELDS]
+    params = [
+        (*(f.get_db_prep_value(getattr(d, f.attname), connection) for f in fields), d.pk)  # type: ignore[union-attr]
+        for d in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", params)
 
 
 def outbox_deliver_target(*, target: Target, limit: int | None = None, worker: str = "") -> BatchResult:
@@ -535,8 +589,16 @@ def target_update(
 
 @transaction.atomic
 def subscription_create(
-    *, actor: User | str, principal: Principal, target: Target, event_type: str, scope: str
+    *,
+    actor: User | str,
+    principal: Principal,
+    target: Target,
+    event_type: str,
+    scope: str,
+    include_past: bool = False,
 ) -> Subscription:
+    """Subscribe ``target`` to ``event_type`` within ``scope``; ``include_past``: also the events
+    already in the outbox (a platform connected late takes the history, in order)."""
     permissions.require_manage(principal, target.department_id)
     problems = ProblemList()
     if scope not in Subscription.Scope.values:
@@ -562,12 +624,14 @@ def subscription_create(
     if not created and not sub.active:
         sub.active = True
         sub.save(update_fields=["active"])
+    _lock(FANOUT_LOCK)  # no fan-out in between: no event is missed or given twice
+    past = _deliveries_for_past(sub) if include_past else 0
     audit_record(
         actor=actor,
         action="outbox.subscription.created",
         subject_type="outbox_target",
         subject_id=target.code,
-        payload={"event_type": pattern, "scope": scope},
+        payload={"event_type": pattern, "scope": scope, "past_events": past},
     )
     return sub
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crossreg.sampling.draw import ALGORITHM_VERSION
+from crossreg.sampling.querysets import PlanQuerySet
 
 
 class SamplingPlan(models.Model):
@@ -80,6 +81,8 @@ class SamplingPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period", "code"]

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from crossreg.entities.models import Entity
-from crossreg.orgs.models import User
+from crossreg.orgs.permissions import Principal
 from crossreg.sampling import conf
 from crossreg.sampling.models import SamplingPlan
 
@@ -70,7 +70,7 @@ def _division_prefix(code: str) -> str:
 
 
 def pool_rows(plan: SamplingPlan) -> list[tuple[int, str | None, str]]:
-    """(entity id, USCC, credit class) of the plan's current pool, ungraded entities as B."""
+    """(entity id, USCC, credit grade) of the plan's current pool, ungraded entities as B."""
     qs = pool_entities(
         source=plan.source,
         departments=[plan.department_id, *(d.pk for d in plan.participants.all())],
@@ -81,22 +81,47 @@ def pool_rows(plan: SamplingPlan) -> list[tuple[int, str | None, str]]:
         statuses=plan.statuses,
     )
     ungraded = conf.ungraded_class()
-    return [(pk, uscc, cls or ungraded) for pk, uscc, cls in qs.values_list("pk", "uscc", "credit_class")]
+    rows = list(qs.values_list("pk", "uscc", "credit_class"))
+    # The evaluated credit grade (crossreg.credit) in place of the registry's provisional class;
+    # an entity no published model has graded yet keeps its provisional class.
+    from crossreg.credit.selectors import grades_for
+
+    grades = grades_for([pk for pk, _, _ in rows])
+    return [(pk, uscc, grades.get(pk) or cls or ungraded) for pk, uscc, cls in rows]
 
 
-def plan_visible_list(*, user: User) -> QuerySet[SamplingPlan]:
-    qs = SamplingPlan.objects.select_related("department")
-    if user.sees_all_departments:
-        return qs
-    if user.department_id is None:
-        return qs.none()
-    return qs.filter(Q(department_id=user.department_id) | Q(participants=user.department_id)).distinct()
+def plan_visible_list(*, user: object) -> QuerySet[SamplingPlan]:
+    """Plans the principal may read (:meth:`PlanQuerySet.visible_to`)."""
+    return SamplingPlan.objects.select_related("department").visible_to(Principal.of(user))
 
 
 def plan_public_list() -> QuerySet[SamplingPlan]:
-    return SamplingPlan.objects.select_related("department").filter(
-        status__in=[SamplingPlan.Status.PUBLISHED, SamplingPlan.Status.DRAWN]
-    )
+    return SamplingPlan.objects.select_related("department").public()
+
+
+# --- the ledger subjects "sampling.plan" and "sampling.period" (registered in apps.py) ----------
+
+
+def plan_subject_visible(principal: Principal, subject_id: str) -> bool:
+    return SamplingPlan.objects.visible_to(principal).filter(code=subject_id).exists()
+
+
+def period_subject_visible(principal: Principal, subject_id: str) -> bool:
+    """A period's consolidation: departments with a plan (lead or partner) in the period."""
+    return SamplingPlan.objects.visible_to(principal).filter(period=subject_id).exists()
+
+
+def plan_subject_url(subject_id: str) -> str | None:
+    return f"/sampling/plans/{subject_id}/"
+
+
+def period_subject_url(subject_id: str) -> str | None:
+    return f"/sampling/periods/{subject_id}/"
+
+
+def plan_subject_display(subject_id: str) -> str:
+    name = SamplingPlan.objects.filter(code=subject_id).values_list("name", flat=True).first()
+    return f"{subject_id} {name}" if name else subject_id
 
 
 def periods_list() -> list[str]:

@@ -26,6 +26,7 @@ from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, DomainError, Forbidden, Invalid, ProblemList
 from crossreg.core.events import domain_event_publish
 from crossreg.core.text import text_problem
+from crossreg.credit.selectors import grade_basis
 from crossreg.entities.models import Entity
 from crossreg.inspections.models import (
     InspectionTask,
@@ -311,6 +312,7 @@ def plan_publish(*, actor: Actor, plan: SamplingPlan) -> SamplingPlan:
             "algorithm": plan.algorithm,
             "seed_source": plan.seed_source,
             "seed_due": plan.seed_due.isoformat(),
+            "credit": grade_basis(),  # the credit model version and grade date of the strata
         },
     )
     domain_event_publish(
@@ -350,7 +352,7 @@ def plan_bundle(plan: SamplingPlan) -> dict[str, object]:
                 "stratum", "key", "position", "rank_hex"
             )
         ]
-    return draw.bundle_make(
+    bundle = draw.bundle_make(
         plan=plan.code,
         plan_name=plan.name,
         department=plan.department_id,
@@ -363,6 +365,13 @@ def plan_bundle(plan: SamplingPlan) -> dict[str, object]:
         published_at=plan.published_at.isoformat() if plan.published_at else "",
         drawn_at=plan.drawn_at.isoformat() if plan.drawn_at else "",
     )
+    # Which credit model version and grade date gave the strata (the grades' history is never
+    # rewritten, so this is the same answer at any later time; also in the publish ledger entry).
+    if plan.published_at is not None:
+        basis = grade_basis(timezone.localdate(plan.published_at))
+        if basis["grade_date"] is not None:  # plans drawn before any grading keep their bundle
+            bundle["credit"] = basis
+    return bundle
 
 
 def bundle_bytes(bundle: dict[str, object]) -> bytes:
@@ -463,6 +472,7 @@ def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
             "selected": [p.key for p in picks],
             "bundle_sha256": plan.bundle_sha256,
         },
+        refs=[("entity", by_key[p.key]) for p in picks],  # each drawn entity's record shows the draw
     )
     domain_event_publish(
         type="sampling.draw.made",

@@ -20,6 +20,7 @@ from crossreg.catalog.models import ItemVersion
 from crossreg.core.errors import DomainError
 from crossreg.entities.models import Entity
 from crossreg.orgs.models import Division
+from crossreg.orgs.services import data_export_record
 from crossreg.sampling import burden, conf, selectors, services
 from crossreg.sampling.models import DrawAttempt, PoolingRun, SamplingPlan
 
@@ -32,7 +33,7 @@ def _errors(request: HttpRequest, exc: DomainError) -> None:
 @login_required
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    plans = selectors.plan_visible_list(user=request.user).order_by("-created_at")[:200]  # type: ignore[arg-type]
+    plans = selectors.plan_visible_list(user=request.user).order_by("-created_at")[:200]
     return render(request, "sampling/plan_list.html", {"plans": plans, "periods": selectors.periods_list()})
 
 
@@ -93,7 +94,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_for(request: HttpRequest, code: str) -> SamplingPlan:
-    plan = selectors.plan_visible_list(user=request.user).filter(code=code).first()  # type: ignore[arg-type]
+    plan = selectors.plan_visible_list(user=request.user).filter(code=code).first()
     if plan is None:
         raise Http404
     return plan
@@ -245,6 +246,7 @@ def open_plans(request: HttpRequest, fmt: str) -> HttpResponse:
     w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
     w.writeheader()
     w.writerows(rows)
+    data_export_record(who=request, what="sampling.open_plans.csv", rows=len(rows))
     return HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
 
 

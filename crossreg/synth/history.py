@@ -70,7 +70,7 @@ def history_generate(
         qlabel = f"{start.year}Q{(start.month - 1) // 3 + 1}"
         cat = np.where(rnd, "random", "directed")
         kind = np.where(found, "inspection_finding", "inspection_clean")
-        sev = np.where(found, "minor", "none")
+        sev = np.full(len(ids_a), "none")  # a supervision result, not a dishonesty record
         m = inspected
         frames.append(
             pl.DataFrame(

@@ -13,7 +13,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from crossreg.orgs.data import departments as dep_data
 from crossreg.orgs.data.divisions import CITY_CODE, COUNTIES, TOWNSHIPS
@@ -32,6 +32,9 @@ class DemoUser:
     officer: bool = False
     superuser: bool = False
     note: str = ""
+
+
+DEMO_HASH_ITERATIONS = 20_000
 
 
 def demo_users() -> list[DemoUser]:
@@ -151,7 +154,10 @@ def people_seed(seed: int) -> PeopleCounts:
         batch_size=2000,
     )
 
-    password = make_password(DEMO_PASSWORD)
+    # Each demo user gets its own salt (one shared hash would show that they share a password). The
+    # demo hashes at a low PBKDF2 cost so that 68 users take well under a second; the iteration count
+    # is part of each hash, so Django upgrades a user's hash to the full cost at their first sign-in.
+    hasher = PBKDF2PasswordHasher()
     known_depts = set(Department.objects.values_list("code", flat=True))
     created: list[User] = []
     for u in demo_users():
@@ -162,7 +168,7 @@ def people_seed(seed: int) -> PeopleCounts:
             department_id=u.department if u.department in known_depts else None,
             is_staff=u.superuser,
             is_superuser=u.superuser,
-            password=password,
+            password=hasher.encode(DEMO_PASSWORD, hasher.salt(), iterations=DEMO_HASH_ITERATIONS),
         )
         created.append(user)
     User.objects.bulk_create(created)

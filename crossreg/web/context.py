@@ -60,7 +60,12 @@ NAV: tuple[NavItem, ...] = (
     NavItem("catalog:index", _("监管事项清单"), _anonymous, also_current=("catalog:item", "catalog:cross")),
     NavItem("sampling:public_plans", _("抽查公示"), _anonymous, also_current=("sampling:public_plan",)),
     NavItem("inspections:public_results", _("结果公示"), _anonymous),
-    NavItem("complaints:submit", _("投诉举报"), _anonymous, also_current=("complaints:track", "complaints:track_code")),
+    NavItem(
+        "complaints:submit",
+        _("投诉举报"),
+        _anonymous,
+        also_current=("complaints:track", "complaints:track_code"),
+    ),
     NavItem("dashboard", _("工作台"), _signed_in),
     NavItem("entity_search", _("市场主体"), _signed_in, also_current=("entity_detail",)),
     NavItem(
@@ -86,7 +91,13 @@ NAV: tuple[NavItem, ...] = (
         "complaints:inbox",
         _("投诉举报办理"),
         _signed_in,
-        also_current=("complaints:detail", "complaints:desk_new", "complaints:rewards", "complaints:stats", "complaints:unrouted"),
+        also_current=(
+            "complaints:detail",
+            "complaints:desk_new",
+            "complaints:rewards",
+            "complaints:stats",
+            "complaints:unrouted",
+        ),
     ),
     NavItem("ledger:index", _("执法全过程记录"), _signed_in),
     NavItem(

@@ -17,9 +17,10 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from crossreg.core.masking import mask_name
 from crossreg.entities import selectors as entity_selectors
 from crossreg.entities.models import Entity
-from crossreg.ledger.models import Entry
+from crossreg.ledger.selectors import subject_entries
 from crossreg.ledger.store import tree_size
 from crossreg.orgs.models import Department, Division, Officer
 from crossreg.orgs.permissions import Capability, user_can
@@ -162,7 +163,7 @@ def dashboard_figures(*, user: Any, today: dt.date | None = None) -> DashboardFi
 
 
 def entity_ledger_count(*, entity: Entity) -> int:
-    return Entry.objects.filter(subject_type="entity", subject_id=str(entity.pk)).count()
+    return subject_entries(subject_type="entity", subject_id=str(entity.pk)).count()
 
 
 @dataclass
@@ -190,6 +191,6 @@ def entity_search_page(
     elif division:
         found = [(e, None, "") for e in entity_selectors.entity_list(user=user, division=division)[:limit]]
     return [
-        Hit(entity=e, score=score, match=match, legal_rep=entity_selectors.mask_person(e.legal_rep))
+        Hit(entity=e, score=score, match=match, legal_rep=mask_name(e.legal_rep))
         for e, score, match in found[:limit]
     ]

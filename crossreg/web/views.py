@@ -22,6 +22,7 @@ from crossreg.entities.uscc import uscc_check
 from crossreg.ledger.selectors import subject_visible
 from crossreg.linking.selectors import entity_360_context
 from crossreg.orgs.models import User
+from crossreg.orgs.services import data_access_record
 from crossreg.web import selectors
 from crossreg.web.forms import EntitySearchForm
 
@@ -98,4 +99,12 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ledger_url": _ledger_timeline_url(entity) if ledger_visible else None,
         "l360": entity_360_context(user=cast(User, request.user), entity=entity),  # login_required
     }
+    if entity.legal_rep and context["legal_rep"] == entity.legal_rep:  # shown unmasked: recorded
+        data_access_record(
+            who=request,
+            subject_type="entity",
+            subject_ids=entity.pk,
+            what="web.entity_detail",
+            fields=["legal_rep"],
+        )
     return render(request, "web/entity_detail.html", context)

@@ -140,6 +140,14 @@ def test_a_re_signed_checkpoint_with_a_substituted_key_fails_against_the_pinned_
     bundle["checkpoint"]["public_key"] = base64.b64encode(
         forger.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     ).decode()
+    from crossreg.ledger.signing import signed_note
+
+    bundle["checkpoint"]["signed_note"] = signed_note(  # a careful forger rewrites the copy too
+        origin=bundle["checkpoint"]["origin"],
+        text=text,
+        signature=base64.b64decode(bundle["checkpoint"]["signature"]),
+        public=base64.b64decode(bundle["checkpoint"]["public_key"]),
+    )
     assert _run(tmp_path, "bundle", "b", b=bundle)[0] == v.EXIT_OK  # self-consistent …
     code, out = _run(tmp_path, "bundle", "b", "--key", _public_hex(), b=bundle)
     assert code == v.EXIT_FAILED  # … but not by the log's key
@@ -292,3 +300,14 @@ def test_the_verifier_runs_as_a_script(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "RESULT OK" in done.stdout
     assert done.stderr == ""
+
+
+@pytest.mark.parametrize("name", ["format", "origin", "time", "signed_note"])
+def test_a_flipped_byte_in_an_unsigned_copy_of_a_checkpoint_field_fails(tmp_path: Path, name: str) -> None:
+    bundle = _bundle()
+    value = bundle["checkpoint"][name]
+    i = len(value) // 2
+    bundle["checkpoint"][name] = value[:i] + chr(ord(value[i]) ^ 1) + value[i + 1 :]
+    code, out = _run(tmp_path, "bundle", "b", "--key", _public_hex(), b=bundle)
+    assert code == v.EXIT_FAILED, out
+    assert f"FAIL checkpoint {name}" in out

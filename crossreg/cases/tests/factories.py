@@ -19,7 +19,14 @@ MONDAY = dt.date(2026, 3, 9)
 
 
 def cases_city(settings: Any | None = None) -> dict[str, Any]:
-    city = demo_city()
+    """With ``settings``, the sampling test city (published items with check points), so that an
+    inspection task can be drawn for it (:func:`inspected_task`)."""
+    if settings is not None:
+        from crossreg.sampling.tests.factories import sampling_city
+
+        city = sampling_city(settings)
+    else:
+        city = demo_city()
     smr = city["departments"]["smr"]
     officers = list(
         Officer.objects.filter(
@@ -32,7 +39,7 @@ def cases_city(settings: Any | None = None) -> dict[str, Any]:
             username="smr_officer", display_name=officers[0].name, department=smr, role=User.Role.OFFICER
         ),
         "officer2": UserFactory.create(username="smr_officer2", department=smr, role=User.Role.OFFICER),
-        "staff": city["staff"],
+        "staff": city["staff"]["smr"] if isinstance(city["staff"], dict) else city["staff"],
         "head": UserFactory.create(
             username="smr_head", display_name="李局长", department=smr, role=User.Role.DEPT_HEAD
         ),
@@ -161,3 +168,34 @@ def noticed(
     case = services.case_transition(case=case, transition="submit_review", actor=u["officer"], today=today)
     case = services.case_transition(case=case, transition="issue_notice", actor=u["head"], today=today)
     return services.case_notice_serve(actor=u["officer"], case=case, served_on=today, today=today)
+
+
+def inspected_task(city: dict[str, Any], on: dt.date = MONDAY) -> Any:
+    """A joint inspection of 恒达 by smr and mem, submitted with one finding in each department's
+    domain and a photo (test data written directly, as the inspection app would have)."""
+    from django.utils import timezone
+
+    from crossreg.inspections.models import InspectionTask, TaskPhoto
+    from crossreg.sampling import services as sampling
+    from crossreg.sampling.tests.factories import PERIOD, TODAY, drawn_plan
+
+    drawn_plan(city, "smr", divisions=["320902"])
+    drawn_plan(city, "mem", divisions=["320902"])
+    sampling.period_pool(actor=city["root"], period=PERIOD, today=TODAY)
+    task = InspectionTask.objects.get(entity=city["hengda"])
+    points = list(task.points.order_by("seq"))
+    for p in points:
+        p.result = "pass"
+    by_dept = {d: next(p for p in points if d in p.departments) for d in ("smr", "mem")}
+    for d, p in by_dept.items():
+        p.result, p.note = "finding", f"{d} 发现问题：{p.content}"
+    for p in points:
+        p.save(update_fields=["result", "note"])
+    TaskPhoto.objects.create(
+        task=task, sha256="b" * 64, size=1234, file="inspections/x.jpg", uploaded_by=city["users"]["officer"]
+    )
+    InspectionTask.objects.filter(pk=task.pk).update(
+        status="submitted", inspected_on=on, submitted_at=timezone.now(), follow_up=True
+    )
+    task.refresh_from_db()
+    return task

@@ -477,6 +477,7 @@ def test_emergency_measure_reported_within_24_hours(city: dict[str, Any]) -> Non
         actor=u["officer"], case=case, kind="sealing", items=[{"name": "仓库"}], reason="紧急", now=at
     )
     assert m.state == "in_force" and m.report_due_at is not None
+    assert m.report_due_at is not None and m.emergency_started_at is not None
     assert (m.report_due_at - m.emergency_started_at).total_seconds() == 24 * 3600
     m = services.measure_report(actor=u["head"], measure=m, approve=True, note="同意")
     assert m.reported_at is not None

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from crossreg.clues import services
 from crossreg.clues.models import RuleVersion
-from crossreg.orgs.models import Department, Domain, User
+from crossreg.orgs.models import Domain, User
 from crossreg.web.tests.factories import UserFactory, demo_city
 
 TOKEN = "dev-token-1"
@@ -57,44 +57,6 @@ def clue_city() -> dict[str, Any]:
     )
     city.update({"env": env, "food": food, "device": device, "rule": rule, "factory": factory})
     return city
-
-
-def fake_task_create(**kw: Any) -> Any:
-    """Stands in for crossreg.inspections.services.task_create (promised in TEAM.md)."""
-    from crossreg.inspections.models import InspectionTask, TaskDepartment
-    from crossreg.sampling.models import SamplingPlan
-
-    lead: Department = kw["lead_department"]
-    plan, _ = SamplingPlan.objects.get_or_create(
-        code=f"FAKE-{kw['period']}",
-        defaults={
-            "name": "test plan",
-            "department": lead,
-            "period": kw["period"],
-            "period_start": kw["window_start"],
-            "period_end": kw["window_end"],
-            "seed_due": kw["window_start"],
-        },
-    )
-    n = InspectionTask.objects.count() + 1
-    task = InspectionTask.objects.create(
-        code=f"JC-CLUE-{n:04d}",
-        period=kw["period"],
-        entity=kw["entity"],
-        joint=len(kw["departments"]) > 1,
-        lead_department=lead,
-        window_start=kw["window_start"],
-        window_end=kw["window_end"],
-        seed_plan=plan,
-    )
-    for d in kw["departments"]:
-        TaskDepartment.objects.create(task=task, department=d, role="lead" if d == lead else "participant")
-    task.fake_kwargs = kw  # type: ignore[attr-defined]
-    CALLS.append(kw)
-    return task
-
-
-CALLS: list[dict[str, Any]] = []
 
 
 def now_local() -> dt.datetime:

@@ -18,7 +18,7 @@ def _t(h: int, m: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime(2026, 3, 10, h, m))
 
 
-def test_clue_raise_is_idempotent_and_bundles(fake_tasks: list) -> None:
+def test_clue_raise_is_idempotent_and_bundles() -> None:
     city = clue_city()
     kw = dict(
         actor="system:test",
@@ -42,7 +42,7 @@ def test_clue_raise_is_idempotent_and_bundles(fake_tasks: list) -> None:
     assert InspectionTask.objects.count() == 0  # score 2 < 4
 
 
-def test_second_clue_crosses_threshold_one_joint_task(fake_tasks: list) -> None:
+def test_second_clue_crosses_threshold_one_joint_task() -> None:
     city = clue_city()
     base = dict(
         actor="system:test",
@@ -106,7 +106,7 @@ def test_bad_input_names_the_field() -> None:
     assert exc.value.problems[0].field == "observed_to"
 
 
-def test_unresolved_entity_waits_then_joins(fake_tasks: list) -> None:
+def test_unresolved_entity_waits_then_joins() -> None:
     city = clue_city()
     c = services.clue_raise(
         actor="system:test",
@@ -137,3 +137,74 @@ def test_unresolved_entity_waits_then_joins(fake_tasks: list) -> None:
     services.clue_entity_assign(actor="system:test", clue=c, entity=city["factory"])
     c.refresh_from_db()
     assert c.bundle_id == by_uscc.bundle_id
+
+
+def test_repeat_rule_fires_once_from_three_complaints() -> None:
+    city = clue_city()
+    services.rule_publish(
+        actor="system:test",
+        code="repeat-complaints",
+        name="30 天内 3 次投诉",
+        kind="repeat",
+        domain="food",
+        risk_type="repeated_complaints",
+        severity="medium",
+        params={"source": "complaint", "count": 3, "days": 30},
+    )
+    for i in range(4):
+        services.clue_raise(
+            actor="system:test",
+            source="complaint",
+            source_ref=f"r{i}",
+            entity=city["factory"],
+            domain="food",
+            risk_type="food_safety",
+            severity="low",
+            observed_from=_t(9 + i),
+            observed_to=_t(9 + i),
+            summary="投诉",
+        )
+    derived = Clue.objects.filter(source="rule")
+    assert derived.count() == 1
+    d = derived.get()
+    assert len(d.explanation["clues"]) == 4 and d.rule is not None and d.rule.code == "repeat-complaints"
+
+
+def test_rule_versions() -> None:
+    city = clue_city()
+    r1 = city["rule"]
+    same = services.rule_publish(
+        actor="system:test",
+        code=r1.code,
+        name=r1.name,
+        kind=r1.kind,
+        domain=r1.domain,
+        risk_type=r1.risk_type,
+        severity=r1.severity,
+        params=r1.params,
+    )
+    assert same.pk == r1.pk
+    r2 = services.rule_publish(
+        actor="system:test",
+        code=r1.code,
+        name=r1.name,
+        kind=r1.kind,
+        domain=r1.domain,
+        risk_type=r1.risk_type,
+        severity=r1.severity,
+        params={**r1.params, "limit": 60},
+    )
+    r1.refresh_from_db()
+    assert (r2.version, r1.status, r2.status) == (2, "retired", "published")
+    with pytest.raises(Invalid) as exc:
+        services.rule_publish(
+            actor="system:test",
+            code="x",
+            name="x",
+            kind="sustained",
+            domain="food",
+            risk_type="r",
+            severity="low",
+            params={},
+        )
+    assert exc.value.problems[0].field == "params.pollutant"

@@ -77,8 +77,8 @@ def test_event_record_is_idempotent_by_source(city: dict[str, Any]) -> None:
         severity="minor",
         reason="查实",
     )
-    a = services.credit_event_record(**kw)  # type: ignore[arg-type]
-    b = services.credit_event_record(**kw)  # type: ignore[arg-type]
+    a = services.credit_event_record(**kw)
+    b = services.credit_event_record(**kw)
     assert a.pk == b.pk and CreditEvent.objects.filter(source_id="TS-1").count() == 1
     assert a.published is False  # minor: normally not published (NDRC)
     assert a.counts_until == services.add_months(TODAY, 3)  # minor: at most 3 months
@@ -201,4 +201,193 @@ def test_subscriber_turns_a_case_decision_into_a_grade(
 def test_serious_event_pushed_to_subscribed_departments_with_the_entity_on_their_list(
     city: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    assert Notification.objects.count() == 0
+    from crossreg.web.tests.factories import source_record_make
+
+    e, depts = city["hengda"], city["departments"]
+    source_record_make(e, depts["smr"], "smr-1")  # on smr's list, subscribed
+    source_record_make(e, depts["eeb"], "eeb-1")  # on eeb's list, not subscribed
+    services.subscription_set(
+        actor="system:test", department=depts["smr"], grade_changes=True, serious_events=True
+    )
+    services.subscription_set(
+        actor="system:test", department=depts["hc"], grade_changes=True, serious_events=True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.credit_event_record(
+            actor="system:test",
+            entity=e,
+            kind="penalty",
+            occurred_on=TODAY,
+            source_type="case",
+            source_id="S-1",
+            severity="serious",
+            reason="严重违法",
+            department_id="smr",
+        )
+    got = sorted(Notification.objects.values_list("department_id", "verb"))
+    assert got == [("smr", "credit.event.serious"), ("smr", "credit.grade.changed")]
+    n = Notification.objects.get(verb="credit.grade.changed")
+    assert "B 级变为 D 级" in n.subject and n.link == f"/credit/entities/{e.pk}/"
+
+
+def test_rolled_back_event_pushes_nothing(
+    city: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from crossreg.web.tests.factories import source_record_make
+
+    e = city["hengda"]
+    source_record_make(e, city["departments"]["smr"], "smr-1")
+    services.subscription_set(
+        actor="system:test", department=city["departments"]["smr"], grade_changes=True, serious_events=True
+    )
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.credit_event_record(
+            actor="system:test",
+            entity=e,
+            kind="penalty",
+            occurred_on=TODAY,
+            source_type="case",
+            source_id="S-2",
+            severity="serious",
+            reason="严重违法",
+            department_id="smr",
+        )
+        raise RuntimeError("the case's transaction fails")
+    assert not Notification.objects.exists() and not CreditEvent.objects.filter(source_id="S-2").exists()
+    assert selectors.grades_for([e.pk])[e.pk] == "B"
+
+
+def test_bad_event_input_names_the_field(city: dict[str, Any]) -> None:
+    with pytest.raises(Invalid) as exc:
+        services.credit_event_record(
+            actor="system:test",
+            entity=city["hengda"],
+            kind="bankruptcy",
+            occurred_on=TODAY,
+            source_type="x",
+            source_id="1",
+            severity="minor",
+            reason="r",
+        )
+    assert exc.value.problems[0].field == "kind"
+    with pytest.raises(Invalid) as exc:
+        services.credit_event_record(
+            actor="system:test",
+            entity=city["hengda"],
+            kind="manual",
+            occurred_on=TODAY,
+            source_type="manual",
+            source_id="1",
+            severity="minor",
+            reason="<script>x</script>",
+        )
+    assert exc.value.problems[0].field == "reason"
+    with pytest.raises(Forbidden):
+        services.credit_event_record(
+            actor=city["staff"],
+            entity=city["hengda"],
+            kind="manual",
+            occurred_on=TODAY,
+            source_type="manual",
+            source_id="2",
+            severity="minor",
+            reason="手工",
+            department_id="eeb",
+        )
+
+
+def test_commitment_broken_at_inspection_becomes_a_credit_event(
+    city: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from crossreg.credit.models import Commitment
+
+    item = services.commitment_item_publish(
+        actor="system:test",
+        code="smr-food-licence",
+        title="食品经营许可告知承诺",
+        text="本企业承诺符合食品经营许可条件",
+        department=city["departments"]["smr"],
+        catalog_item="JG-SMR-0001",
+    )
+    c = services.commitment_sign(
+        actor="system:test", entity=city["hengda"], item=item, signed_on=TODAY, signed_by="张伟明"
+    )
+    from crossreg.sampling.tests.factories import item_version
+
+    smr_v = item_version(city["departments"]["smr"], "JG-SMR-0001", [("亮照经营", "条例第36条", "未亮照")])
+    eeb_v = item_version(city["departments"]["eeb"], "JG-EEB-0001", [("排污许可", "条例第17条", "无证排污")])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        domain_event_publish(  # the shape inspections publishes (task_result_data)
+            type="inspection.task.published",
+            subject="inspection.task/T-1",
+            data={
+                "code": "T-1",
+                "entity_id": city["hengda"].pk,
+                "trigger": "random",
+                "lead_department": "smr",
+                "departments": ["eeb", "smr"],
+                "inspected_on": TODAY.isoformat(),
+                "results": [
+                    {"seq": 1, "result": "finding", "departments": ["smr"], "item_versions": [smr_v.pk]},
+                    {"seq": 2, "result": "pass", "departments": ["smr", "eeb"], "item_versions": [eeb_v.pk]},
+                ],
+                "findings": 1,
+            },
+            entity_id=city["hengda"].pk,
+        )
+    c.refresh_from_db()
+    assert c.status == Commitment.Status.BROKEN
+    kinds = sorted(
+        CreditEvent.objects.filter(entity=city["hengda"])
+        .exclude(kind="provisional_class")
+        .values_list("kind", "department_id")
+    )
+    assert kinds == [("commitment_broken", "smr"), ("inspection_clean", "eeb"), ("inspection_finding", "smr")]
+
+
+def test_exchange_shape_of_a_published_inspection(
+    city: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """The exchange's conformance fixture spells the rows ``points`` with ``item_code``/``department``."""
+    e = city["hengda"]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        domain_event_publish(
+            type="inspection.task.published",
+            subject="task/JC-2026Q1-000123",
+            data={
+                "task_code": "JC-2026Q1-000123",
+                "entity_id": e.pk,
+                "trigger": "random",
+                "departments": ["smr", "mem"],
+                "inspected_on": TODAY.isoformat(),
+                "findings": 1,
+                "points": [
+                    {"seq": 1, "result": "pass", "item_code": "JG-SCJG-001", "department": "smr"},
+                    {"seq": 2, "result": "finding", "item_code": "JG-YJGL-002", "department": "mem"},
+                ],
+            },
+            entity_id=e.pk,
+        )
+    got = sorted(CreditEvent.objects.filter(entity=e).values_list("department_id", "kind"))
+    assert got == [("mem", "inspection_finding"), ("smr", "inspection_clean")]
+
+
+def test_full_evaluation_runs_as_a_background_job(
+    city: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from crossreg.jobs.models import JobRun
+    from crossreg.testing.jobs import run_queued
+
+    with pytest.raises(Forbidden):
+        services.credit_evaluate_submit(actor=city["staff"])
+    Grade.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.credit_evaluate_submit(actor=city["credit_user"])
+    run_queued()
+    job = JobRun.objects.get(pk=job.pk)
+    assert job.state == "succeeded", job.message
+    assert Grade.objects.filter(current=True).count() == job.counts["entities"] > 0

@@ -78,7 +78,7 @@ def test_user_without_department_is_refused(shop: Entity) -> None:
 def test_personal_data_masked_for_tokens_only(shop: Entity, staff: User) -> None:
     token = ApiTokenFactory.create(scopes=["entities:read"])
     by_token = Client().get(f"{URL}{shop.pk}", **bearer(token)).json()
-    assert by_token["legal_rep"] == "张**" and by_token["legal_rep_masked"] is True
+    assert by_token["legal_rep"] == "张*丰" and by_token["legal_rep_masked"] is True
     by_user = session(staff).get(f"{URL}{shop.pk}").json()
     assert by_user["legal_rep"] == "张三丰" and by_user["legal_rep_masked"] is False
     assert by_user["name_parts"] == {

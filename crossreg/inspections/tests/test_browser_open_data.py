@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from crossreg.core.masking import mask_name
 from crossreg.inspections.models import InspectionTask, TaskStatus
-from crossreg.inspections.selectors import mask_name
 from crossreg.sampling import services as sampling
 from crossreg.sampling.tests.factories import PERIOD, TODAY, drawn_plan, sampling_city
 from crossreg.testing.browser import BROWSER_MARKS

@@ -156,11 +156,16 @@ def test_published_event_carries_results_and_findings(city, published) -> None:
     task_transition(task=task, transition="publish", actor="system:test")
     [event] = [e for e in published if e.type == "inspection.task.published"]
     assert event.entity_id == city["hengda"].pk and event.data["findings"] == 1
-    assert event.data["results"][0] == {
+    assert event.data["task_code"] == task.code and event.data["uscc"] == city["hengda"].uscc
+    assert event.data["item_codes"] == ["JG-SMR-0001"]
+    assert event.data["points"][0] == {
         "seq": 1,
         "content": "是否取得营业执照并亮照经营",
         "result": "finding",
         "finding": "未亮照",
+        "department": "smr",
         "departments": ["smr"],
+        "item_code": "JG-SMR-0001",
+        "item_codes": ["JG-SMR-0001"],
         "item_versions": [city["versions"]["smr"].pk],
     }

@@ -144,6 +144,35 @@ def test_api_bundle_query_count_does_not_grow_with_the_log(user_client: Client) 
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+def test_witness_endpoints_are_public_without_subject_data_and_rate_limited(settings: Any) -> None:
+    """Issue 17 item 7: outside witnesses fetch checkpoints and consistency proofs without an account."""
+    from django.core.cache import cache
+
+    _fill()
+    services.checkpoint_create()
+    cache.clear()
+    client = Client()
+    latest = client.get("/api/v1/ledger/checkpoint/latest")
+    assert latest.status_code == 200
+    body = json.loads(latest.content)
+    assert body["format"] == "crossreg-ledger-checkpoint/1" and "entries" not in body
+    proof = client.get(f"/api/v1/ledger/consistency?old=1&new={body['size']}")
+    assert proof.status_code == 200 and set(json.loads(proof.content)) == {
+        "format",
+        "old_size",
+        "new_size",
+        "proof",
+    }
+    # the bundle (subject data) still needs an account
+    assert client.get("/api/v1/ledger/bundle?subject_type=t&subject_id=1").status_code == 401
+    # rate-limited per client address
+    settings.CROSSREG = {**settings.CROSSREG, "LEDGER_WITNESS_RATE": "3/m"}
+    cache.clear()
+    codes = [client.get("/api/v1/ledger/checkpoint/latest").status_code for _ in range(5)]
+    cache.clear()
+    assert codes == [200, 200, 200, 429, 429]
+
+
 def test_api_needs_the_ledger_scope_for_tokens(django_user_model: Any) -> None:
     from crossreg.orgs.models import Department, Division
     from crossreg.orgs.services import api_token_issue
@@ -158,8 +187,8 @@ def test_api_needs_the_ledger_scope_for_tokens(django_user_model: Any) -> None:
     _, without = api_token_issue(actor=admin, name="t1", department=dept, scopes=["entities:read"])
     _, with_scope = api_token_issue(actor=admin, name="t2", department=dept, scopes=["ledger:read"])
     client = Client()
-    denied = client.get("/api/v1/ledger/checkpoint/latest", HTTP_AUTHORIZATION=f"Bearer {without}")
+    q = "/api/v1/ledger/bundle?subject_type=ledger-test&subject_id=1"
+    denied = client.get(q, HTTP_AUTHORIZATION=f"Bearer {without}")
     assert denied.status_code == 403
-    allowed = client.get("/api/v1/ledger/checkpoint/latest", HTTP_AUTHORIZATION=f"Bearer {with_scope}")
-    assert allowed.status_code == 200
-    assert json.loads(allowed.content)["format"] == "crossreg-ledger-checkpoint/1"
+    allowed = client.get(q, HTTP_AUTHORIZATION=f"Bearer {with_scope}")
+    assert allowed.status_code == 404  # the scope lets it ask; the subject's rule answers (no such record)

@@ -87,15 +87,18 @@ def test_a_committed_event_is_a_cloudevents_envelope() -> None:
 # --- subscriptions ---------------------------------------------------------------------------------
 
 
-def test_a_department_target_gets_its_own_events_and_listed_entities_only() -> None:
+def test_a_department_target_gets_its_own_events_and_listed_entities_only(monkeypatch: Any) -> None:
     scjg = department("scjg", "市场监管局")
     department("yjgl", "应急管理局")
     own = webhook_target(scjg, "http://127.0.0.1:9/own", code="own", event_type="case.*", scope="department")
     listed = webhook_target(
         scjg, "http://127.0.0.1:9/listed", code="listed", event_type="credit.grade.changed", scope="listed"
     )
-    services.scope_resolver_register(
-        "listed", lambda dept, ids: {i for i in ids if i == 7} if dept == "scjg" else set()
+    # a fake object base for this test only (the exchange registers the real one)
+    monkeypatch.setitem(
+        services._SCOPE_RESOLVERS,
+        "listed",
+        lambda dept, ids: {i for i in ids if i == 7} if dept == "scjg" else set(),
     )
     with transaction.atomic():
         domain_event_publish(type="case.decision.made", subject="case/a", data={}, department_id="scjg")

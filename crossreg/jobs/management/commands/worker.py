@@ -3,10 +3,16 @@ platform's defaults: every queue, a short poll interval, no autoreload outside D
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.crypto import get_random_string
+
+from crossreg.core.observability import job_metrics_connect
+from crossreg.jobs.schedule import HeartbeatThread
 
 
 class Command(BaseCommand):
@@ -18,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
         parser.add_argument("--max-tasks", type=int, default=None)
         parser.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+        parser.add_argument("--no-schedule", action="store_true", help="do not enqueue scheduled tasks")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         kwargs: dict[str, Any] = {
@@ -30,4 +37,12 @@ class Command(BaseCommand):
         }
         if opts["max_tasks"]:
             kwargs["max_tasks"] = opts["max_tasks"]
-        call_command("db_worker", **kwargs)
+        worker_id = f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(6)}"
+        kwargs["worker_id"] = worker_id
+        job_metrics_connect()
+        beat = HeartbeatThread(worker_id, run_schedule=not opts["no_schedule"] and not opts["batch"])
+        beat.start()
+        try:
+            call_command("db_worker", **kwargs)
+        finally:
+            beat.stop()

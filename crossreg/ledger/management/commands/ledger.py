@@ -1,6 +1,9 @@
 """``crossreg ledger …``: verify the log, make and export checkpoints, write proof bundles.
 
-crossreg ledger verify [--strict]                 recompute everything; exit 1 naming the first bad entry
+crossreg ledger verify [--strict] [--against CHECKPOINT]…
+                                                  recompute everything; exit 1 naming the first bad entry;
+                                                  with --against (a file or URL), also fail if the log
+                                                  is shorter than that checkpoint or does not extend it
 crossreg ledger checkpoint [--if-changed]         sign the current tree head (cron: every few minutes)
 crossreg ledger export-checkpoint [--format json|note] [-o FILE]
 crossreg ledger bundle --subject-type T --subject-id I [-o FILE]
@@ -22,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from crossreg.core.errors import DomainError
 from crossreg.ledger import selectors, services, signing
 from crossreg.ledger.models import LedgerCheckpoint
-from crossreg.ledger.verification import ledger_verify
+from crossreg.ledger.verification import checkpoint_load, ledger_verify
 
 
 class Command(BaseCommand):
@@ -35,6 +38,13 @@ class Command(BaseCommand):
         verify = sub.add_parser("verify", help="recompute every hash and check every checkpoint")
         verify.add_argument("--strict", action="store_true", help="also require RFC 8785 canonical bytes")
         verify.add_argument("--show", type=int, default=10, help="how many problems to list")
+        verify.add_argument(
+            "--against",
+            action="append",
+            default=[],
+            metavar="CHECKPOINT",
+            help="a published or witnessed checkpoint (file or URL) the log must extend; repeatable",
+        )
 
         cp = sub.add_parser("checkpoint", help="sign the current tree head")
         cp.add_argument("--if-changed", action="store_true", help="skip if the latest checkpoint is current")
@@ -74,7 +84,11 @@ class Command(BaseCommand):
 
     def do_verify(self, options: dict[str, Any]) -> None:
         started = time.perf_counter()
-        report = ledger_verify(strict=options["strict"])
+        try:
+            trusted = [checkpoint_load(src) for src in options["against"]]
+        except (OSError, ValueError, KeyError) as exc:
+            raise CommandError(f"cannot use the checkpoint: {exc}", returncode=2) from exc
+        report = ledger_verify(strict=options["strict"], against=trusted)
         seconds = time.perf_counter() - started
         summary = (
             f"{report.size} entries, {report.nodes_checked} tree nodes, "
