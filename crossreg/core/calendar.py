@@ -4,8 +4,20 @@ Working days follow the State Council's yearly holiday notice, including 调休 
 made a working day in exchange for a holiday bridge), as published in the ``chinese-calendar``
 package. A deployment adds or overrides days with ``settings.CROSSREG["CALENDAR_OVERRIDES"]``:
 ``{"2026-12-24": "holiday", "2026-12-26": "workday"}`` (a local emergency closure, a year the
-package does not cover yet). Outside the package's years, and without an override, the calendar
-refuses to guess: :class:`CalendarUnknown` names the date, so that no deadline is ever assumed.
+package does not cover yet).
+
+Outside the package's years (the State Council publishes next year's notice late in the year, and
+the package follows some weeks later), a deployment chooses with
+``CROSSREG["CALENDAR_UNPUBLISHED"]``:
+
+- ``"provisional"`` (the default): Monday to Friday are working days, except the fixed-date
+  statutory holidays of 《全国年节及纪念日放假办法》(2024): 1 January, 1–2 May, 1–3 October. The
+  lunar holidays (Spring Festival, Qingming, Dragon Boat, Mid-Autumn) and the 调休 days are not
+  known, so such a deadline is **provisional**: :func:`is_provisional` says so, pages show it, and
+  once the notice is entered (overrides or a package update) every clock is recomputed from it;
+- ``"refuse"``: :class:`CalendarUnknown` names the date, and no deadline is computed at all.
+
+Without this choice every case filed in December would stop with an error for its 90-day clock.
 
 Counting follows the rules of 行政处罚法 and 民法典 Art. 201–203 as the SAMR procedure rules apply
 them: a period "within N days" starts on the day after the triggering day; when the last day of
@@ -50,6 +62,31 @@ def _parse_overrides(items: tuple[tuple[str, str], ...]) -> dict[dt.date, DayKin
     return out
 
 
+#: Fixed-date statutory holidays (《全国年节及纪念日放假办法》, 2024 revision), as (month, day).
+FIXED_HOLIDAYS: frozenset[tuple[int, int]] = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
+def _unpublished_mode() -> str:
+    mode = str((getattr(settings, "CROSSREG", {}) or {}).get("CALENDAR_UNPUBLISHED") or "provisional")
+    if mode not in ("provisional", "refuse"):
+        raise ValueError(f"CALENDAR_UNPUBLISHED must be 'provisional' or 'refuse', not {mode!r}")
+    return mode
+
+
+def is_provisional(day: dt.date) -> bool:
+    """Is ``day`` outside the published holiday calendar (and not overridden), so that a deadline
+    on or after it is computed provisionally (Monday–Friday, fixed-date holidays only)?"""
+    if day in _overrides():
+        return False
+    import chinese_calendar
+
+    try:
+        chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return True
+    return False
+
+
 def is_workday(day: dt.date) -> bool:
     """Is ``day`` a working day (调休 Saturdays included, public holidays excluded)?"""
     kind = _overrides().get(day)
@@ -60,6 +97,8 @@ def is_workday(day: dt.date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
+        if _unpublished_mode() == "provisional":
+            return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
         raise CalendarUnknown(
             f"the holiday calendar does not cover {day.isoformat()}: add it to CALENDAR_OVERRIDES "
             "or update the chinese-calendar package",
