@@ -90,6 +90,48 @@ def _seed_and_split(
     held_path.write_bytes(part)
 
 
+def _snapshot_take(database: str, work: Path, url: str) -> None:
+    """Keep a copy of the imported database, so that every ``--reuse`` run starts from it."""
+    if database == "sqlite":
+        shutil.copyfile(work / "crossreg.sqlite3", work / "snapshot.sqlite3")
+        return
+    _pg_admin(
+        url, 'DROP DATABASE IF EXISTS "{snap}" WITH (FORCE)', 'CREATE DATABASE "{snap}" TEMPLATE "{name}"'
+    )
+
+
+def _snapshot_restore(database: str, work: Path, url: str) -> None:
+    if database == "sqlite":
+        if (work / "snapshot.sqlite3").exists():
+            shutil.copyfile(work / "snapshot.sqlite3", work / "crossreg.sqlite3")
+        return
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    parsed = urlparse(url)
+    snap = f"{parsed.path.lstrip('/')}_snapshot"
+    with psycopg.connect(parsed._replace(path="/postgres").geturl()) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [snap]).fetchone() is None:
+            return
+    _pg_admin(
+        url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', 'CREATE DATABASE "{name}" TEMPLATE "{snap}"'
+    )
+
+
+def _pg_admin(url: str, *statements: str) -> None:
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for sql in statements:
+            conn.execute(sql.format(name=name, snap=f"{name}_snapshot"))
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench_linking", description=__doc__.split("\n\n")[0])
     parser.add_argument("--entities", type=int, default=100_000)
@@ -108,19 +150,42 @@ def main(argv: list[str]) -> None:
         help="with --keep DIR of an earlier run stopped after its import: skip seed and import, "
         "measure the link and the incremental run on that database",
     )
+    parser.add_argument(
+        "--stop-after-import",
+        action="store_true",
+        help="with --keep DIR: seed and import, snapshot the database, and stop (then --reuse)",
+    )
+    parser.add_argument(
+        "--duckdb-memory", default=None, help="DuckDB's memory cap, e.g. 3GB (default: the code's)"
+    )
+    parser.add_argument(
+        "--duckdb-threads", type=int, default=None, help="DuckDB's threads (default: one per core)"
+    )
+    parser.add_argument(
+        "--chunk-nodes", type=int, default=None, help="nodes per prediction chunk (default: the code's)"
+    )
     args = parser.parse_args(argv)
-    if args.reuse and args.keep is None:
-        parser.error("--reuse needs --keep DIR")
+    if (args.reuse or args.stop_after_import) and args.keep is None:
+        parser.error("--reuse and --stop-after-import need --keep DIR")
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-linking-"))
     work.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CROSSREG_VAR_DIR")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", CROSSREG_VAR_DIR=str(work))
+    url = os.environ.get("BENCH_LINKING_DATABASE_URL", DEFAULT_PG)
     if args.database == "postgres":
-        url = os.environ.get("BENCH_LINKING_DATABASE_URL", DEFAULT_PG)
         if not args.reuse:
             _pg_recreate(url)
         env["DATABASE_URL"] = url
+    if args.reuse:
+        _snapshot_restore(args.database, work, url)
+    for name, value in (
+        ("LINKING_DUCKDB_MEMORY", args.duckdb_memory),
+        ("LINKING_DUCKDB_THREADS", args.duckdb_threads),
+        ("LINKING_PREDICT_CHUNK_NODES", args.chunk_nodes),
+    ):
+        if value:
+            env[f"CROSSREG_{name}"] = str(value)
     os.environ.clear()
     os.environ.update(env)
     print(
@@ -144,6 +209,9 @@ def main(argv: list[str]) -> None:
 
     whole = (held_dir / held_path.name).read_bytes()
     if args.reuse:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
         rows = SourceRecord.objects.count()
         print(
             f"reusing the imported database: {rows:,} records (import measured by the earlier run)",
@@ -162,6 +230,13 @@ def main(argv: list[str]) -> None:
             f"load {_load()}",
             flush=True,
         )
+        if args.stop_after_import:
+            from django.db import connections
+
+            connections.close_all()
+            _snapshot_take(args.database, work, url)
+            print(f"snapshot taken in {work}; link it with --reuse --keep {work}", flush=True)
+            return
 
     t = time.perf_counter()
     relink = services.linking_relink(actor=actor, retrain=True)
@@ -178,6 +253,15 @@ def main(argv: list[str]) -> None:
         f"base size {c['base_size']:,}",
         flush=True,
     )
+    nodes = max(c.get("nodes", 0), 1)
+    print(
+        f"blocking: {c.get('candidate_pairs', 0):,} candidate pairs for {nodes:,} nodes "
+        f"({c.get('candidate_pairs', 0) / nodes:.2f} per node; {c['pairs_scored'] / nodes:.2f} scored "
+        f"≥ 0.5 per node) in {c.get('predict_chunks', 1)} prediction chunk(s); blocking keys rebuilt: "
+        f"{bool(c.get('keys_rebuilt'))} ({relink.timings.get('keys', 0.0)} s)",
+        flush=True,
+    )
+    print(f"peak RSS (MiB) at the end of each link step: {relink.memory}", flush=True)
 
     truth = lists / "_truth" / "truth.csv"
     s = evaluation.evaluate_against(truth)

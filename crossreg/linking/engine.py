@@ -175,6 +175,95 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
 )
 
 
+CODE_COLUMNS = ("uscc_norm", "orgcode", "uscc", "registration_no")
+
+CANDIDATE_KEYS: tuple[tuple[str, ...], ...] = (*BLOCKING_KEYS, ("uscc",), ("registration_no",))
+"""What an incremental run finds the existing nodes of a new row by: every blocking key (the only
+pairs Splink can score) and the codes of the deterministic edges."""
+
+TF_COLUMN = "trade_name"
+"""The column with term-frequency adjustment (its frequencies are counted from the key table)."""
+
+KEY_KINDS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    # 1: every code column in one value space (a code equal in any two columns is a candidate:
+    # a superset of the pairs each rule finds, and codes of different kinds never look alike)
+    tuple(k for k in CANDIDATE_KEYS if len(k) == 1 and k[0] in CODE_COLUMNS),
+    *((k,) for k in CANDIDATE_KEYS if not (len(k) == 1 and k[0] in CODE_COLUMNS)),
+    ((TF_COLUMN,),),
+)
+"""Kind *i + 1* of a blocking key and the node columns it is made of. A key is
+``kind << 56 | 56 bits of the MD5 of its values``; the kind in the top bits keeps the keys of one
+kind in one range of the index (the frequency total is a range count)."""
+
+KEY_KIND_SHIFT = 56
+TF_KIND = len(KEY_KINDS)
+NAME_KIND = 1 + KEY_KINDS.index((("name_norm",),))
+
+
+def key_version() -> str:
+    """Changes when the keys would be computed differently (the key table is then rebuilt)."""
+    import hashlib
+
+    basis = f"md5-56|{KEY_KIND_SHIFT}|{KEY_KINDS!r}"
+    return hashlib.sha1(basis.encode()).hexdigest()[:16]
+
+
+def candidate_keys(nodes: pl.DataFrame, *, kinds: Sequence[int] | None = None) -> pl.DataFrame:
+    """``rid`` → ``key`` for every :data:`KEY_KINDS` key of the node frame rows whose columns are
+    all set (as Splink's equality blocking needs), distinct. MD5 is computed by DuckDB: stable across
+    versions and machines, so the keys can be stored."""
+    wanted = set(kinds) if kinds is not None else set(range(1, len(KEY_KINDS) + 1))
+    cols = sorted({c for kind in KEY_KINDS for key in kind for c in key} | {"rid"})
+    frame = nodes.select([pl.col(c) if c in nodes.columns else pl.lit(None, pl.Utf8).alias(c) for c in cols])
+    selects = []
+    for number, kind in enumerate(KEY_KINDS, start=1):
+        if number not in wanted:
+            continue
+        parts = []
+        for key in kind:
+            present = " AND ".join(f'"{c}" IS NOT NULL' for c in key)
+            value = (
+                key[0] if len(key) == 1 else "concat_ws(chr(31), " + ", ".join(f'"{c}"' for c in key) + ")"
+            )
+            parts.append(
+                f"SELECT rid, CAST({number} AS BIGINT) * {1 << KEY_KIND_SHIFT} + "
+                f"CAST(md5_number_lower(CAST({value} AS VARCHAR)) >> {64 - KEY_KIND_SHIFT} AS BIGINT) AS key "
+                f"FROM nodes WHERE {present}"
+            )
+        # Only a kind of several columns can give a row one key twice (a code in two columns).
+        selects.append(
+            parts[0] if len(parts) == 1 else f"SELECT DISTINCT * FROM ({' UNION ALL '.join(parts)})"
+        )
+    if not selects or frame.height == 0:
+        return pl.DataFrame(schema={"rid": pl.Int64, "key": pl.Int64})
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET threads = 2")
+        con.execute("SET memory_limit = '1GB'")
+        con.execute("SET preserve_insertion_order = false")
+        con.register("nodes", frame.to_arrow())
+        union = " UNION ALL ".join(f"({q})" for q in selects)
+        out = con.sql(f"SELECT CAST(rid AS BIGINT) AS rid, key FROM ({union})").pl()
+    finally:
+        con.close()
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
+def key_of(kind: int, *values: str) -> int:
+    """One key (tests and look-ups of a single value)."""
+    con = duckdb.connect(":memory:")
+    try:
+        text = chr(31).join(values)
+        row = con.execute(
+            f"SELECT CAST(md5_number_lower(?) >> {64 - KEY_KIND_SHIFT} AS BIGINT)", [text]
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return (kind << KEY_KIND_SHIFT) + int(row[0])
+
+
 def blocking_rules() -> list[Any]:
     """Candidate pairs. Each rule is an equality on a distinctive key (:data:`BLOCKING_KEYS`), so
     that blocks stay small at millions of records (see docs/linking.md for the measured counts)."""
@@ -222,13 +311,40 @@ def settings_creator() -> Any:
     )
 
 
-DUCKDB_MEMORY_LIMIT = "3GB"
-"""DuckDB's own memory cap (its default is 80 % of the machine's RAM); beyond it, it spills to disk."""
+@dataclass
+class DuckDBSettings:
+    """How the engine runs DuckDB (``crossreg.linking.services.frames.engine_configure`` sets it
+    from ``CROSSREG["LINKING_DUCKDB_*"]``)."""
+
+    memory_limit: str = "3GB"
+    """DuckDB's own memory cap (its default is 80 % of the machine's RAM); beyond it, it spills."""
+    threads: int | None = None
+    """DuckDB's threads (None: one per core)."""
+    chunk_nodes: int = 500_000
+    """A full run scores its candidate pairs in ``ceil(nodes / chunk_nodes)`` chunks (Splink's
+    ``predict_chunk`` on the left side of each pair): each chunk's scored pairs are filtered and
+    narrowed before the next is scored, so that DuckDB never holds every pair with its columns."""
+
+
+DUCKDB = DuckDBSettings()
+
+
+def configure(
+    *, memory_limit: str | None = None, threads: int | None = None, chunk_nodes: int | None = None
+) -> DuckDBSettings:
+    """Set :data:`DUCKDB`: each setting given, or its default."""
+    default = DuckDBSettings()
+    DUCKDB.memory_limit = str(memory_limit) if memory_limit else default.memory_limit
+    DUCKDB.threads = int(threads) if threads else default.threads
+    DUCKDB.chunk_nodes = max(int(chunk_nodes), 1) if chunk_nodes else default.chunk_nodes
+    return DUCKDB
 
 
 def _db() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = '{DUCKDB.memory_limit}'")
+    if DUCKDB.threads:
+        con.execute(f"SET threads = {int(DUCKDB.threads)}")
     # Spill to the system's temporary directory, not to ./.tmp (DuckDB's default).
     spill = Path(tempfile.gettempdir()) / "crossreg-duckdb"
     spill.mkdir(exist_ok=True)
@@ -238,11 +354,39 @@ def _db() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _linker(nodes: pl.DataFrame, settings: Any, con: duckdb.DuckDBPyConnection | None = None) -> Any:
+NodeSource = pl.DataFrame | Path
+"""The nodes to score: a frame, or a Parquet file of one (a full run hands DuckDB the file and
+keeps no copy of the node frame in memory while it scores)."""
+
+
+def write_nodes(nodes: pl.DataFrame, path: Path) -> Path:
+    """The node frame as a Parquet file for :func:`predict` (the caller may then drop the frame)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nodes.write_parquet(path, compression="zstd", compression_level=1, row_group_size=250_000)
+    return path
+
+
+def read_nodes(source: NodeSource, rids: pl.Series | None = None) -> pl.DataFrame:
+    """The node frame (or the rows with the given ``rids``) of a :data:`NodeSource`."""
+    if isinstance(source, pl.DataFrame):
+        return source if rids is None else source.filter(pl.col("rid").is_in(rids.implode()))
+    lazy = pl.scan_parquet(source)
+    if rids is not None:
+        lazy = lazy.filter(pl.col("rid").is_in(rids.implode()))
+    return lazy.collect()
+
+
+def _linker(nodes: NodeSource, settings: Any, con: duckdb.DuckDBPyConnection | None = None) -> Any:
     from splink import DuckDBAPI, Linker
 
-    db_api = DuckDBAPI(con if con is not None else _db())
-    sdf = db_api.register(nodes.to_arrow(), dataset_display_name="nodes")
+    con = con if con is not None else _db()
+    db_api = DuckDBAPI(con)
+    if isinstance(nodes, Path):
+        path = str(nodes).replace("'", "''")
+        con.execute(f"CREATE VIEW crossreg_nodes AS SELECT * FROM read_parquet('{path}')")
+        sdf = db_api.register("crossreg_nodes", dataset_display_name="nodes")
+    else:
+        sdf = db_api.register(nodes.to_arrow(), dataset_display_name="nodes")
     return Linker(sdf, settings, log_level=logging.WARNING)
 
 
@@ -373,6 +517,9 @@ class Predictions:
 
     edges: pl.DataFrame
     band: pl.DataFrame
+    candidates: int = 0
+    """Candidate pairs the blocking rules gave (scored, before the threshold); 0 if not counted."""
+    chunks: int = 1
 
     @classmethod
     def concat(cls, parts: Sequence[Predictions]) -> Predictions:
@@ -382,6 +529,8 @@ class Predictions:
         return cls(
             edges=pl.concat([p.edges for p in parts], how="diagonal_relaxed"),
             band=pl.concat([p.band for p in parts], how="diagonal_relaxed"),
+            candidates=sum(p.candidates for p in parts),
+            chunks=sum(p.chunks for p in parts),
         )
 
 
@@ -420,28 +569,74 @@ def _slim(model: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    rows = con.execute(sql).fetchall()  # fetchall: DuckDB 2 keeps a half-read result open
+    return int(rows[0][0]) if rows else 0
+
+
+HARD_RULES_SQL = (
+    "branch_key_l = branch_key_r AND (county_l IS NULL OR county_r IS NULL OR county_l = county_r)"
+)
+""":func:`_filter_edges` in SQL, applied to each chunk inside DuckDB."""
+
+
 def predict(
-    nodes: pl.DataFrame, model: dict[str, Any], *, threshold: float, band_below: float = 1.0
+    nodes: NodeSource,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    band_below: float = 1.0,
+    chunks: int | None = None,
 ) -> Predictions:
     """Score the candidate pairs of ``nodes`` among themselves; pairs at or above ``threshold``
     that pass the hard rules (:func:`_filter_edges`).
 
-    Two passes: every pair is scored with narrow output; the pairs below ``band_below`` (the
-    review band, a few thousand) are scored again with every column, for the evidence shown to
-    the reviewer, among their own nodes only and with the trade-name frequencies of all nodes, so
-    that their scores are the same."""
+    Two passes: every pair is scored with narrow output, in chunks (``chunks``, else one per
+    :attr:`DuckDBSettings.chunk_nodes` nodes; each chunk is filtered and cut to ids and scores
+    inside DuckDB before the next one runs); the pairs below ``band_below`` (the review band, a few
+    thousand) are scored again with every column, for the evidence shown to the reviewer, among
+    their own nodes only and with the trade-name frequencies of all nodes, so that their scores
+    are the same. ``nodes`` may be a Parquet file (:func:`write_nodes`): DuckDB reads it, and no
+    node frame needs to stay in memory."""
     model = with_current_blocking(model)
     linker = _linker(nodes, _slim(model))
+    con = linker._db_api.duckdb_con
+    n = (
+        nodes.height
+        if isinstance(nodes, pl.DataFrame)
+        else _count(con, "SELECT COUNT(*) FROM crossreg_nodes")
+    )
+    k = chunks if chunks is not None else max(1, math.ceil(n / DUCKDB.chunk_nodes))
     tf = linker.table_management.compute_tf_table("trade_name").as_duckdbpyrelation().pl()
-    sdf = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-    edges = sdf.as_duckdbpyrelation().select(", ".join(EDGE_KEEP)).pl()
-    assert isinstance(edges, pl.DataFrame) and isinstance(tf, pl.DataFrame)
-    del linker, sdf
-    return band_rescore(nodes, model, _filter_edges(edges), tf, threshold=threshold, band_below=band_below)
+    parts: list[pl.DataFrame] = []
+    candidates = 0
+    for i in range(1, k + 1):
+        chunk = (i, k)
+        blocked = linker.inference.compute_blocked_pairs_for_predict_chunk(
+            left_chunk=chunk, right_chunk=(1, 1)
+        )
+        candidates += _count(con, f"SELECT COUNT(*) FROM {blocked.physical_name}")
+        sdf = linker.inference.predict_chunk(
+            left_chunk=chunk, right_chunk=(1, 1), threshold_match_probability=threshold, warning_mode="never"
+        )
+        part = sdf.as_duckdbpyrelation().filter(HARD_RULES_SQL).select(", ".join(EDGE_COLUMNS)).pl()
+        assert isinstance(part, pl.DataFrame)
+        parts.append(part)
+        sdf.drop_table_from_database_and_remove_from_cache()
+        blocked.drop_table_from_database_and_remove_from_cache()
+        logger.info("predict chunk %s/%s: %s pairs kept, %s candidates so far", i, k, part.height, candidates)
+    edges = pl.concat(parts) if parts else pl.DataFrame(schema=dict.fromkeys(EDGE_COLUMNS, pl.Float64))
+    edges = edges.with_columns(pl.col("rid_l", "rid_r").cast(pl.Int64))
+    assert isinstance(tf, pl.DataFrame)
+    del linker, parts
+    con.close()
+    pred = band_rescore(nodes, model, edges, tf, threshold=threshold, band_below=band_below)
+    pred.candidates, pred.chunks = candidates, k
+    return pred
 
 
 def band_rescore(
-    nodes: pl.DataFrame,
+    nodes: NodeSource,
     model: dict[str, Any],
     edges: pl.DataFrame,
     tf: pl.DataFrame,
@@ -457,7 +652,7 @@ def band_rescore(
     if band_pairs.height == 0:
         return Predictions(edges=edges, band=edges.clear())
     ids = pl.concat([band_pairs.get_column("rid_l"), band_pairs.get_column("rid_r")]).unique()
-    sub = nodes.filter(pl.col("rid").is_in(ids.implode()))
+    sub = read_nodes(nodes, ids)
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(_db())

@@ -322,3 +322,43 @@ class EntityRelation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child_id} {self.kind} of {self.parent_id}"
+
+
+class BlockingKey(models.Model):
+    """One blocking key of one current source record (``crossreg.linking.engine.candidate_keys``):
+    the index an incremental run finds the existing records that can pair with a new row by,
+    instead of scanning every record. ``key`` is the key's kind in the top bits and 56 bits of the
+    MD5 of its values; the primary key (key, record) is the look-up.
+
+    The table is created by migration 0003 itself (``WITHOUT ROWID`` on SQLite, so that the primary
+    key is the table) and written only by ``crossreg.linking.services.keys`` with set-based
+    statements, in the transaction of the import or relink that changes the records."""
+
+    pk = models.CompositePrimaryKey("key", "record_id")
+    key = models.BigIntegerField()
+    record_id = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "linking_blockingkey"
+        verbose_name = _("分块键")
+        verbose_name_plural = _("分块键")
+
+    def __str__(self) -> str:
+        return f"{self.key}:{self.record_id}"
+
+
+class BlockingKeyVersion(models.Model):
+    """Which key computation the blocking-key table holds (one row). An import maintains the keys
+    only when this is the code's version; otherwise the next relink or incremental link rebuilds
+    them all."""
+
+    version = models.CharField(max_length=32)
+    built_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("分块键版本")
+        verbose_name_plural = _("分块键版本")
+
+    def __str__(self) -> str:
+        return self.version

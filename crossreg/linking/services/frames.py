@@ -21,6 +21,25 @@ from crossreg.linking.services._common import _var_dir
 from crossreg.orgs.models import Division
 
 
+def engine_configure() -> engine.DuckDBSettings:
+    """The engine's DuckDB settings from ``CROSSREG["LINKING_DUCKDB_MEMORY"]`` (e.g. ``"3GB"``),
+    ``["LINKING_DUCKDB_THREADS"]`` and ``["LINKING_PREDICT_CHUNK_NODES"]``, or the environment
+    variables ``CROSSREG_LINKING_DUCKDB_MEMORY`` … of the same names."""
+    from django.conf import settings
+
+    c = dict(getattr(settings, "CROSSREG", {}) or {})
+
+    def get(name: str) -> Any:
+        return c.get(name) or os.environ.get(f"CROSSREG_{name}") or None
+
+    threads, chunk = get("LINKING_DUCKDB_THREADS"), get("LINKING_PREDICT_CHUNK_NODES")
+    return engine.configure(
+        memory_limit=get("LINKING_DUCKDB_MEMORY"),
+        threads=int(threads) if threads else None,
+        chunk_nodes=int(chunk) if chunk else None,
+    )
+
+
 def division_gazetteer() -> list[tuple[str, str]]:
     return std.division_gazetteer(Division.objects.values_list("name", "code"))
 

@@ -25,6 +25,7 @@ from crossreg.linking.models import (
     SourceList,
     SourceRecord,
 )
+from crossreg.linking.services import keys
 from crossreg.linking.services._common import RECORD_STD_FIELDS, Actor, _actor_user, _check_import_permission
 from crossreg.linking.services.base import _department_entities, base_membership_recompute
 from crossreg.linking.services.frames import division_gazetteer
@@ -378,6 +379,10 @@ def _write_records(*, sl: SourceList, table: std.Table, df: pl.DataFrame) -> dic
         .join(rows.select("record_key"), on="record_key", how="anti")
         .select("id")
     )
+    # The blocking keys of rows whose columns change or that leave, from their stored columns.
+    keys.blocking_keys_forget(
+        record_ids=pl.concat([changed.get_column("id"), vanished.get_column("id")]).cast(pl.Int64)
+    )
     with bulk.bulk_write(rec, new.height):
         bulk.insert_frame(rec, new)
     if kept.height:
@@ -403,6 +408,13 @@ def _write_records(*, sl: SourceList, table: std.Table, df: pl.DataFrame) -> dic
                 f"WHERE id IN (SELECT id FROM {tmp})",
                 [SourceRecord.State.LEFT, now, sl.pk, now],
             )
+    if new.height or changed.height:
+        new_ids = bulk.fetch_frame(
+            f"SELECT id FROM {rec} WHERE last_list_id = %s AND source_list_id = %s",
+            [sl.pk, sl.pk],
+            {"id": pl.Int64},
+        ).get_column("id")
+        keys.blocking_keys_add(record_ids=pl.concat([new_ids, changed.get_column("id").cast(pl.Int64)]))
     return {
         "rows": rows.height,
         "new": new.height,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 from django.db import transaction
@@ -16,7 +18,8 @@ from crossreg.linking.models import (
     SourceList,
     SourceRecord,
 )
-from crossreg.linking.services._common import Actor
+from crossreg.linking.services import keys
+from crossreg.linking.services._common import Actor, _var_dir
 from crossreg.linking.services.apply import (
     _apply_links,
     _branch_relations,
@@ -30,6 +33,7 @@ from crossreg.linking.services.frames import (
     _as_nodes,
     _record_node_columns,
     division_gazetteer,
+    engine_configure,
     record_nodes,
     registry_nodes,
 )
@@ -39,70 +43,48 @@ from crossreg.linking.services.model import _ensure_model, link_model_active, li
 def _existing_candidates(new: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
     """The existing nodes (the registry and linked current records) that share a blocking key or a
     code with a new record: the only ones Splink's ``predict_between`` can pair with them, and the
-    only ones the deterministic edges can reach. Records are filtered in SQL (one scan), so an
-    incremental run does not load the whole city."""
-    keys = [*engine.BLOCKING_KEYS, ("uscc",), ("registration_no",)]
+    only ones the deterministic edges can reach. Records are found through the blocking-key table
+    (:mod:`.keys`: index look-ups, no scan of the city); the registry from its cached frame."""
     parts = []
-    for key in keys:
+    for key in engine.CANDIDATE_KEYS:
         values = new.select(key).drop_nulls().unique()
         if values.height:
             parts.append(registry.join(values, on=list(key), how="semi"))
     reg = pl.concat(parts).unique("rid", keep="first") if parts else registry.clear()
-    # The same keys as SQL on the record columns (address_norm is address_core, and so on).
-    sql_of = {
-        "uscc_norm": "r.uscc_norm",
-        "orgcode": "r.orgcode",
-        "code_b1": "substr(r.uscc_norm, 9, 10)",
-        "code_b2": "substr(r.uscc_norm, 1, 8) || substr(r.uscc_norm, 14, 5)",
-        "code_b3": "substr(r.uscc_norm, 1, 13)",
-        "name_norm": "r.name_norm",
-        "trade_name": "r.trade_name",
-        "county": "r.county",
-        "industry_words": "r.industry_words",
-        "phone_norm": "r.phone",
-        "address_norm": "r.address_core",
-        "legal_rep_norm": "r.legal_rep",
-        "uscc": "r.uscc",
-        "registration_no": "r.registration_no",
-    }
-    cols = sorted({c for key in keys for c in key})
-    staged = new.select(cols).cast(dict.fromkeys(cols, pl.Utf8))
-    rec = SourceRecord._meta.db_table
-    with bulk.staged("linking_tmp_new_keys", staged) as tmp:
-        conds = []
-        for key in keys:
-            lhs = ", ".join(sql_of[c] for c in key)
-            rhs = ", ".join(key)
-            present = " AND ".join(f"{c} IS NOT NULL" for c in key)
-            if len(key) == 1:
-                conds.append(f"{lhs} IN (SELECT {rhs} FROM {tmp} WHERE {present})")
-            else:
-                conds.append(f"({lhs}) IN (SELECT {rhs} FROM {tmp} WHERE {present})")
-        records = bulk.fetch_frame(
-            f"SELECT {_record_node_columns('r')} FROM {rec} AS r WHERE r.state = 'current' "
-            f"AND r.entity_id IS NOT NULL AND ({' OR '.join(conds)})",
-            [],
-            RECORD_NODE_SCHEMA,
-        )
+    new_keys = engine.candidate_keys(new, kinds=range(1, engine.TF_KIND)).get_column("key")
+    records = keys.records_sharing_keys(new_keys, where="r.state = 'current' AND r.entity_id IS NOT NULL")
     return pl.concat([reg, _as_nodes(records, anchored=True)], how="vertical_relaxed")
 
 
-def _trade_name_tf(registry: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
-    """The term frequencies of trade names over every node (registry, linked records, new records),
-    as Splink computes them over all its input: an incremental run scores with the same weights
-    as if it had loaded the whole city."""
-    rec = SourceRecord._meta.db_table
-    linked = bulk.fetch_frame(
-        f"SELECT trade_name, COUNT(*) FROM {rec} WHERE state = 'current' AND entity_id IS NOT NULL "
-        "AND trade_name <> '' GROUP BY trade_name",
-        [],
-        {"trade_name": pl.Utf8, "n": pl.Int64},
+def _trade_name_tf(registry: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
+    """The term frequencies of the trade names of ``nodes`` over every node of the city (the
+    registry and the current records, the new ones included: they are keyed when written), as
+    Splink computes them over all its input: an incremental run scores with the same weights as
+    if it had loaded the whole city. The records' counts come from the blocking-key table (the
+    trade name alone is a key kind), so no record is scanned."""
+    names = nodes.select(engine.TF_COLUMN).drop_nulls().unique().with_row_index("rid")
+    schema = {engine.TF_COLUMN: pl.Utf8, f"tf_{engine.TF_COLUMN}": pl.Float64}
+    if names.height == 0:
+        return pl.DataFrame(schema=schema)
+    name_keys = engine.candidate_keys(
+        names.with_columns(pl.col("rid").cast(pl.Int64)), kinds=[engine.TF_KIND]
+    ).join(names.with_columns(pl.col("rid").cast(pl.Int64)), on="rid")
+    counts, total = keys.key_counts(name_keys.get_column("key"))
+    in_registry = registry.select(engine.TF_COLUMN).drop_nulls()
+    reg_counts = in_registry.group_by(engine.TF_COLUMN).len("n_reg").cast({"n_reg": pl.Int64})
+    total += in_registry.height
+    if total == 0:
+        return pl.DataFrame(schema=schema)
+    return (
+        name_keys.join(counts, on="key", how="left")
+        .join(reg_counts, on=engine.TF_COLUMN, how="left")
+        .select(
+            engine.TF_COLUMN,
+            ((pl.col("n").fill_null(0) + pl.col("n_reg").fill_null(0)).clip(lower_bound=1) / total).alias(
+                f"tf_{engine.TF_COLUMN}"
+            ),
+        )
     )
-    others = pl.concat([registry.select("trade_name"), new.select("trade_name")]).drop_nulls()
-    counts = pl.concat([linked, others.group_by("trade_name").len("n").cast({"n": pl.Int64})])
-    counts = counts.group_by("trade_name").agg(pl.col("n").sum())
-    total = counts.get_column("n").sum()
-    return counts.select("trade_name", (pl.col("n") / total).alias("tf_trade_name"))
 
 
 def _anchor_members(anchors: pl.Series, registry: pl.DataFrame) -> pl.DataFrame:
@@ -151,6 +133,8 @@ def link_incremental(
         return {"linked_records": 0}
     registry = registry_nodes(gz)
     new = _as_nodes(new_raw, anchored=False)
+    keys.blocking_keys_ensure()
+    engine_configure()
     model = link_model_active()
     if model is None:
         everything = pl.concat(
@@ -168,7 +152,7 @@ def link_incremental(
         model.settings_json,
         threshold=review_t,
         band_below=match_t,
-        tf_trade_name=_trade_name_tf(registry, new),
+        tf_trade_name=_trade_name_tf(registry, pl.concat([existing, new], how="vertical_relaxed")),
     )
     edges = pred.edges
     nodes, det = _incremental_nodes(new, existing, edges, forced, registry)
@@ -249,6 +233,16 @@ class RelinkResult:
     counts: dict[str, int]
     timings: dict[str, float]
     model_version: int
+    memory: dict[str, float] = field(default_factory=dict)
+    """Peak RSS of this process (MiB) at the end of each step: where the peak was reached."""
+
+
+def _peak_rss_mib() -> float:
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
 
 
 @transaction.atomic
@@ -257,13 +251,24 @@ def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "d
 
     ``engine_name`` chooses the backend that scores the candidate pairs: ``duckdb`` (this machine)
     or ``spark`` (``crossreg.linking.spark``: the same model on a Spark master from settings). The
-    standardisation before it and the clustering and write-back after it are the same."""
+    standardisation before it and the clustering and write-back after it are the same.
+
+    Memory (issue 19): one copy of the node frame at a time. After training and the deterministic
+    edges, the frame is written to a Parquet file and dropped; DuckDB reads the file and scores the
+    pairs in chunks (:func:`engine.predict`), and clustering keeps only the four columns it reads.
+    The blocking-key table is checked against the records loaded here and rebuilt if it differs."""
     if engine_name not in ("duckdb", "spark"):
         raise Invalid(f"unknown linking engine {engine_name!r}: duckdb or spark", field="engine")
+    engine_configure()
     t0 = time.perf_counter()
+    memory: dict[str, float] = {}
     gz = division_gazetteer()
     registry = registry_nodes(gz)
     records_raw = record_nodes()
+    t_read = time.perf_counter()
+    keys_rebuilt = keys.blocking_keys_ensure(records=records_raw)
+    t_keys = time.perf_counter()
+    memory["keys"] = _peak_rss_mib()
     nodes = pl.concat([registry, _as_nodes(records_raw, anchored=False)], how="vertical_relaxed")
     # Keep only what the later steps read: at a million entities each full copy of the records
     # is gigabytes.
@@ -271,22 +276,36 @@ def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "d
     records_raw = records_raw.select("rid", "entity_id", "uscc", "name_norm", "branch")
     registry = registry.select("anchor", "uscc", "name_norm", "branch")
     t_load = time.perf_counter()
+    memory["load"] = _peak_rss_mib()
     model = link_model_train(actor=actor, nodes=nodes) if retrain else _ensure_model(actor, nodes)
     t_train = time.perf_counter()
+    memory["train"] = _peak_rss_mib()
     forced, forbidden, _decided = _decisions()
     det = engine.deterministic_edges(nodes)
-    if engine_name == "spark":
-        from crossreg.linking import spark
+    # What clustering and the write-back read of the nodes.
+    cluster_nodes = nodes.select("rid", "anchor", "uscc", "branch_key")
+    path = _var_dir() / f"relink-nodes-{os.getpid()}.parquet"
+    try:
+        if engine_name == "spark":
+            from crossreg.linking import spark
 
-        pred = spark.predict(
-            nodes, model.settings_json, threshold=model.threshold_review, band_below=model.threshold_match
-        )
-    else:
-        pred = engine.predict(
-            nodes, model.settings_json, threshold=model.threshold_review, band_below=model.threshold_match
-        )
+            pred = spark.predict(
+                nodes, model.settings_json, threshold=model.threshold_review, band_below=model.threshold_match
+            )
+            del nodes
+        else:
+            engine.write_nodes(nodes, path)
+            del nodes
+            gc.collect()
+            pred = engine.predict(
+                path, model.settings_json, threshold=model.threshold_review, band_below=model.threshold_match
+            )
+    finally:
+        path.unlink(missing_ok=True)
+    nodes = cluster_nodes
     edges = pred.edges
     t_predict = time.perf_counter()
+    memory["predict"] = _peak_rss_mib()
     result = engine.cluster(
         nodes,
         forced=forced,
@@ -296,6 +315,7 @@ def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "d
         forbidden=forbidden,
     )
     t_cluster = time.perf_counter()
+    memory["cluster"] = _peak_rss_mib()
     clusters, anchors = _cluster_frames(nodes, result, record_ids)
     counts, links = _apply_links(
         clusters=clusters,
@@ -313,6 +333,10 @@ def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "d
     )
     counts["review_pairs"] = _save_review_pairs(review, model)
     counts["pairs_scored"] = edges.height
+    counts["candidate_pairs"] = pred.candidates
+    counts["predict_chunks"] = pred.chunks
+    counts["nodes"] = result.clusters.height
+    counts["keys_rebuilt"] = int(keys_rebuilt)
     counts["deterministic_edges"] = det.height
     counts["edges_refused"] = result.refused
     counts["branch_relations"] = _branch_relations(
@@ -320,9 +344,12 @@ def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "d
     )
     _drop_orphan_source_only()
     t_apply = time.perf_counter()
+    memory["apply"] = _peak_rss_mib()
     counts.update(base_membership_recompute(source_list=None, reason="relink"))
+    memory["base"] = _peak_rss_mib()
     timings = {
-        "load": t_load - t0,
+        "load": (t_read - t0) + (t_load - t_keys),
+        "keys": t_keys - t_read,
         "train": t_train - t_load,
         "predict": t_predict - t_train,
         "cluster": t_cluster - t_predict,
@@ -337,5 +364,8 @@ def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "d
         payload={"counts": counts, "model_version": model.version},
     )
     return RelinkResult(
-        counts=counts, timings={k: round(v, 2) for k, v in timings.items()}, model_version=model.version
+        counts=counts,
+        timings={k: round(v, 2) for k, v in timings.items()},
+        model_version=model.version,
+        memory=memory,
     )
