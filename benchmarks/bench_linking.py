@@ -132,6 +132,83 @@ def _pg_admin(url: str, *statements: str) -> None:
             conn.execute(sql.format(name=name, snap=f"{name}_snapshot"))
 
 
+def _copy_to_postgres(sqlite_path: Path, url: str, env: dict[str, str]) -> None:
+    """A PostgreSQL copy of an imported SQLite benchmark database (``--copy-to-postgres``): the
+    schema by ``migrate``, then every table with rows COPYed over as it is (no standardisation
+    again), sequences reset, and the copy kept as the snapshot ``--reuse`` starts from. The
+    import itself is measured on SQLite; PostgreSQL's own import was measured in earlier runs."""
+    import csv
+    import io
+    import sqlite3
+
+    import psycopg
+
+    _pg_recreate(url)
+    subprocess.run(
+        [sys.executable, "-m", "crossreg.cli", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": url},
+        check=True,
+    )
+    src = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    skip = {"django_migrations", "sqlite_sequence", "sqlite_stat1"}
+    tables = [
+        r[0]
+        for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        if r[0] not in skip and not r[0].startswith("sqlite_")
+    ]
+    with psycopg.connect(url) as pg:
+        pg.execute("SET TIME ZONE 'UTC'")  # SQLite holds Django's naive UTC text
+        pg.execute("SET session_replication_role = replica")  # no foreign-key triggers while copying
+        pg_tables = {r[0] for r in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        for table in tables:
+            if table not in pg_tables or src.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is None:
+                continue
+            cols = [r[1] for r in src.execute(f'PRAGMA table_info("{table}")')]
+            types = dict(
+                pg.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s",
+                    [table],
+                ).fetchall()
+            )
+            bools = {i for i, c in enumerate(cols) if types.get(c) == "boolean"}
+            pg.execute(f'TRUNCATE "{table}" CASCADE')
+            t = time.perf_counter()
+            collist = ", ".join(f'"{c}"' for c in cols)
+            cur = src.execute(f'SELECT {collist} FROM "{table}"')
+            n = 0
+            with pg.cursor().copy(
+                f"COPY \"{table}\" ({collist}) FROM STDIN (FORMAT csv, NULL '\\N')"
+            ) as copy:
+                while rows := cur.fetchmany(50_000):
+                    buf = io.StringIO()
+                    w = csv.writer(buf)
+                    for row in rows:
+                        w.writerow(
+                            [
+                                "\\N" if v is None else ("t" if v else "f") if i in bools else v
+                                for i, v in enumerate(row)
+                            ]
+                        )
+                    copy.write(buf.getvalue())
+                    n += len(rows)
+            print(f"copied {table}: {n:,} rows in {time.perf_counter() - t:.1f} s", flush=True)
+        pg.execute("SET session_replication_role = DEFAULT")
+        seqs = pg.execute(
+            "SELECT t.relname, a.attname, s.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid "
+            "JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid "
+            "AND a.attnum = d.refobjsubid WHERE s.relkind = 'S'"
+        ).fetchall()
+        for table, col, seq in seqs:
+            pg.execute(
+                f'SELECT setval(\'"{seq}"\', COALESCE((SELECT MAX("{col}") FROM "{table}"), 0) + 1, false)'
+            )
+        pg.commit()
+        pg.autocommit = True
+        pg.execute("VACUUM ANALYZE")
+    _snapshot_take("postgres", sqlite_path.parent, url)
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench_linking", description=__doc__.split("\n\n")[0])
     parser.add_argument("--entities", type=int, default=100_000)
@@ -164,6 +241,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--chunk-nodes", type=int, default=None, help="nodes per prediction chunk (default: the code's)"
     )
+    parser.add_argument(
+        "--copy-to-postgres",
+        action="store_true",
+        help="with --keep DIR of an imported SQLite run: copy its snapshot to PostgreSQL and stop "
+        "(then --reuse --database postgres --keep DIR)",
+    )
     args = parser.parse_args(argv)
     if (args.reuse or args.stop_after_import) and args.keep is None:
         parser.error("--reuse and --stop-after-import need --keep DIR")
@@ -173,6 +256,11 @@ def main(argv: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CROSSREG_VAR_DIR")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", CROSSREG_VAR_DIR=str(work))
     url = os.environ.get("BENCH_LINKING_DATABASE_URL", DEFAULT_PG)
+    if args.copy_to_postgres:
+        t = time.perf_counter()
+        _copy_to_postgres(work / "snapshot.sqlite3", url, env)
+        print(f"copied to PostgreSQL in {time.perf_counter() - t:.1f} s; load {_load()}", flush=True)
+        return
     if args.database == "postgres":
         if not args.reuse:
             _pg_recreate(url)
