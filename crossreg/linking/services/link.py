@@ -175,6 +175,7 @@ def link_incremental(
     )
     counts["review_pairs"] = _save_review_pairs(review, model) if review.height else 0
     counts["pairs_scored"] = edges.height
+    counts["existing_candidates"] = existing.height
     linked = record_nodes(where="last_list_id = %s AND state = 'current'", params=[source_list.pk])
     _branch_relations(linked, registry)
     return counts
