@@ -382,3 +382,15 @@ def test_burden_dashboard_has_its_charts(city: dict[str, Any]) -> None:
     for kind in ("burden-visits", "burden-distribution", "burden-departments", "burden-timeliness"):
         assert f'data-chart="{kind}"' in html
     assert "js/charts.js" in html
+
+
+def test_charts_speak_english_when_chosen(city: dict[str, Any], towns: dict[str, Any]) -> None:
+    c = _client(city["leader"])
+    c.post(reverse("set_language"), {"language": "en", "next": reverse("dashboard")})
+    html = c.get(reverse("dashboard_charts_panel")).content.decode()
+    data = json.loads(unescape(_found(r'<div id="trend-charts" hidden data-json="(.*?)">', html)))
+    assert [s["name"] for s in data[0]["series"]] == ["Visits", "of which joint", "Visits saved"]
+    assert "Show the data table" in html and "Joint-inspection rate" in html
+    page = c.get(reverse("dashboard_map")).content.decode()
+    payload = json.loads(_found(r'<script id="map-data" type="application/json">(.*?)</script>', page))
+    assert payload["labels"]["clues"] == "Clues" and "Supervision map" in page
