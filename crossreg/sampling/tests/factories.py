@@ -186,5 +186,7 @@ def item_applying_to(
     v.entity_types = entity_types
     v.save(update_fields=["industry_codes", "entity_types"])
     if domains:
-        v.domains.set(domains)
+        from crossreg.orgs.models import Domain
+
+        v.domains.set(Domain.objects.filter(code__in=domains))
     return v

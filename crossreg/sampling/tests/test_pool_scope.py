@@ -11,6 +11,7 @@ import pytest
 from crossreg.core.errors import Invalid
 from crossreg.entities.models import Entity, Industry
 from crossreg.ledger.models import Entry
+from crossreg.orgs.models import Domain
 from crossreg.sampling import services
 from crossreg.sampling.models import SamplingPlan
 from crossreg.sampling.tests.factories import (
@@ -68,7 +69,7 @@ def test_a_key_domain_item_pools_tagged_entities_and_those_on_the_domains_list(c
     list kept for it (a licence register), not to others."""
     county = city["divisions"]["320903"]
     tagged = entity_make(name="盐城市盐都区华通化工有限公司", division=county)
-    tagged.key_domains.add("hazchem")
+    tagged.key_domains.add(Domain.objects.get(code="hazchem"))
     licensed = entity_make(name="盐城市盐都区顺达危化品经营有限公司", division=county)
     department_list(city["departments"]["mem"], [licensed], domain="hazchem")  # 危化品经营许可 register
     item = item_applying_to(city["departments"]["mem"], "JG-MEM-0026", domains=("hazchem",))
