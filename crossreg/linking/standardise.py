@@ -242,16 +242,18 @@ def detect_mapping(headers: Iterable[str], override: Mapping[str, str] | None = 
 
     Exact synonym matches win; then a header that contains a synonym (``企业名称(全称)``).
     """
-    hs = list(headers)
+    hs = [h for h in headers if h]
     folded = {_fold_header(h): h for h in hs}
     mapping: dict[str, str] = {}
     used: set[str] = set()
+    # A field the override maps to "" is not read at all (the user chose "not used").
+    skipped = {f for f, h in (override or {}).items() if not h}
     for field, header in (override or {}).items():
-        if header in hs:
+        if header and header in hs:
             mapping[field] = header
             used.add(header)
     for field, synonyms in HEADER_SYNONYMS.items():
-        if field in mapping:
+        if field in mapping or field in skipped:
             continue
         for syn in synonyms:
             h = folded.get(_fold_header(syn))
@@ -259,7 +261,7 @@ def detect_mapping(headers: Iterable[str], override: Mapping[str, str] | None = 
                 mapping[field] = h
                 used.add(h)
                 break
-    if "local_id" not in mapping:
+    if "local_id" not in mapping and "local_id" not in skipped:
         # The department's own record number: a header ending in 编号/编码 that is not a licence
         # or credit code; a licence number only when there is nothing else.
         ids = [
@@ -274,7 +276,7 @@ def detect_mapping(headers: Iterable[str], override: Mapping[str, str] | None = 
             mapping["local_id"] = pick
             used.add(pick)
     for field, synonyms in HEADER_SYNONYMS.items():
-        if field in mapping or field == "local_id":
+        if field in mapping or field == "local_id" or field in skipped:
             continue
         for syn in synonyms:
             if len(syn) < 2:

@@ -39,6 +39,9 @@ from crossreg.linking.services.imports import (
     source_list_preview,
     source_list_push,
     standardise_frame,
+    upload_discard,
+    upload_stash,
+    upload_stashed,
 )
 from crossreg.linking.services.link import RelinkResult, link_incremental, linking_relink
 from crossreg.linking.services.model import (
@@ -80,4 +83,7 @@ __all__ = [
     "source_list_push",
     "standardise_frame",
     "thresholds",
+    "upload_discard",
+    "upload_stash",
+    "upload_stashed",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -26,7 +27,13 @@ from crossreg.linking.models import (
     SourceList,
     SourceRecord,
 )
-from crossreg.linking.services._common import RECORD_STD_FIELDS, Actor, _actor_user, _check_import_permission
+from crossreg.linking.services._common import (
+    RECORD_STD_FIELDS,
+    Actor,
+    _actor_user,
+    _check_import_permission,
+    _var_dir,
+)
 from crossreg.linking.services.base import _department_entities, base_membership_recompute
 from crossreg.linking.services.frames import division_gazetteer
 from crossreg.linking.services.link import link_incremental
@@ -369,6 +376,54 @@ def _read_and_map(
 
 
 PREVIEW_ROWS = 5
+
+STASH_HOURS = 24
+"""An uploaded file waits this long for its import to be confirmed after the preview."""
+
+
+def _stash_dir() -> Path:
+    path = _var_dir() / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def upload_stash(*, user_id: int, department: str, content: bytes, file_name: str) -> str:
+    """Keep an uploaded list between its preview and the confirmed import; returns the token that
+    names it (only the same user may take it back). Files older than :data:`STASH_HOURS` go."""
+    directory = _stash_dir()
+    cutoff = time.time() - STASH_HOURS * 3600
+    for old in directory.iterdir():
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        except OSError:
+            continue
+    token = secrets.token_urlsafe(18)
+    (directory / f"{token}.bin").write_bytes(content)
+    meta = {"user": user_id, "department": department, "file_name": file_name[:255], "size": len(content)}
+    (directory / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return token
+
+
+def upload_stashed(*, token: str, user_id: int) -> tuple[bytes, str, str]:
+    """(content, file name, department code) of a stashed upload of this user, or ``Invalid``."""
+    if not token or not all(c.isalnum() or c in "-_" for c in token):
+        raise Invalid("the uploaded file is gone: choose it again", field="file", code="expired")
+    directory = _stash_dir()
+    try:
+        meta = json.loads((directory / f"{token}.json").read_text(encoding="utf-8"))
+        content = (directory / f"{token}.bin").read_bytes()
+    except (OSError, ValueError):
+        raise Invalid("the uploaded file is gone: choose it again", field="file", code="expired") from None
+    if meta.get("user") != user_id:
+        raise Invalid("the uploaded file is gone: choose it again", field="file", code="expired")
+    return content, str(meta.get("file_name") or "list.csv"), str(meta.get("department") or "")
+
+
+def upload_discard(token: str) -> None:
+    if token and all(c.isalnum() or c in "-_" for c in token):
+        for suffix in (".bin", ".json"):
+            (_stash_dir() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
 @dataclass
