@@ -980,18 +980,24 @@ RENAMED_SHARE = 0.04
 """Share of entities renamed since some department listed them (they have a former name)."""
 
 
-def former_name(e: GenEntity) -> str | None:
-    """The entity's former name, if it was renamed (the same for every department: drawn from the
-    entity's id and name): its name with another trade name."""
+def former_trade(e: GenEntity) -> str | None:
+    """The entity's former trade name, if it was renamed (the same for every department: drawn
+    from the entity's id and name)."""
     digest = hashlib.blake2b(f"former:{e.id}:{e.name}".encode(), digest_size=8).digest()
     x = int.from_bytes(digest, "big")
     if (x % 10_000) / 10_000 >= RENAMED_SHARE or len(e.trade_name) < 2 or e.trade_name not in e.name:
         return None
     lucky = _LUCKY_CHARS
     new = lucky[(x >> 16) % len(lucky)] + lucky[(x >> 32) % len(lucky)]
-    if new == e.trade_name or new in e.name:
+    if new == e.trade_name or new in e.name or new[0] == new[1]:
         return None
-    return e.name.replace(e.trade_name, new, 1)
+    return new
+
+
+def former_name(e: GenEntity) -> str | None:
+    """The entity's former name, if it was renamed: its name with its former trade name."""
+    old = former_trade(e)
+    return e.name.replace(e.trade_name, old, 1) if old else None
 
 
 def _real_noise(
@@ -1014,12 +1020,12 @@ def _real_noise(
         names = values["name"]
         for i, e in enumerate(entities):
             name = names[i]
-            former = former_name(e)
-            if former is not None and u[i, 0] < 0.35:
-                name, kind = f"{name}（原名{former}）", "name_former_note"
-                kinds[i].append(kind)
-            elif former is not None and u[i, 0] < 0.6:
-                name = former
+            old = former_trade(e)
+            if old is not None and u[i, 0] < 0.35:
+                name = f"{name}（原名{e.name.replace(e.trade_name, old, 1)}）"
+                kinds[i].append("name_former_note")
+            elif old is not None and u[i, 0] < 0.6 and e.trade_name in name:
+                name = name.replace(e.trade_name, old, 1)  # the old name, with the list's other noise
                 kinds[i].append("name_former")
             if u[i, 1] < 0.02 * m:
                 changed = mess.name_homophone(py, name, e.trade_name)

@@ -363,8 +363,9 @@ def city_seed(
             )
         # Committed: move the lists into place, replacing an earlier city's (and removing the lists
         # of departments this plan leaves out, so that the directory holds one city's lists).
+        written = {s.department for s in specs}
         for spec in SPECS:
-            if spec in specs:
+            if spec.department in written:
                 os.replace(tmp / spec.filename, lists_dir / spec.filename)
             else:
                 (lists_dir / spec.filename).unlink(missing_ok=True)

@@ -284,3 +284,21 @@ def test_duplicate_rows_are_reported_with_their_row_numbers(city: dict[str, Any]
     assert result.counts["duplicate_rows"] == 3
     assert result.source_list.warnings == result.warnings  # kept with the snapshot
     assert SourceRecord.objects.count() == 7  # reported, not dropped
+
+
+def test_a_one_cell_title_line_above_a_csv_header_is_skipped() -> None:
+    text = (
+        "2026年度监管对象名录\n填报单位：盐城市市场监督管理局\n单位名称,地址\n甲公司,人民路1号\n合计：1户\n"
+    )
+    t = std.read_table(text.encode("gb18030"), "x.csv")
+    assert t.headers == ["单位名称", "地址"] and t.rows == [["甲公司", "人民路1号"]]
+    assert t.header_row == 3 and t.row_numbers == [4] and t.footer_rows == [(5, "合计：1户")]
+
+
+def test_ocr_letters_in_a_code_are_read_back_only_when_that_makes_it_valid() -> None:
+    import polars as pl
+
+    code = uscc_make("9", "1", "320902", "MA000001")
+    misread = code.replace("0", "O").replace("1", "I", 1)
+    out = std.standardise_codes(pl.DataFrame({"uscc_raw": [misread, "O" * 18]}))
+    assert out.get_column("uscc").to_list() == [code, ""]
