@@ -416,12 +416,12 @@ def _code_branch_conflicts(nodes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
             pl.col("branch_key").alias("branch_r"),
         )
     )
-    fixed = (
-        nodes.join(
-            members.join(chosen, on="uscc").select("rid", "kept"), on="rid", how="left", maintain_order="left"
-        )
-        .with_columns(pl.coalesce("kept", "branch_key").alias("branch_key"))
-        .drop("kept")
+    # Only the branch key column is rewritten (a join would copy every column of every node).
+    kept = members.join(chosen, on="uscc").select("rid", "kept")
+    fixed = nodes.with_columns(
+        pl.col("rid")
+        .replace_strict(kept.get_column("rid"), kept.get_column("kept"), default=pl.col("branch_key"))
+        .alias("branch_key")
     )
     return fixed, pairs
 

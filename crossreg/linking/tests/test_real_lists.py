@@ -125,8 +125,9 @@ def test_a_renamed_company_listed_under_its_former_name_is_linked(city: dict[str
     e = city["entities"][1]  # 盐城市鹤鸣餐饮管理有限公司
     old = "盐城市金穗餐饮管理有限公司"
     _import(city, "sthj", csv_bytes(STHJ_HEADER, [sthj_row(e, "WR1", name=f"{e.name}（原名{old}）")]))
-    # 市场监管局's list still has the old name, and no code.
-    _import(city, "scjg", csv_bytes(SCJG_HEADER, [scjg_row(e, "SJ1", code="", name=old)]))
+    # 市场监管局's list still has the old name, no code, no phone and no representative: only the
+    # address agrees, and the trade names differ, so the model alone keeps them apart.
+    _import(city, "scjg", csv_bytes(SCJG_HEADER, [scjg_row(e, "SJ1", code="", name=old, phone="", rep="")]))
     got = dict(SourceRecord.objects.values_list("department_id", "entity_id"))
     assert got == {"sthj": e.pk, "scjg": e.pk}
     services.linking_relink(actor="system:test")

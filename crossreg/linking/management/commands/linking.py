@@ -96,11 +96,20 @@ class Command(BaseCommand):
         )
         self._warnings(result.warnings)
 
-    def _warnings(self, warnings: list[dict[str, Any]]) -> None:
+    def _warnings(self, warnings: list[dict[str, Any]], shown: int = 20) -> None:
+        dups = [w for w in warnings if w["kind"] == "duplicate"]
+        if dups:
+            extra = sum(len(w["rows"]) - 1 for w in dups)
+            self.stdout.write(
+                self.style.WARNING(f"{len(dups)} groups of duplicate rows ({extra} rows beyond the first):")
+            )
         for w in warnings:
             if w["kind"] == "duplicate":
+                if shown <= 0:
+                    continue
+                shown -= 1
                 rows = ", ".join(str(r) for r in w["rows"])
-                self.stdout.write(self.style.WARNING(f"duplicate rows {rows} ({w['match']}): {w['value']}"))
+                self.stdout.write(self.style.WARNING(f"  rows {rows} ({w['match']}): {w['value']}"))
             elif w["kind"] == "duplicate_more":
                 self.stdout.write(self.style.WARNING(f"… and {w['groups']} more groups of duplicate rows"))
             elif w["kind"] == "title_rows":
