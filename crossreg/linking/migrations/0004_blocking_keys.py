@@ -26,7 +26,7 @@ def drop_table(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('linking', '0002_sourcerecord_fewer_indexes'),
+        ('linking', '0003_former_names_and_import_warnings'),
     ]
 
     operations = [
