@@ -269,6 +269,16 @@ def test_map_by_county_and_township(city: dict[str, Any], towns: dict[str, Any])
     assert sum(c.entities for c in m.counties) == Entity.objects.count()
 
 
+def test_map_city_level_registrations_are_a_row_of_their_own(city: dict[str, Any]) -> None:
+    entity_make(name="盐城市城投建设发展有限公司", division=city["divisions"]["320900"])
+    m = charts.map_data(principal=_p(city["leader"]))
+    last = m.counties[-1]
+    assert (last.code, last.name, last.entities) == ("320900", "市本级（盐城市）", 1)
+    assert sum(c.entities for c in m.counties) == Entity.objects.count()
+    html = _client(city["leader"]).get(reverse("dashboard_map")).content.decode()
+    assert "市本级（盐城市）" in html and "?division=320900" not in html
+
+
 def test_map_tasks_and_clues_are_scoped(city: dict[str, Any], towns: dict[str, Any]) -> None:
     m = charts.map_data(principal=_p(city["mem_staff"]))
     t = {p.code: p for p in m.townships}
