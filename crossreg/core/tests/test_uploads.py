@@ -210,3 +210,19 @@ def test_ordinary_files_read_in_both_formats_and_encodings() -> None:
     with pytest.raises(Invalid) as exc:
         upload_rows(b"not a zip", "a.xlsx")
     assert exc.value.problems[0].code == "bad_file"
+
+
+def test_the_list_and_exchange_readers_refuse_the_bomb_from_its_directory(bomb: Path) -> None:
+    """The linking list reader and the exchange's inbound reader open XLSX files themselves; both
+    check the zip directory first (the same ``zip_check``), so the bomb is refused unexpanded.
+    Without the check either would expand all 1.07 GiB (the list reader keeps every row)."""
+    from crossreg.exchange.services import inbound_rows
+    from crossreg.linking.standardise import ReadError, read_table
+
+    data = bomb.read_bytes()
+    with pytest.raises(ReadError) as linking:
+        read_table(data, "list.xlsx")
+    assert linking.value.code == "too_large" and "压缩" in str(linking.value)
+    with pytest.raises(Invalid) as exchange:
+        inbound_rows(data, "inbound.xlsx")
+    assert exchange.value.problems[0].code == "zip_ratio"
