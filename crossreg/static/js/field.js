@@ -161,12 +161,16 @@
   function failed(e) { save(formOf(e.target) || e.target, true); }
   document.addEventListener("htmx:sendError", failed);
   document.addEventListener("htmx:timeout", failed);
-  document.addEventListener("htmx:afterRequest", function (e) {
-    var form = e.target;
-    if (!form || !form.dataset || !form.dataset.draft || !e.detail.successful) { return; }
-    var xhr = e.detail.xhr;
-    if (xhr && xhr.responseText && xhr.responseText.indexOf("field-error") >= 0) { return; }
-    drop(form.dataset.draft);
+  // The server's answer to a mark has been swapped in (htmx:load fires on the new content; the
+  // page's own first load is on <body> and is left alone): unless it shows an error, the mark is
+  // saved and its draft is dropped.
+  document.addEventListener("htmx:load", function (e) {
+    var root = e.target;
+    if (!root || root === document.body || !root.querySelectorAll) { return; }
+    var forms = root.matches && root.matches("form[data-draft]") ? [root] : root.querySelectorAll("form[data-draft]");
+    Array.prototype.forEach.call(forms, function (form) {
+      if (!root.querySelector(".field-error")) { drop(form.dataset.draft); }
+    });
   });
   window.addEventListener("online", flush);
   window.addEventListener("offline", banner);
