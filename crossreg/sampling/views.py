@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crossreg.catalog.models import ItemVersion
-from crossreg.core.errors import DomainError
-from crossreg.entities.models import Entity
+from crossreg.core.errors import DomainError, Invalid
+from crossreg.entities.models import Entity, Industry
 from crossreg.orgs.models import Division
 from crossreg.orgs.services import data_export_record
 from crossreg.sampling import burden, conf, selectors, services
+from crossreg.sampling.lists import PLANS, SELECTIONS
 from crossreg.sampling.models import DrawAttempt, PoolingRun, SamplingPlan
 
 
@@ -33,8 +34,33 @@ def _errors(request: HttpRequest, exc: DomainError) -> None:
 @login_required
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    plans = selectors.plan_visible_list(user=request.user).order_by("-created_at")[:200]
-    return render(request, "sampling/plan_list.html", {"plans": plans, "periods": selectors.periods_list()})
+    plans = selectors.plan_visible_list(user=request.user)
+    if fmt := PLANS.wants_export(request):
+        return PLANS.export(request, plans, fmt=fmt, record=data_export_record)
+    state = PLANS.page(request, plans)
+    return render(
+        request,
+        "sampling/plan_list.html",
+        {"plans": state.rows, "list": state, "periods": selectors.periods_list()},
+    )
+
+
+PLAN_NAME_MAX = 100
+# Fields of the plan form whose errors are shown next to them (the others go to the messages).
+PLAN_FIELDS = {
+    "name",
+    "item_versions",
+    "period",
+    "period_start",
+    "period_end",
+    "divisions",
+    "entity_types",
+    "industries",
+    "rules",
+    "directed_reason",
+    "seed_source",
+    "seed_due",
+}
 
 
 @login_required
@@ -52,14 +78,30 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         "versions": versions,
         "divisions": Division.objects.filter(level__in=["city", "county", "zone"]).order_by("code"),
         "entity_types": Entity.Type.choices,
+        "industries": Industry.objects.order_by("code"),
         "rules": [(c, rules[c]) for c in conf.CREDIT_CLASSES],
         "form": {"period": period, "period_start": start, "period_end": end, "seed_due": dt.date.today()},
+        "chosen": {},
+        "errors": {},
         "department": dept,
+        "name_max": PLAN_NAME_MAX,
     }
     if request.method == "POST":
         f = request.POST
+        # What the user typed and chose is shown again after an error (items, areas, ratios…).
         ctx["form"] = f
+        ctx["chosen"] = {
+            k: f.getlist(k) for k in ("item_versions", "divisions", "entity_types", "industries")
+        }
+        ctx["rules"] = [
+            (c, {**rules[c], "ratio": f.get(f"ratio_{c}", ""), "minimum": f.get(f"minimum_{c}", "")})
+            for c in conf.CREDIT_CLASSES
+        ]
         try:
+            if len(f.get("name", "").strip()) > PLAN_NAME_MAX:
+                raise Invalid(
+                    _("计划名称不能超过 %(n)s 个字") % {"n": PLAN_NAME_MAX}, field="name", code="too_long"
+                )
             plan = services.plan_create(
                 actor=user,
                 department=dept,
@@ -78,7 +120,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
                 },
                 divisions=[d for d in f.getlist("divisions") if d],
                 entity_types=[t for t in f.getlist("entity_types") if t],
-                industries=[x.strip() for x in f.get("industries", "").split(",") if x.strip()],
+                industries=[x.strip() for v in f.getlist("industries") for x in v.split(",") if x.strip()],
                 directed=bool(f.get("directed")),
                 directed_reason=f.get("directed_reason", ""),
                 triggered=bool(f.get("triggered")),
@@ -86,7 +128,18 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("日期格式应为 YYYY-MM-DD"))
         except DomainError as exc:
-            _errors(request, exc)
+            errors: dict[str, list[str]] = {}
+            for p in exc.problems:
+                key = (p.field or "").split(".")[0]
+                if key.startswith("rules"):
+                    key = "rules"
+                if key in PLAN_FIELDS:
+                    errors.setdefault(key, []).append(p.message)
+                else:
+                    messages.error(request, p.message)
+            ctx["errors"] = errors
+            if errors:
+                messages.error(request, _("请按提示修改后再提交"))
         else:
             messages.success(request, _("已创建抽查计划 %(code)s") % {"code": plan.code})
             return redirect("sampling:plan_detail", code=plan.code)
@@ -104,6 +157,10 @@ def _plan_for(request: HttpRequest, code: str) -> SamplingPlan:
 @require_GET
 def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan_for(request, code)
+    selections = plan.selections.select_related("entity", "entity__division", "task_source__task")
+    if fmt := SELECTIONS.wants_export(request):
+        return SELECTIONS.export(request, selections, fmt=fmt, record=data_export_record)
+    state = SELECTIONS.page(request, selections)
     return render(
         request,
         "sampling/plan_detail.html",
@@ -111,7 +168,8 @@ def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
             "plan": plan,
             "versions": plan.item_versions.select_related("item"),
             "participants": plan.participants.all(),
-            "selections": plan.selections.select_related("entity", "entity__division")[:500],
+            "selections": state.rows,
+            "list": state,
             "attempts": DrawAttempt.objects.filter(plan=plan),
             "can_act": services.can_plan(request.user, plan.department),
             "today": dt.date.today(),
