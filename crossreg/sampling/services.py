@@ -733,7 +733,10 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
         names = dict(Department.objects.filter(pk__in=dept_codes).values_list("pk", "name"))
         raise Invalid(*[_shortage_problem(s, names) for s in assigned.shortages])
 
-    # Write: every task through the inspections service (create, or merge into the waiting task).
+    # Write: every task through the inspections service (create, or merge into the waiting task). The
+    # pooling user was authorised above (``can_pool``); the tasks are the pool's own output, led by
+    # whichever department the pool chose, so the platform creates them on that user's behalf.
+    task_actor = f"system:pool:{_label(actor)}"
     now = timezone.now()
     tasks_out: list[InspectionTask] = []
     for need, meta in zip(needs, task_meta, strict=True):
@@ -749,7 +752,7 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
         task = merged_tasks.get(ent.pk)
         if task is None:
             task = task_create(
-                actor=actor,
+                actor=task_actor,
                 entity=ent,
                 trigger=Trigger.RANDOM,
                 period=period,
@@ -768,7 +771,7 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
             )
         else:
             task = task_attach(
-                actor=actor,
+                actor=task_actor,
                 task=task,
                 trigger=Trigger.RANDOM,
                 items=items,
