@@ -58,6 +58,7 @@ def test_every_officer_of_a_task_can_sign_in_with_the_demo_password(city: dict[s
     task = InspectionTask.objects.get(entity=city["hengda"])
     for r in task.officers.select_related("officer__user"):
         user = r.officer.user
+        assert user is not None
         if user.username == "has_own_login":
             continue
         c = Client()
