@@ -96,7 +96,7 @@ def test_plan_form_keeps_items_areas_industries_and_ratios_after_an_error(city: 
     assert '<option value="51" selected>' in body and '<option value="52" selected>' in body
     assert 'name="ratio_B" value="7"' in body and 'name="minimum_C" value="2"' in body
     assert 'name="name" value="本季度抽查"' in body
-    assert "请写明随机种子将取自哪个公开来源" in body and 'class="field-error"' in body
+    assert "请写明随机种子将取自哪个公开来源" in body and 'class="errorlist"' in body
     assert 'data-searchable="1"' in body  # industries: a searchable choice, not typed codes
 
 
