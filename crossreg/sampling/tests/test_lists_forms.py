@@ -81,6 +81,8 @@ def _post(city: dict[str, Any], **over: Any) -> Any:
         "minimum_D": "0",
         "seed_source": "中国福利彩票双色球 2025-07-01 开奖号码",
         "seed_due": "2025-07-01",
+        "source": "registry",
+        "source_reason": "本部门监管对象名录尚未导入",
     }
     data.update(over)
     return _client(city["staff"]["smr"]).post("/sampling/plans/new/", data)
