@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crossreg.catalog import workflow
 from crossreg.catalog.content import Refs, content_apply, content_check, content_hash, content_of
+from crossreg.catalog.legality import legality_require
 from crossreg.catalog.models import (
     ChangeRequest,
     CrossDepartmentItem,
@@ -509,6 +510,8 @@ def version_transition(
             reason=reason,
         )
     elif transition in ("pass", "return") and from_state == V.LEGALITY_REVIEW:
+        if transition == "pass":
+            legality_require(v)
         Opinion.objects.create(
             version=v,
             stage=Opinion.Stage.LEGALITY,
@@ -707,6 +710,8 @@ def change_request_transition(
     if transition == "file":
         _complete(v)
         _withdrawn_power_items(v)
+    if from_state == C.LEGALITY_REVIEW and t.target == C.PUBLISHED:
+        legality_require(v)
     if from_state in (C.FIRST_REVIEW, C.LEGALITY_REVIEW):
         Opinion.objects.create(
             version=v,

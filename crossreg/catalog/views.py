@@ -29,6 +29,7 @@ from crossreg.catalog.forms import (
     ItemForm,
     content_from_forms,
 )
+from crossreg.catalog.legality import legality_checklist
 from crossreg.catalog.models import ItemVersion, Method, SupervisionItem
 from crossreg.core.errors import DomainError, NotFound, Problem
 from crossreg.orgs.models import Department, Domain
@@ -317,8 +318,17 @@ def work_version(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": workflow.can_edit(v, request.user),
             "change_request": cr,
             "pending": _pending_departments(v),
+            **_legality_ctx(v),
         },
     )
+
+
+def _legality_ctx(v: ItemVersion) -> dict[str, Any]:
+    """The legality review checklist, while the version is in legality review."""
+    if v.status != ItemVersion.Status.LEGALITY_REVIEW:
+        return {}
+    checks = legality_checklist(v)
+    return {"legality": checks, "legality_blocked": any(c.blocking and not c.ok for c in checks)}
 
 
 def _pending_departments(v: ItemVersion) -> list[Any]:
@@ -430,6 +440,7 @@ def work_change_request(request: HttpRequest, pk: int) -> HttpResponse:
             "events": events,
             "actions": workflow.adjust_allowed(cr, request.user),
             "can_edit": workflow.can_edit(cr.version, request.user),
+            **_legality_ctx(cr.version),
         },
     )
 
