@@ -97,8 +97,14 @@ class EntityPage(Schema):
 
 
 class SearchResult(Schema):
-    score: float = Field(description="1.0 for a code or exact-name match; similarity 0–1 for fuzzy ones.")
-    match: Literal["uscc", "registration_no", "exact", "fuzzy"] = Field(description="How it matched.")
+    score: float = Field(
+        description="1.0 for a code or exact-name match; for a name that contains the query, the "
+        "query's share of the name; similarity 0–1 for fuzzy ones."
+    )
+    match: selectors.SearchMatch = Field(
+        description="How it matched: uscc, registration_no, exact (the whole name), contains (the name "
+        "contains the query; auto mode only) or fuzzy (a similar name)."
+    )
     entity: EntityOut
 
 
