@@ -93,6 +93,9 @@ def build_database(args: argparse.Namespace) -> dict[str, Any]:
         )
         if args.demo:
             call_command("demo_setup", "--seed", str(args.seed), verbosity=0)
+        from crossreg.ledger.services import checkpoint_create
+
+        checkpoint_create(timestamp=False)  # the witness endpoints answer with a checkpoint, not only 404
     print(f"database migrated and seeded in {time.perf_counter() - t0:.0f} s")
 
     dept = Department.objects.filter(role=Department.Role.SUPERVISING).order_by("code").first()
