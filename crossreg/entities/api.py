@@ -183,8 +183,9 @@ def _out(e: Entity) -> dict[str, Any]:
     }
 
 
-def _detail(e: Entity, *, user: Any) -> dict[str, Any]:
-    legal_rep = selectors.legal_rep_for(e, user=user)
+def _detail(e: Entity, *, user: Any, entered: bool = False) -> dict[str, Any]:
+    """``entered``: the caller has just entered these values (a create) and sees them as typed."""
+    legal_rep = e.legal_rep if entered else selectors.legal_rep_for(e, user=user)
     return {
         **_out(e),
         "name_parts": {
@@ -300,4 +301,4 @@ def create_entity(request: HttpRequest, payload: EntityIn) -> Status[dict[str, A
         .prefetch_related("key_domains")
         .get(pk=entity.pk)
     )
-    return Status(201, _detail(fresh, user=reader))
+    return Status(201, _detail(fresh, user=reader, entered=selectors.can_see_personal(reader)))
