@@ -53,7 +53,7 @@ def test_entity_admin_refuses_markup_naming_the_field(django_user_model, field: 
     data[field] = value
     form = EntityAdminForm(data=data, instance=entity)
     assert not form.is_valid()
-    label = str(Entity._meta.get_field(field).verbose_name)
+    label = str(getattr(Entity._meta.get_field(field), "verbose_name", field))
     assert label in form.errors[field][0] and "HTML" in form.errors[field][0]
     ok = EntityAdminForm(data={**data, field: getattr(entity, field)}, instance=entity)
     assert field not in ok.errors
