@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -279,7 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"schema violations: {sum(r.schema_violations for r in results)}")
     print(f"failing operations: {len(failing)} ({len(failing) - len(new)} known, {len(new)} new)")
     print("statuses:          " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
-    print(f"time:              {elapsed:.0f} s (database in {var_dir})")
+    print(f"time:              {elapsed:.0f} s")
+    if args.keep is None:  # a throwaway directory (the SQLite database, the seeded lists)
+        shutil.rmtree(var_dir, ignore_errors=True)
+    else:
+        print(f"database kept in {var_dir}")
     if fixed:
         print("known failures that now pass (remove them from .ci/api_fuzz_known.txt): " + ", ".join(fixed))
     if args.update_known:
