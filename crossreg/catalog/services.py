@@ -29,6 +29,7 @@ from crossreg.catalog.schemas import CrossItemData, ItemContent, PowerItemData
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound, ProblemList
 from crossreg.core.events import domain_event_publish
+from crossreg.core.text import text_clean
 from crossreg.notices.services import notice_send
 from crossreg.orgs.models import Department, User
 
@@ -255,7 +256,7 @@ def power_item_withdraw(*, power_item: PowerItem, actor: Actor, reason: str) -> 
     if pi.status == PowerItem.Status.WITHDRAWN:
         raise Conflict(_("该权力事项已取消"), field="status", code="bad_state")
     pi.status = PowerItem.Status.WITHDRAWN
-    pi.withdrawn_reason = reason.strip()[:300]
+    pi.withdrawn_reason = text_clean(reason, field="reason", multiline=True)[:300]
     pi.save()
     audit_record(
         actor=actor,
@@ -470,7 +471,7 @@ def version_transition(
     if v.on_adjust_track:
         raise Conflict(_("此版本属于调整申请，请在调整申请中办理"), field="transition", code="adjust_track")
     t = workflow.compile_check(v, transition, actor)
-    reason = reason.strip()
+    reason = text_clean(reason, field="reason", multiline=True)  # no markup (crossreg.core.text)
     if t.needs_reason and not reason:
         raise Invalid(_("请填写理由或意见"), field="reason", code="required")
     now = timezone.now()
@@ -698,7 +699,7 @@ def change_request_transition(
     if transition == "edit":
         raise Invalid(_("编辑请保存草稿"), field="transition", code="invalid")
     t = workflow.adjust_check(cr, transition, actor)
-    reason = reason.strip()
+    reason = text_clean(reason, field="reason", multiline=True)  # no markup (crossreg.core.text)
     if t.needs_reason and not reason:
         raise Invalid(_("请填写理由或意见"), field="reason", code="required")
     now = timezone.now()

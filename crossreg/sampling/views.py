@@ -334,6 +334,7 @@ def public_plan(request: HttpRequest, code: str) -> HttpResponse:
             "selections": sels,
             "versions": plan.item_versions.select_related("item"),
             "participants": plan.participants.all(),
+            "can_audit": selectors.can_audit_draws(request.user),
         },
     )
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid
+from crossreg.core.text import text_clean
 from crossreg.entities.models import Entity
 from crossreg.linking.models import (
     EntityLinkState,
@@ -139,6 +140,7 @@ def review_pair_decide(
         raise Forbidden("only the big-data bureau and administrators review links", code="forbidden")
     if decision not in (ReviewPair.Status.MATCH, ReviewPair.Status.NON_MATCH):
         raise Invalid("decision must be match or non_match", field="decision")
+    note = text_clean(note, field="note", multiline=True)  # no markup (crossreg.core.text)
     pair = ReviewPair.objects.select_for_update().get(pk=pair.pk)
     conflicts = review_conflicts(pair=pair, decision=decision)
     reopened: list[ReviewPair] = []
