@@ -23,12 +23,13 @@ from crossreg.cases import clocks, selectors, services, workflow
 from crossreg.cases import render as docs
 from crossreg.cases.models import Case, CaseSource, CaseState, Evidence, PenaltyKind
 from crossreg.core.errors import DomainError, NotFound
+from crossreg.core.labels import problem_text
 from crossreg.orgs.permissions import Capability, Principal
 
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
     for p in exc.problems:
-        messages.error(request, p.message)
+        messages.error(request, problem_text(p))
 
 
 def _clock_rows(case: Case, today: dt.date) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ from crossreg.catalog.schemas import CrossItemData, ItemContent, PowerItemData
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound, ProblemList
 from crossreg.core.events import domain_event_publish
-from crossreg.notices.services import notice_send
+from crossreg.notices.services import notice_close, notice_send
 from crossreg.orgs.models import Department, User
 
 V = ItemVersion.Status
@@ -406,8 +406,23 @@ def version_update(*, version: ItemVersion, actor: User, revision: int, content:
 # --- compile workflow -------------------------------------------------------------------------
 
 
+#: Notices that ask a department to act in a review stage; they close when the stage is over.
+_AWAITED = {
+    V.SUBMITTED: "catalog.convene_awaited",
+    V.JOINT_REVIEW: "catalog.joint_review_awaited",
+    V.FIRST_REVIEW: "catalog.first_review_awaited",
+    V.LEGALITY_REVIEW: "catalog.legality_review_awaited",
+}
+
+
+def _close_awaited(link: str, to_state: str) -> None:
+    """The item moved on: requests to act in any other stage are over."""
+    notice_close(link=link, verbs=[verb for state, verb in _AWAITED.items() if state != to_state])
+
+
 def _notify_compile(v: ItemVersion, to_state: str, transition: str, reason: str) -> None:
     link = _version_link(v)
+    _close_awaited(link, to_state)
     title = f"{v.item.code} {v.name}（v{v.number}）"
     if to_state == V.SUBMITTED:
         notice_send(
@@ -646,6 +661,7 @@ def change_request_create(
 
 def _notify_adjust(cr: ChangeRequest, to_state: str, reason: str) -> None:
     link = _cr_link(cr)
+    _close_awaited(link, to_state)
     v = cr.version
     title = f"{cr.item.code} {v.name}（拟 v{v.number}，{cr.get_reason_kind_display()}）"
     if to_state == C.FIRST_REVIEW:

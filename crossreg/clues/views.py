@@ -20,6 +20,7 @@ from crossreg.clues import selectors, services, workflow
 from crossreg.clues import targeting as targeting_calc
 from crossreg.clues.models import ClueBundle, Severity, Source
 from crossreg.core.errors import DomainError
+from crossreg.core.labels import problem_text
 from crossreg.orgs.permissions import Principal
 
 PROOF_SALT = "crossreg.clues.proof"
@@ -28,7 +29,7 @@ PROOF_MAX_AGE = 60 * 60 * 24 * 30
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
     for p in exc.problems:
-        messages.error(request, f"{p.field}: {p.message}" if p.field else p.message)
+        messages.error(request, problem_text(p))
 
 
 def proof_token(bundle: ClueBundle) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from crossreg.core.errors import DomainError
+from crossreg.core.labels import problem_text
 from crossreg.core.masking import mask_name
 from crossreg.inspections import selectors, services, workflow
 from crossreg.inspections.models import InspectionTask, TaskPoint
@@ -26,7 +27,7 @@ from crossreg.orgs.services import data_export_record
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
     for p in exc.problems:
-        messages.error(request, f"{p.field}: {p.message}" if p.field else p.message)
+        messages.error(request, problem_text(p))
 
 
 @login_required

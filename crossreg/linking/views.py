@@ -299,4 +299,7 @@ def entity_360(request: HttpRequest, pk: int) -> HttpResponse:
     """The 360 section alone (htmx, or for pages that include it lazily)."""
     entity = _visible_entity(request, pk)
     ctx = selectors.entity_360_context(user=request.user, entity=entity)  # type: ignore[arg-type]
-    return render(request, "linking/partials/entity_360.html", {"l360": ctx})
+    if request.headers.get("HX-Request"):
+        return render(request, "linking/partials/entity_360.html", {"l360": ctx})
+    # opened directly (a bookmark, a new tab): the section inside a whole, styled page
+    return render(request, "linking/entity_360_page.html", {"l360": ctx, "entity": entity})

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crossreg.catalog.models import ItemVersion
 from crossreg.core.errors import DomainError
+from crossreg.core.labels import field_errors, problem_text
 from crossreg.entities.models import Entity
 from crossreg.orgs.models import Division
 from crossreg.orgs.services import data_export_record
@@ -27,7 +28,7 @@ from crossreg.sampling.models import DrawAttempt, PoolingRun, SamplingPlan
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
     for p in exc.problems:
-        messages.error(request, f"{p.field}: {p.message}" if p.field else p.message)
+        messages.error(request, problem_text(p))
 
 
 @login_required
@@ -86,7 +87,15 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("日期格式应为 YYYY-MM-DD"))
         except DomainError as exc:
-            _errors(request, exc)
+            # each problem next to its field; those of no field on the form at the top
+            ctx["errors"] = field_errors(exc)
+            on_form = {"name", "period", "period_start", "period_end", "seed_source", "seed_due"} | {
+                f"rules.{c}.{k}" for c in conf.CREDIT_CLASSES for k in ("ratio", "minimum")
+            }
+            messages.error(request, _("请按提示修改标出的项目。"))
+            for p in exc.problems:
+                if p.field not in on_form:
+                    messages.error(request, problem_text(p))
         else:
             messages.success(request, _("已创建抽查计划 %(code)s") % {"code": plan.code})
             return redirect("sampling:plan_detail", code=plan.code)
