@@ -54,6 +54,40 @@ def demo_users() -> list[DemoUser]:
         users.append(
             DemoUser(f"{d.code}_officer", f"{d.short_name}执法人员", User.Role.OFFICER, d.code, officer=True)
         )
+        users.append(
+            DemoUser(
+                f"{d.code}_head",
+                f"{d.short_name}负责人",
+                User.Role.DEPT_HEAD,
+                d.code,
+                note="files and decides cases",
+            )
+        )
+        users.append(
+            DemoUser(
+                f"{d.code}_legal",
+                f"{d.short_name}法制审核",
+                User.Role.LEGAL,
+                d.code,
+                note="legal review of cases",
+            )
+        )
+    users += [
+        DemoUser(
+            "fgw_credit",
+            "市发改委信用科",
+            User.Role.CREDIT,
+            "fgw",
+            note="credit evaluation, repair, objections",
+        ),
+        DemoUser(
+            "hotline", "12345热线话务员", User.Role.HOTLINE, "szf", note="records and routes complaints"
+        ),
+        DemoUser(
+            "scjg_finance", "市场监管局财务科", User.Role.FINANCE, "scjg", note="approves report rewards"
+        ),
+        DemoUser("auditor", "纪检审计人员", User.Role.AUDITOR, "szf", note="auditor bundles of the draws"),
+    ]
     for c in COUNTIES:
         users.append(
             DemoUser(

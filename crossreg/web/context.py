@@ -97,7 +97,7 @@ NAV: tuple[NavItem, ...] = (
         also_current=("complaints:track", "complaints:track_code"),
     ),
     NavItem("todo", _("我的待办"), _signed_in),
-    NavItem("dashboard", _("工作台"), _any(_sees_all, _roles(_R.DEPT_HEAD, _R.DEPT_ADMIN))),
+    NavItem("dashboard", _("工作台"), _signed_in),
     NavItem(
         "inspections:task_list",
         _("检查任务"),
