@@ -659,17 +659,36 @@ def change_request_create(
     return cr
 
 
-def _notify_adjust(cr: ChangeRequest, to_state: str, reason: str) -> None:
+def _notify_adjust(cr: ChangeRequest, to_state: str, reason: str, transition: str = "") -> None:
     link = _cr_link(cr)
-    _close_awaited(link, to_state)
     v = cr.version
     title = f"{cr.item.code} {v.name}（拟 v{v.number}，{cr.get_reason_kind_display()}）"
+    if transition in ("owner_concur", "owner_object"):
+        # the owning department has been heard: its request is over; the city bureau may decide
+        notice_close(link=link, verbs=["catalog.owner_opinion_awaited"])
+        word = "同意" if transition == "owner_concur" else "不同意"
+        notice_send(
+            verb="catalog.owner_opinion_given",
+            subject=f"事项所属部门{word}调整：{title}" + (f"：{reason}" if reason else ""),
+            link=link,
+            departments=_city_approval(),
+        )
+        return
+    _close_awaited(link, to_state)
+    if to_state != C.FIRST_REVIEW:
+        notice_close(link=link, verbs=["catalog.owner_opinion_awaited"])
     if to_state == C.FIRST_REVIEW:
         notice_send(
             verb="catalog.first_review_awaited",
             subject=f"待初审的调整申请：{title}",
             link=link,
             departments=_city_approval(),
+        )
+        notice_send(
+            verb="catalog.owner_opinion_awaited",
+            subject=f"请对本部门事项的调整申请提出意见：{title}",
+            link=link,
+            departments=[cr.item.department],
         )
     elif to_state == C.LEGALITY_REVIEW:
         notice_send(
@@ -728,7 +747,8 @@ def change_request_transition(
             stage=Opinion.Stage.FIRST if from_state == C.FIRST_REVIEW else Opinion.Stage.LEGALITY,
             department_id=actor.department_id or "",
             actor=actor,
-            decision=transition,
+            # the item's own department is heard in the first review: it concurs or objects
+            decision={"owner_concur": "concur", "owner_object": "object"}.get(transition, transition),
             reason=reason,
         )
     v_from = v.status
@@ -740,8 +760,9 @@ def change_request_transition(
         v.state_entered_at = now
     v.revision += 1
     v.save()
+    if cr.status != t.target:
+        cr.state_entered_at = now
     cr.status = t.target
-    cr.state_entered_at = now
     cr.save(update_fields=["status", "state_entered_at"])
     _event(
         version=v,
@@ -763,7 +784,7 @@ def change_request_transition(
         reason=reason,
         content_hash=v.content_hash,
     )
-    _notify_adjust(cr, t.target, reason)
+    _notify_adjust(cr, t.target, reason, transition)
     return cr
 
 

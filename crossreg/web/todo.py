@@ -134,6 +134,7 @@ def _catalog_sections(user: Any) -> list[Section]:
         ("first", _("待初审的调整申请"), t["first"], True),
         ("legality", _("待合法性审核"), t["legality"], False),
         ("requests", _("本局的调整申请"), t["requests"], True),
+        ("owner", _("待本部门提出意见的调整申请"), t.get("owner", []), True),
     ]
     role = getattr(user, "role", "")
     out = []
@@ -206,7 +207,7 @@ def _case_sections(p: Principal, today: dt.date) -> list[Section]:
         out.append(
             Section(
                 key="cases_due",
-                title=_("七日内到期的案件"),
+                title=_("已到期或七日内到期的案件"),
                 url=reverse("cases:deadlines"),
                 count=qs.count(),
                 rows=[

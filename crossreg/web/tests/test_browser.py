@@ -53,7 +53,9 @@ def _login(page: Page, username: str = "smr_staff") -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    # department staff land on their to-do list (issue 18); these tests start from the dashboard
+    expect(page).to_have_url(re.compile(r"/todo/$"))
+    page.goto(reverse("dashboard"))
 
 
 @pytest.fixture
@@ -197,7 +199,8 @@ def test_cjk_font_renders_and_dashboard_screenshot(seeded_page: Page) -> None:
     page.get_by_label("用户名").fill("scjg_staff")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page).to_have_url(re.compile(r"/todo/$"))
+    page.goto(reverse("dashboard"))
     title = page.locator(".brand-name")
     expect(title).to_have_text("盐城市跨部门综合监管平台")
     fonts = _platform_fonts(page, ".brand-name")

@@ -38,9 +38,8 @@ ROLES: list[tuple[str, str, str, str, str | None]] = [
 ]
 
 
-@pytest.fixture
-def city(settings: Any) -> dict[str, Any]:
-    c = demo_city(entities_per_county=1)
+def add_role_departments(c: dict[str, Any]) -> None:
+    """The departments of the roles the small demo city lacks (leadership, hotline, finance …)."""
     depts = c["departments"]
     for code, name, role in (
         ("leader", "盐城市人民政府", Department.Role.LEADERSHIP),
@@ -50,6 +49,12 @@ def city(settings: Any) -> dict[str, Any]:
         ("auditor", "盐城市纪委监委", Department.Role.SUPERVISING),
     ):
         depts[code] = DepartmentFactory.create(code=code, name=name, short_name=name[3:], role=role)
+
+
+@pytest.fixture
+def city() -> dict[str, Any]:
+    c = demo_city(entities_per_county=1)
+    add_role_departments(c)
     return c
 
 
