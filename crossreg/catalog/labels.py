@@ -29,6 +29,8 @@ verbs_register(
         "abandon": _("放弃草稿"),
         "supersede": _("被新版本替代"),
         "file": _("提交初审"),
+        "owner_concur": _("所属部门同意调整"),
+        "owner_object": _("所属部门不同意调整"),
     }
 )
 actions_register(

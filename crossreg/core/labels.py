@@ -291,6 +291,24 @@ class Names:
             name = self.regions.get(code + "000000")
         return name or code
 
+    def prime(self, labels: Iterable[str]) -> None:
+        """Look up every ``user:…`` actor among ``labels`` in one query (a page's whole timeline)."""
+        wanted = {
+            lab.partition(":")[2] for lab in labels if lab and lab.startswith("user:")
+        } - set(self.users)
+        if not wanted:
+            return
+        rows = (
+            self._model("User")
+            .objects.filter(username__in=wanted)
+            .values_list("username", "display_name", "department__name")
+        )
+        for username, name, dept in rows:
+            who = name or username
+            self.users[username] = f"{who}（{dept}）" if dept else who
+        for username in wanted - set(self.users):
+            self.users[username] = username
+
     def user(self, username: str) -> str:
         if username not in self.users:
             row = (

@@ -110,3 +110,18 @@ def errors_for(errors: Any, key: str) -> list[str]:
 def industries(context: Any, codes: Any, sep: str = "、") -> str:
     """GB/T 4754 division codes by their names (``51、52`` → "批发业、零售业")."""
     return _joined(context, codes, sep, "industry")
+
+
+@register.simple_tag(takes_context=True)
+def actors_load(context: Any, items: Any, path: str) -> str:
+    """``{% actors_load rows "body.actor" %}``: name every actor of a list in one query, before the
+    list's ``{% actor … %}`` tags (a timeline costs the same queries however many people acted)."""
+    labels = []
+    for item in items or ():
+        value: Any = item
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+        if value:
+            labels.append(str(value))
+    _names(context).prime(labels)
+    return ""
