@@ -247,8 +247,8 @@ def test_language_switch_to_english_and_back(page: Page, city: dict[str, Any]) -
     expect(nav.get_by_role("link", name="Market entities")).to_be_visible()
     expect(page.locator(".brand-name")).to_have_text("Yancheng Cross-Department Supervision Platform")
     nav.get_by_role("link", name="Market entities").click()
-    expect(page.get_by_role("button", name="Search")).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("button", name="Search")).to_be_visible()
     page.get_by_test_id("lang-switch").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
-    expect(page.get_by_role("button", name="检索")).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("button", name="检索")).to_be_visible()
     assert settings.LANGUAGE_CODE == "zh-hans"
