@@ -29,6 +29,19 @@ C = ChangeRequest.Status
 # --- public -----------------------------------------------------------------------------------
 
 
+def catalog_public_fingerprint() -> str:
+    """Changes whenever what the public catalog shows can change: a version published, superseded
+    or withdrawn (each moves ``state_entered_at`` or the count). One aggregate query; the public
+    pages' cache keys include it, so a publication is visible at once in every server process."""
+    from django.db.models import Count, Max
+
+    agg = ItemVersion.objects.filter(status__in=ItemVersion.PUBLIC).aggregate(
+        n=Count("id"), last=Max("state_entered_at"), top=Max("id")
+    )
+    last = agg["last"].isoformat() if agg["last"] else ""
+    return f"{agg['n']}:{agg['top']}:{last}"
+
+
 def catalog_public_list(
     *, q: str = "", department: str = "", domain: str = "", method: str = ""
 ) -> QuerySet[ItemVersion]:

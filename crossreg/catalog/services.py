@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crossreg.catalog import workflow
 from crossreg.catalog.content import Refs, content_apply, content_check, content_hash, content_of
+from crossreg.catalog.legality import legality_require
 from crossreg.catalog.models import (
     ChangeRequest,
     CrossDepartmentItem,
@@ -29,6 +30,7 @@ from crossreg.catalog.schemas import CrossItemData, ItemContent, PowerItemData
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound, ProblemList
 from crossreg.core.events import domain_event_publish
+from crossreg.core.text import text_clean
 from crossreg.notices.services import notice_close, notice_send
 from crossreg.orgs.models import Department, User
 
@@ -255,7 +257,7 @@ def power_item_withdraw(*, power_item: PowerItem, actor: Actor, reason: str) -> 
     if pi.status == PowerItem.Status.WITHDRAWN:
         raise Conflict(_("该权力事项已取消"), field="status", code="bad_state")
     pi.status = PowerItem.Status.WITHDRAWN
-    pi.withdrawn_reason = reason.strip()[:300]
+    pi.withdrawn_reason = text_clean(reason, field="reason", multiline=True)[:300]
     pi.save()
     audit_record(
         actor=actor,
@@ -485,7 +487,7 @@ def version_transition(
     if v.on_adjust_track:
         raise Conflict(_("此版本属于调整申请，请在调整申请中办理"), field="transition", code="adjust_track")
     t = workflow.compile_check(v, transition, actor)
-    reason = reason.strip()
+    reason = text_clean(reason, field="reason", multiline=True)  # no markup (crossreg.core.text)
     if t.needs_reason and not reason:
         raise Invalid(_("请填写理由或意见"), field="reason", code="required")
     now = timezone.now()
@@ -523,6 +525,8 @@ def version_transition(
             reason=reason,
         )
     elif transition in ("pass", "return") and from_state == V.LEGALITY_REVIEW:
+        if transition == "pass":
+            legality_require(v)
         Opinion.objects.create(
             version=v,
             stage=Opinion.Stage.LEGALITY,
@@ -733,7 +737,7 @@ def change_request_transition(
     if transition == "edit":
         raise Invalid(_("编辑请保存草稿"), field="transition", code="invalid")
     t = workflow.adjust_check(cr, transition, actor)
-    reason = reason.strip()
+    reason = text_clean(reason, field="reason", multiline=True)  # no markup (crossreg.core.text)
     if t.needs_reason and not reason:
         raise Invalid(_("请填写理由或意见"), field="reason", code="required")
     now = timezone.now()
@@ -741,6 +745,8 @@ def change_request_transition(
     if transition == "file":
         _complete(v)
         _withdrawn_power_items(v)
+    if from_state == C.LEGALITY_REVIEW and t.target == C.PUBLISHED:
+        legality_require(v)
     if from_state in (C.FIRST_REVIEW, C.LEGALITY_REVIEW):
         Opinion.objects.create(
             version=v,

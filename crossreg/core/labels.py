@@ -293,9 +293,9 @@ class Names:
 
     def prime(self, labels: Iterable[str]) -> None:
         """Look up every ``user:…`` actor among ``labels`` in one query (a page's whole timeline)."""
-        wanted = {
-            lab.partition(":")[2] for lab in labels if lab and lab.startswith("user:")
-        } - set(self.users)
+        wanted = {lab.partition(":")[2] for lab in labels if lab and lab.startswith("user:")} - set(
+            self.users
+        )
         if not wanted:
             return
         rows = (

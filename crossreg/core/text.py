@@ -43,19 +43,24 @@ def has_markup(value: str) -> bool:
     return bool(value) and _MARKUP.search(value) is not None
 
 
-def text_problem(value: str | None, *, field: str, multiline: bool = False) -> Problem | None:
-    """The problem with ``value`` as free text (markup, control characters), or None."""
+def text_problem(
+    value: str | None, *, field: str, multiline: bool = False, label: str | None = None
+) -> Problem | None:
+    """The problem with ``value`` as free text (markup, control characters), or None. The message
+    names the field by ``label`` (what the form calls it, e.g. “计划名称”) when given, else by
+    ``field``."""
     if not value:
         return None
+    name = label or field
     if _MARKUP.search(value):
         return Problem(
-            message=_("“%(field)s”不能包含 HTML 标记或脚本（如 <…>、&…;）") % {"field": field},
+            message=_("“%(field)s”不能包含 HTML 标记或脚本（如 <…>、&…;）") % {"field": name},
             field=field,
             code="markup",
         )
     if _CONTROL.search(value) or (not multiline and ("\n" in value or "\r" in value)):
         return Problem(
-            message=_("“%(field)s”包含控制字符或换行") % {"field": field},
+            message=_("“%(field)s”包含控制字符或换行") % {"field": name},
             field=field,
             code="control",
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from crossreg.entities.models import Entity
 from crossreg.linking import bulk, engine
 from crossreg.linking.models import SourceRecord
 
@@ -55,3 +56,68 @@ def errors_sample(path: Path, n: int = 20) -> tuple[pl.DataFrame, pl.DataFrame]:
     merged = j.join(p_multi, on="p").sort("p").head(n * 3)
     split = j.join(t_multi, on="t").sort("t").head(n * 3)
     return merged, split
+
+
+def usccs_on_two_entities() -> pl.DataFrame:
+    """Valid USCCs held by two or more entities: the records carrying one point at different
+    entities, or at another entity than the registry entry with that code. The target is none."""
+    rec = SourceRecord._meta.db_table
+    ent = Entity._meta.db_table
+    held = bulk.fetch_frame(
+        f"SELECT uscc, entity_id FROM {rec} WHERE state = 'current' AND uscc_valid AND uscc <> '' "
+        f"AND entity_id IS NOT NULL UNION SELECT e.uscc, e.id FROM {ent} AS e "
+        f"WHERE e.uscc IN (SELECT uscc FROM {rec} WHERE state = 'current' AND uscc_valid AND uscc <> '')",
+        [],
+        {"uscc": pl.Utf8, "entity_id": pl.Int64},
+    )
+    return (
+        held.unique()
+        .group_by("uscc")
+        .agg(pl.col("entity_id").sort().alias("entities"))
+        .filter(pl.col("entities").list.len() > 1)
+        .sort("uscc")
+    )
+
+
+def by_kind(path: Path) -> pl.DataFrame:
+    """Per kind of mess in the truth file (its ``mess`` column): the rows with it and the share
+    linked correctly. A row is linked correctly when its record is in the cluster most rows of its
+    entity are in, and most rows of that cluster are of its entity."""
+    truth = pl.read_csv(path, infer_schema=False)
+    if "mess" not in truth.columns:
+        return pl.DataFrame(schema={"kind": pl.Utf8, "rows": pl.Int64, "correct": pl.Float64})
+    t = truth.select(
+        (pl.col("department") + pl.lit("|") + pl.col("row_id")).alias("key"),
+        pl.col("entity_id").cast(pl.Int64).alias("t"),
+        pl.col("mess").fill_null(""),
+    )
+    j = predicted_frame().rename({"cluster": "p"}).join(t, on="key")
+    modal_p = (
+        j.group_by("t", "p")
+        .len()
+        .sort(["t", "len", "p"], descending=[False, True, False])
+        .unique("t", keep="first")
+    ).select("t", pl.col("p").alias("modal_p"))
+    modal_t = (
+        j.group_by("p", "t")
+        .len()
+        .sort(["p", "len", "t"], descending=[False, True, False])
+        .unique("p", keep="first")
+    ).select("p", pl.col("t").alias("modal_t"))
+    scored = (
+        j.join(modal_p, on="t")
+        .join(modal_t, on="p")
+        .with_columns(((pl.col("p") == pl.col("modal_p")) & (pl.col("t") == pl.col("modal_t"))).alias("ok"))
+    )
+    kinds = scored.with_columns(
+        pl.when(pl.col("mess") == "")
+        .then(pl.lit("(clean)"))
+        .otherwise(pl.col("mess"))
+        .str.split(";")
+        .alias("kind")
+    ).explode("kind")
+    return (
+        kinds.group_by("kind")
+        .agg(pl.len().alias("rows"), pl.col("ok").mean().alias("correct"))
+        .sort(["correct", "kind"])
+    )

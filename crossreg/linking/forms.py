@@ -14,10 +14,14 @@ class ImportForm(forms.Form):
         queryset=Domain.objects.filter(key=True), label=_("重点领域(可选)"), required=False
     )
 
-    def __init__(self, *args: object, departments: object = None, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, departments: object = None, stashed: bool = False, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if departments is not None:
             self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+        # After the preview the file waits on the server (a token names it): no second upload.
+        self.fields["file"].required = not stashed
 
 
 class DecisionForm(forms.Form):

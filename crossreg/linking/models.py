@@ -49,6 +49,14 @@ class SourceList(models.Model):
     uploaded_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     counts = models.JSONField(_("统计"), default=dict, help_text=_("new / kept / changed / left / linked"))
+    warnings = models.JSONField(
+        _("警告"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "What the import accepted but reports: duplicate rows (with their row numbers), title rows."
+        ),
+    )
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.CURRENT)
 
     class Meta:
@@ -118,6 +126,12 @@ class SourceRecord(models.Model):
     industry_words = models.CharField(max_length=64, blank=True)
     org_form = models.CharField(max_length=32, blank=True)
     branch = models.CharField(_("分支机构"), max_length=64, blank=True)
+    former_names = models.CharField(
+        _("曾用名"),
+        max_length=255,
+        blank=True,
+        help_text=_("Former names noted in the list's name column (…(原名…)), folded, separated by |."),
+    )
     division_code = models.CharField(_("区划代码"), max_length=12, blank=True)
     county = models.CharField(_("县级区划"), max_length=6, blank=True)
     address = models.CharField(_("地址"), max_length=255, blank=True)

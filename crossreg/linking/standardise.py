@@ -28,6 +28,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import cache, lru_cache
 
 import polars as pl
@@ -43,17 +44,31 @@ FIELDS = ("local_id", "uscc_raw", "name", "address", "legal_rep", "phone")
 REQUIRED_FIELDS = ("name",)
 
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    # The column names of published Chinese government lists (双随机 检查对象名录库, 排污许可名录,
+    # 安全生产/危化品企业名录, 定点医药机构名单, 纳税人名单, 参保单位名单 …). Exact matches are tried
+    # first in this order, then headers that contain one of these.
     "uscc_raw": (
         "统一社会信用代码",
         "社会信用代码",
+        "社会统一信用代码",
+        "统一信用代码",
         "信用代码",
         "统一代码",
         "统一社会信用代码/注册号",
+        "统一社会信用代码(注册号)",
+        "注册号/统一社会信用代码",
+        "统一社会信用代码或注册号",
+        "统一社会信用代码(身份证号)",
+        "纳税人识别号",
+        "税号",
         "注册号",
         "工商注册号",
         "营业执照号",
+        "营业执照号码",
+        "营业执照编号",
         "营业执照注册号",
         "组织机构代码",
+        "组织机构代码证号",
         "机构代码",
         "uscc",
         "credit_code",
@@ -64,11 +79,41 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "名称",
         "主体名称",
         "市场主体名称",
-        "经营者名称",
-        "生产经营单位名称",
+        "企业(单位)名称",
+        "单位(企业)名称",
+        "企业(单位)全称",
+        "单位名称(全称)",
+        "企业名称(全称)",
+        "单位全称",
+        "企业全称",
+        "机构全称",
         "机构名称",
+        "经营单位",
+        "经营单位名称",
+        "经营者名称",
+        "经营主体名称",
+        "生产经营单位名称",
+        "生产经营单位",
+        "监管对象名称",
+        "检查对象名称",
+        "被检查单位",
+        "被检查单位名称",
+        "纳税人名称",
+        "排污单位名称",
+        "参保单位名称",
+        "用人单位名称",
+        "使用单位名称",
+        "业户名称",
+        "医疗机构名称",
+        "定点医药机构名称",
         "学校名称",
+        "学校(机构)名称",
         "商户名称",
+        "门店名称",
+        "店铺名称",
+        "个体工商户名称",
+        "合作社名称",
+        "公司名称",
         "店名",
         "name",
     ),
@@ -77,11 +122,25 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "经营地址",
         "住所",
         "经营场所",
+        "住所(经营场所)",
+        "住所/经营场所",
+        "经营场所地址",
+        "实际经营地址",
+        "生产经营地址",
+        "生产经营场所",
         "注册地址",
         "单位地址",
-        "住所/经营场所",
-        "生产经营地址",
+        "企业地址",
+        "机构地址",
+        "办公地址",
+        "通讯地址",
         "详细地址",
+        "所在地址",
+        "场所地址",
+        "门店地址",
+        "办学地址",
+        "生产地址",
+        "住址",
         "address",
     ),
     "legal_rep": (
@@ -92,13 +151,42 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "法人代表",
         "法定代表人/负责人",
         "法定代表人(负责人)",
+        "法人/负责人",
+        "法定代表人(主要负责人)",
+        "法定代表人或负责人",
+        "法定代表人姓名",
+        "法人姓名",
+        "负责人姓名",
+        "经营者姓名",
         "主要负责人",
+        "单位负责人",
+        "企业负责人",
+        "安全负责人",
+        "消防安全责任人",
         "责任人",
+        "投资人",
+        "业主",
         "举办者",
         "联系人",
         "legal_rep",
     ),
-    "phone": ("联系电话", "电话", "手机", "联系方式", "手机号码", "电话号码", "phone", "tel"),
+    "phone": (
+        "联系电话",
+        "电话",
+        "手机",
+        "手机号",
+        "手机号码",
+        "电话号码",
+        "联系方式",
+        "联系人电话",
+        "负责人电话",
+        "法人电话",
+        "固定电话",
+        "办公电话",
+        "联系号码",
+        "phone",
+        "tel",
+    ),
     "local_id": (
         "编号",
         "编码",
@@ -115,7 +203,22 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "record_id",
         "local_id",
     ),
-    "region": ("所属区县", "所在区县", "所在地区", "所属区域", "所在乡镇", "所属乡镇", "区县", "乡镇"),
+    "region": (
+        "所属区县",
+        "所在区县",
+        "所在地区",
+        "所属区域",
+        "所属地区",
+        "所属辖区",
+        "辖区",
+        "行政区划",
+        "所在乡镇",
+        "所属乡镇",
+        "所属乡镇(街道)",
+        "乡镇(街道)",
+        "区县",
+        "乡镇",
+    ),
 }
 
 _LICENCE_RE = re.compile(r"许可|证")
@@ -139,16 +242,18 @@ def detect_mapping(headers: Iterable[str], override: Mapping[str, str] | None = 
 
     Exact synonym matches win; then a header that contains a synonym (``企业名称(全称)``).
     """
-    hs = list(headers)
+    hs = [h for h in headers if h]
     folded = {_fold_header(h): h for h in hs}
     mapping: dict[str, str] = {}
     used: set[str] = set()
+    # A field the override maps to "" is not read at all (the user chose "not used").
+    skipped = {f for f, h in (override or {}).items() if not h}
     for field, header in (override or {}).items():
-        if header in hs:
+        if header and header in hs:
             mapping[field] = header
             used.add(header)
     for field, synonyms in HEADER_SYNONYMS.items():
-        if field in mapping:
+        if field in mapping or field in skipped:
             continue
         for syn in synonyms:
             h = folded.get(_fold_header(syn))
@@ -156,7 +261,7 @@ def detect_mapping(headers: Iterable[str], override: Mapping[str, str] | None = 
                 mapping[field] = h
                 used.add(h)
                 break
-    if "local_id" not in mapping:
+    if "local_id" not in mapping and "local_id" not in skipped:
         # The department's own record number: a header ending in 编号/编码 that is not a licence
         # or credit code; a licence number only when there is nothing else.
         ids = [
@@ -171,7 +276,7 @@ def detect_mapping(headers: Iterable[str], override: Mapping[str, str] | None = 
             mapping["local_id"] = pick
             used.add(pick)
     for field, synonyms in HEADER_SYNONYMS.items():
-        if field in mapping or field == "local_id":
+        if field in mapping or field == "local_id" or field in skipped:
             continue
         for syn in synonyms:
             if len(syn) < 2:
@@ -202,6 +307,51 @@ class Table:
     headers: list[str]
     rows: list[list[str]]
     encoding: str
+    row_numbers: list[int] = dc_field(default_factory=list)
+    """The file's row number of each row (1-based, as a spreadsheet shows it)."""
+    header_row: int = 1
+    """The file's row number of the header."""
+    title_rows: list[str] = dc_field(default_factory=list)
+    """The text of the rows above the header (a title such as “2026年度监管对象名录”, a date line)."""
+    footer_rows: list[tuple[int, str]] = dc_field(default_factory=list)
+    """Rows after the data that hold a note, not an entity (“合计”, “制表人:…”), with their numbers."""
+
+    def __post_init__(self) -> None:
+        if not self.row_numbers:
+            self.row_numbers = list(range(self.header_row + 1, self.header_row + 1 + len(self.rows)))
+
+
+HEADER_SEARCH_ROWS = 10
+"""The header is looked for among the first rows of a file (title rows may stand above it)."""
+
+
+def find_header_row(rows: list[list[str]], override: Mapping[str, str] | None = None) -> int:
+    """The index (in ``rows``) of the header among the first :data:`HEADER_SEARCH_ROWS` rows.
+
+    A row that holds every header of the department's own mapping wins; else the row where the
+    most fields are recognised, the name among them (the earliest on a tie); else the first row
+    with two or more filled cells (a title row has one), else the first row."""
+    first = rows[:HEADER_SEARCH_ROWS]
+    wanted = {h for h in (override or {}).values() if h}
+    best, best_score = None, 0
+    for i, row in enumerate(first):
+        cells = [c.strip() for c in row if c and c.strip()]
+        if len(cells) < 2:
+            continue
+        if wanted and wanted <= set(cells):
+            return i
+        found = detect_mapping(cells)
+        if "name" not in found:
+            continue
+        score = len(found)
+        if score > best_score:
+            best, best_score = i, score
+    if best is not None:
+        return best
+    for i, row in enumerate(first):
+        if sum(1 for c in row if c and c.strip()) >= 2:
+            return i
+    return 0
 
 
 def detect_encoding(content: bytes) -> str:
@@ -241,11 +391,14 @@ def _looks_chinese(text: str) -> bool:
     return odd == 0 and (han > 0 or sample.isascii())
 
 
-def read_table(content: bytes, file_name: str) -> Table:
-    """Read a CSV (any common encoding and delimiter) or XLSX file into headers and string rows."""
+def read_table(content: bytes, file_name: str, mapping: Mapping[str, str] | None = None) -> Table:
+    """Read a CSV (any common encoding and delimiter) or XLSX file into headers and string rows.
+
+    The header is found among the first rows (:func:`find_header_row`; ``mapping`` is the
+    department's own column mapping, if any); rows above it are kept as the title."""
     lower = file_name.lower()
     if lower.endswith((".xlsx", ".xlsm")) or content[:4] == b"PK\x03\x04":
-        return _read_xlsx(content)
+        return _read_xlsx(content, mapping)
     if lower.endswith(".xls"):
         raise ReadError("old .xls workbooks are not supported; save the list as .xlsx or CSV", "format")
     bom16 = content.startswith((b"\xff\xfe", b"\xfe\xff"))
@@ -264,41 +417,69 @@ def read_table(content: bytes, file_name: str) -> Table:
             "encoding",
         )
     try:
-        dialect = csv.Sniffer().sniff(text[:20000], delimiters=",\t;|")
+        # Sniff below any title rows: a title line has no delimiters to learn from.
+        lines = text[:40000].splitlines()
+        sample = "\n".join(ln for ln in lines if sum(ln.count(d) for d in ",\t;|") >= 1) or text[:20000]
+        dialect = csv.Sniffer().sniff(sample[:20000], delimiters=",\t;|")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        all_rows = [row for row in reader if any(cell.strip() for cell in row)]
+        all_rows: list[list[str]] = []
+        numbers: list[int] = []
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                all_rows.append(row)
+                numbers.append(reader.line_num)
     except csv.Error as exc:
         raise ReadError(f"malformed CSV: {exc}", "malformed") from None
-    return _to_table(all_rows, encoding)
+    return _to_table(all_rows, numbers, encoding, mapping)
 
 
-def _read_xlsx(content: bytes) -> Table:
+def _read_xlsx(content: bytes, mapping: Mapping[str, str] | None = None) -> Table:
     import zipfile
 
     from openpyxl import load_workbook
 
+    from crossreg.core.errors import Invalid
+    from crossreg.core.uploads import UploadLimits, zip_check
+
+    try:  # the zip directory first (crossreg.core.uploads): a zip bomb is refused before expanding
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            zip_check(archive, UploadLimits.from_settings())
+    except zipfile.BadZipFile as exc:
+        raise ReadError(f"not a readable XLSX workbook: {exc}", "malformed") from None
+    except Invalid as exc:
+        raise ReadError(str(exc), "too_large") from None
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ReadError(f"not a readable XLSX workbook: {exc}", "malformed") from None
     ws = wb.worksheets[0]
     all_rows = []
-    for row in ws.iter_rows(values_only=True):
+    numbers = []
+    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
         cells = ["" if v is None else str(v).strip() for v in row]
         if any(cells):
             all_rows.append(cells)
+            numbers.append(number)
     wb.close()
-    return _to_table(all_rows, "xlsx")
+    return _to_table(all_rows, numbers, "xlsx", mapping)
 
 
-def _to_table(all_rows: list[list[str]], encoding: str) -> Table:
+_FOOTER_RE = re.compile(
+    r"^(?:合计|总计|小计|共计|共\s*\d+|制表|填表|审核|负责人|注[:：]|备注[:：]|说明[:：]|单位负责人)"
+)
+
+
+def _to_table(
+    all_rows: list[list[str]], numbers: list[int], encoding: str, mapping: Mapping[str, str] | None = None
+) -> Table:
     if not all_rows:
         raise ReadError("the file is empty: no header row", "empty")
-    headers = [h.strip() for h in all_rows[0]]
+    at = find_header_row(all_rows, mapping)
+    headers = [h.strip() for h in all_rows[at]]
     if not any(headers):
         raise ReadError("the first row (the header) is empty", "malformed")
     seen: set[str] = set()
@@ -306,13 +487,35 @@ def _to_table(all_rows: list[list[str]], encoding: str) -> Table:
         if h and h in seen:
             raise ReadError(f"the header {h!r} appears twice", "malformed")
         seen.add(h)
+    title = [" ".join(c.strip() for c in row if c.strip()) for row in all_rows[:at]]
     width = len(headers)
+    body = list(zip(numbers[at + 1 :], all_rows[at + 1 :], strict=True))
+    # A note below the data (合计 …, 制表人 …): one filled cell in a wider table, at the end.
+    footer: list[tuple[int, str]] = []
+    while body and width > 1:
+        number, row = body[-1]
+        filled = [c.strip() for c in row if c.strip()]
+        if len(filled) == 1 and _FOOTER_RE.match(filled[0]):
+            footer.insert(0, (number, filled[0]))
+            body.pop()
+        else:
+            break
     rows = []
-    for i, row in enumerate(all_rows[1:], start=2):
+    row_numbers = []
+    for number, row in body:
         if len(row) > width and any(c.strip() for c in row[width:]):
-            raise ReadError(f"row {i} has {len(row)} cells but the header has {width}", "malformed")
+            raise ReadError(f"row {number} has {len(row)} cells but the header has {width}", "malformed")
         rows.append([c.strip() for c in (row + [""] * (width - len(row)))[:width]])
-    return Table(headers=headers, rows=rows, encoding=encoding)
+        row_numbers.append(number)
+    return Table(
+        headers=headers,
+        rows=rows,
+        encoding=encoding,
+        row_numbers=row_numbers,
+        header_row=numbers[at],
+        title_rows=title,
+        footer_rows=footer,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,6 +568,38 @@ def _name_patterns() -> dict[str, str]:
     }
 
 
+FORMER_NOTE_RE = (
+    r"\((?:曾用名称|曾用名|原企业名称|原单位名称|原名称|原名|原)\s*[:：为是]?\s*(?P<name>[^()]{4,}?)\s*\)"
+)
+"""A note of a former name in brackets (full- and half-width brackets are folded to ``()`` first):
+``(原名江苏琰澜餐饮有限公司潘黄分公司)``, ``(曾用名:…)``, ``(原:…)``. A bare 原 needs four characters
+or more after it, so that a trade name in brackets is not taken for one."""
+
+
+def former_names_frame(df: pl.DataFrame, *, rid: str = "rid", col: str = "former_names") -> pl.DataFrame:
+    """One row per former name of each row of ``df`` (``rid`` and the ``|``-joined ``former_names``),
+    standardised like a name: ``rid``, ``name_norm``, ``trade_name``, ``industry_words``, ``branch``."""
+    exploded = (
+        df.select(rid, pl.col(col).fill_null("").str.split("|").alias("former"))
+        .explode("former")
+        .filter(pl.col("former").str.len_chars() > 0)
+    )
+    if exploded.height == 0:
+        return pl.DataFrame(
+            schema={rid: pl.Int64, "name_norm": pl.Utf8, "trade_name": pl.Utf8, "industry_words": pl.Utf8}
+        )
+    parsed = standardise_names(exploded, "former")
+    return parsed.select(
+        pl.col(rid).cast(pl.Int64),
+        "name_norm",
+        pl.when(pl.col("trade_name") != "").then(pl.col("trade_name")).otherwise(None).alias("trade_name"),
+        pl.when(pl.col("industry_words") != "")
+        .then(pl.col("industry_words"))
+        .otherwise(None)
+        .alias("industry_words"),
+    )
+
+
 def name_columns(raw: pl.Expr) -> list[pl.Expr]:
     """Expressions for name, name_norm and the parts of the name (see module docstring)."""
     return [raw.alias("__name_raw")]
@@ -372,10 +607,19 @@ def name_columns(raw: pl.Expr) -> list[pl.Expr]:
 
 def standardise_names(df: pl.DataFrame, col: str = "name") -> pl.DataFrame:
     """Add ``name_clean``, ``name_norm``, ``name_region``, ``trade_name``, ``industry_words``,
-    ``org_form`` and ``branch`` for the names in ``col``."""
+    ``org_form`` and ``branch`` for the names in ``col``, and ``former_names`` (``|``-joined, folded)
+    from the bracketed notes of former names, which are taken out of the name."""
     p = _name_patterns()
+    folded = fold_expr(pl.col(col))
     out = df.with_columns(
-        fold_expr(pl.col(col)).str.replace_all(r"\((?:个体工商户|个体户)\)$", "").alias("name_clean")
+        # Former names noted in brackets (…(原名…), (曾用名:…)) are kept apart, not parsed as a branch.
+        folded.str.extract_all(FORMER_NOTE_RE)
+        .list.eval(pl.element().str.replace(FORMER_NOTE_RE, "${name}"))
+        .list.join("|")
+        .alias("former_names"),
+        folded.str.replace_all(FORMER_NOTE_RE, "")
+        .str.replace_all(r"\((?:个体工商户|个体户)\)$", "")
+        .alias("name_clean"),
     )
     out = out.with_columns(
         pl.col("name_clean")
@@ -475,6 +719,10 @@ def _uscc_valid_frame(codes: list[str]) -> set[str]:
     return set(frame.get_column("c").to_list())
 
 
+_OCR_DIGITS = str.maketrans({"O": "0", "I": "1", "Z": "2", "S": "5"})
+_OCR_LETTERS = re.compile(r"[OIZS]")
+
+
 def _regno_valid(code: str) -> bool:
     from stdnum.iso7064 import mod_11_10
 
@@ -493,7 +741,19 @@ def standardise_codes(df: pl.DataFrame, col: str = "uscc_raw") -> pl.DataFrame:
         .str.replace_all(r"[\s\p{P}\p{Z}\p{Cc}\p{Cf}]", "")
     )
     out = df.with_columns(norm.alias("uscc_norm"))
+    # Letters a USCC or registration number never holds, misread for digits (OCR, typing from a
+    # scan): O→0, I→1, Z→2, S→5 — taken back only where that makes a valid code.
     uniq = out.select(pl.col("uscc_norm").unique()).to_series().to_list()
+    ocr = {u: u.translate(_OCR_DIGITS) for u in uniq if len(u) in (15, 18) and _OCR_LETTERS.search(u)}
+    valid_ocr = _uscc_valid_frame([v for v in ocr.values() if len(v) == 18 and re.match(_USCC_RE, v)])
+    fixed = {
+        u: v
+        for u, v in ocr.items()
+        if v in valid_ocr or (len(v) == 15 and v.isascii() and v.isdigit() and _regno_valid(v))
+    }
+    if fixed:
+        out = out.with_columns(pl.col("uscc_norm").replace(fixed))
+        uniq = out.select(pl.col("uscc_norm").unique()).to_series().to_list()
     shaped = [u for u in uniq if len(u) == 18 and re.match(_USCC_RE, u)]
     valid_set = _uscc_valid_frame(shaped)
     reg_set = {u for u in uniq if len(u) == 15 and u.isascii() and u.isdigit() and _regno_valid(u)}

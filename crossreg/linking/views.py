@@ -56,6 +56,9 @@ COUNT_LABELS = {
     "base_joined": gettext_lazy("新入库主体"),
     "base_left": gettext_lazy("出库主体"),
     "base_size": gettext_lazy("对象库主体数"),
+    "duplicate_rows": gettext_lazy("重复行(已导入,见警告)"),
+    "code_conflicts": gettext_lazy("代码相同、分支机构不同(待审核)"),
+    "former_name_edges": gettext_lazy("按曾用名关联的记录对"),
 }
 
 
@@ -68,6 +71,7 @@ COMPARISON_LABELS = {
     "address_norm": gettext_lazy("地址"),
     "legal_rep_norm": gettext_lazy("法定代表人/负责人"),
     "phone_norm": gettext_lazy("电话"),
+    "branch": gettext_lazy("分支机构"),
 }
 LEVEL_LABELS = {
     "no comparable code": gettext_lazy("无可比较的代码"),
@@ -130,9 +134,76 @@ def _importable_departments(user: Any) -> QuerySet[Department]:
     return qs.filter(pk=dept) if dept and user_can(user, Capability.EDIT_ENTITY) else qs.none()
 
 
+FIELD_LABELS = {
+    "name": gettext_lazy("名称"),
+    "uscc_raw": gettext_lazy("统一社会信用代码/注册号"),
+    "address": gettext_lazy("地址"),
+    "legal_rep": gettext_lazy("法定代表人/负责人"),
+    "phone": gettext_lazy("联系电话"),
+    "local_id": gettext_lazy("部门编号"),
+    "region": gettext_lazy("所属区县/乡镇"),
+}
+
+DUPLICATE_LABELS = {
+    "same_row": gettext_lazy("各列完全相同"),
+    "same_id": gettext_lazy("部门编号相同"),
+    "same_code": gettext_lazy("统一社会信用代码(注册号)相同"),
+    "same_name_address": gettext_lazy("名称和地址相同,均无有效代码"),
+}
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = "、".join(str(r) for r in rows[:10])
+    return shown + ("…" if len(rows) > 10 else "")
+
+
+def _warning_text(w: dict[str, Any]) -> str:
+    """One warning of an import (or its preview) as the user reads it."""
+    kind = w.get("kind")
+    if kind == "duplicate":
+        return _("第 %(rows)s 行重复(%(why)s):%(value)s") % {
+            "rows": _rows_text(list(w.get("rows") or [])),
+            "why": DUPLICATE_LABELS.get(str(w.get("match")), w.get("match")),
+            "value": w.get("value") or "",
+        }
+    if kind == "duplicate_more":
+        return _("另有 %(n)d 组重复行") % {"n": int(w.get("groups") or 0)}
+    if kind == "title_rows":
+        return _("表头在第 %(row)d 行;其上的标题行未导入:%(text)s") % {
+            "row": int(w.get("header_row") or 1),
+            "text": " / ".join(str(t) for t in w.get("rows") or []),
+        }
+    if kind == "footer_rows":
+        return _("第 %(rows)s 行是表尾说明,未作为记录导入:%(text)s") % {
+            "rows": _rows_text(list(w.get("rows") or [])),
+            "text": " / ".join(str(t) for t in w.get("texts") or []),
+        }
+    return str(w)
+
+
+def _posted_mapping(request: HttpRequest) -> dict[str, str]:
+    """The mapping the user chose on the preview: ``map_<field>`` = a header, or "" for not used
+    (the service refuses a header the file does not have)."""
+    return {f: request.POST.get(f"map_{f}", "")[:200] for f in FIELD_LABELS if f"map_{f}" in request.POST}
+
+
+def _preview_context(preview: services.ImportPreview, token: str) -> dict[str, Any]:
+    return {
+        "token": token,
+        "preview": preview,
+        "fields": [
+            {"field": f, "label": str(label), "header": preview.mapping.get(f, ""), "required": f == "name"}
+            for f, label in FIELD_LABELS.items()
+        ],
+        "preview_warnings": [_warning_text(w) for w in preview.warnings],
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
+    """Two steps: the file is read and its header, column mapping and first rows are shown (the
+    preview, nothing written); the user may change the mapping, then confirms the import."""
     departments = _importable_departments(request.user)
     if not departments.exists():
         raise PermissionDenied(_("只有监管部门的工作人员可以导入本部门名录"))
@@ -140,37 +211,89 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if posted and not departments.filter(pk=posted).exists():
         raise PermissionDenied(_("您无权为该部门导入名录"))
     initial = {"department": departments.first()} if departments.count() == 1 else {}
-    form = ImportForm(request.POST or None, request.FILES or None, departments=departments, initial=initial)
+    token = request.POST.get("token", "") if request.method == "POST" else ""
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        departments=departments,
+        initial=initial,
+        stashed=bool(token),
+    )
     result = None
+    context: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        upload = form.cleaned_data.get("file") if form.is_valid() else None
-        if upload is not None and upload.size > _upload_limit():
-            # Refused before the file is read into memory (the service checks again).
-            detail = _("文件 %(size)s 字节,上限 %(limit)s 字节") % {
-                "size": f"{upload.size:,}",
-                "limit": f"{_upload_limit():,}",
-            }
-            form.add_error(None, f"{PROBLEM_LEADS['too_large']}({detail})")
-        elif upload is not None:
+        action = request.POST.get("action", "preview")
+        content: bytes | None = None
+        file_name = ""
+        if form.is_valid():
+            upload = form.cleaned_data.get("file")
+            if upload is not None and upload.size > _upload_limit():
+                # Refused before the file is read into memory (the service checks again).
+                detail = _("文件 %(size)s 字节,上限 %(limit)s 字节") % {
+                    "size": f"{upload.size:,}",
+                    "limit": f"{_upload_limit():,}",
+                }
+                form.add_error(None, f"{PROBLEM_LEADS['too_large']}({detail})")
+            elif upload is not None:
+                content, file_name, token = upload.read(), upload.name, ""
+            elif token:
+                try:
+                    content, file_name, stashed_dept = services.upload_stashed(
+                        token=token,
+                        user_id=request.user.pk,  # type: ignore[arg-type]
+                    )
+                except DomainError:
+                    form.add_error(None, _("上传的文件已失效,请重新选择文件"))
+                    token = ""
+                else:
+                    if stashed_dept != form.cleaned_data["department"].pk:
+                        form.add_error(None, _("上传的文件已失效,请重新选择文件"))
+                        content, token = None, ""
+            else:
+                form.add_error("file", _("请选择名录文件"))
+        if content is not None:
+            department = form.cleaned_data["department"]
             try:
-                result = services.source_list_import(
-                    actor=request.user,  # type: ignore[arg-type]
-                    department=form.cleaned_data["department"],
-                    content=upload.read(),
-                    file_name=upload.name,
-                    system=form.cleaned_data["system"],
-                    domain=form.cleaned_data["domain"],
-                )
+                if action == "import" and token:
+                    result = services.source_list_import(
+                        actor=request.user,  # type: ignore[arg-type]
+                        department=department,
+                        content=content,
+                        file_name=file_name,
+                        system=form.cleaned_data["system"],
+                        domain=form.cleaned_data["domain"],
+                        mapping=_posted_mapping(request) or None,
+                    )
+                    services.upload_discard(token)
+                else:
+                    mapping = (_posted_mapping(request) or None) if token else None
+                    preview = services.source_list_preview(
+                        actor=request.user,  # type: ignore[arg-type]
+                        department=department,
+                        content=content,
+                        file_name=file_name,
+                        mapping=mapping,
+                    )
+                    if not token:
+                        token = services.upload_stash(
+                            user_id=request.user.pk,  # type: ignore[arg-type]
+                            department=department.pk,
+                            content=content,
+                            file_name=file_name,
+                        )
+                    context = _preview_context(preview, token)
+                    for p in preview.problems:
+                        form.add_error(None, _problem_text(p))
             except DomainError as exc:
                 if exc.status == 403:
                     raise PermissionDenied(_("您无权为该部门导入名录")) from None
                 for p in exc.problems:
                     form.add_error(None, _problem_text(p))
             else:
-                if result.created:
+                if result is not None and result.created:
                     messages.success(request, _("名录已导入"))
-                else:
+                elif result is not None:
                     messages.info(request, _("该文件与当前名录相同,未作改动"))
         if form.errors:
             status = 400
@@ -179,11 +302,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
         if result is not None and result.created
         else []
     )
+    warnings = [_warning_text(w) for w in result.warnings] if result is not None else []
     lists = selectors.source_list_list(user=request.user)[:30]  # type: ignore[arg-type]
     return render(
         request,
         "linking/import.html",
-        {"form": form, "result": result, "counts": counts, "lists": lists},
+        {"form": form, "result": result, "counts": counts, "warnings": warnings, "lists": lists, **context},
         status=status,
     )
 

@@ -9,6 +9,9 @@
 ``OUTBOX_TIMEOUT``         seconds a webhook target has to answer (default 10)
 ``OUTBOX_BATCH``           deliveries claimed per target per round (default 200)
 ``OUTBOX_SEND_THREADS``    subjects sent in parallel per batch (default 8; one subject stays in order)
+``OUTBOX_WEBHOOK_ALLOWED_NETWORKS``  CIDRs a department-configured webhook may reach besides public
+                           addresses (default none: private, loopback and link-local refused;
+                           see ``crossreg.outbox.netpolicy``)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_TIMEOUT": 10.0,
     "OUTBOX_BATCH": 200,
     "OUTBOX_SEND_THREADS": 8,
+    "OUTBOX_WEBHOOK_ALLOWED_NETWORKS": [],
 }
 
 

@@ -88,6 +88,14 @@ class Target(models.Model):
     active = models.BooleanField(_("启用"), default=True)
     max_attempts = models.PositiveSmallIntegerField(_("最多尝试次数"), null=True, blank=True)
     timeout = models.FloatField(_("超时(秒)"), null=True, blank=True)
+    network_restricted = models.BooleanField(
+        _("受网络策略限制"),
+        default=False,
+        help_text=_(
+            "Set when someone other than a system administrator set the address: it may not point at "
+            "loopback, link-local or private networks outside OUTBOX_WEBHOOK_ALLOWED_NETWORKS."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

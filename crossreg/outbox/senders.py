@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from standardwebhooks.webhooks import Webhook
 
-from crossreg.outbox import conf
+from crossreg.outbox import conf, netpolicy
 
 if TYPE_CHECKING:
     from crossreg.outbox.models import Target
@@ -215,6 +215,11 @@ class WebhookSender:
 
     def send(self, target: Target, items: Sequence[Outgoing]) -> list[Outcome]:
         timeout = float(target.timeout or conf.get("OUTBOX_TIMEOUT"))
+        if target.network_restricted:
+            # Checked again at every batch: the name may resolve elsewhere than when it was set.
+            refusal = netpolicy.url_refusal(target.url)
+            if refusal:
+                return [Outcome(ok=False, error=f"network policy: {refusal}") for _ in items]
 
         def one(item: Outgoing) -> Outcome:
             headers = {

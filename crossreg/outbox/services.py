@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Invalid, ProblemList
 from crossreg.core.events import DomainEvent
-from crossreg.outbox import conf, permissions
+from crossreg.outbox import conf, netpolicy, permissions
 from crossreg.outbox.cloudevents import SCHEMA_BASE, envelope_bytes, envelope_of
 from crossreg.outbox.models import Delivery, DeliveryAttempt, OutboxEvent, Subscription, Target
 from crossreg.outbox.senders import Outcome, Outgoing, sender_for, webhook_secret_new
@@ -486,12 +486,19 @@ def delivery_cancel(
 # --- 5. targets and subscriptions ----------------------------------------------------------------
 
 
-def _check_url(url: str, problems: ProblemList) -> None:
+def _check_url(url: str, problems: ProblemList, *, restricted: bool = False) -> None:
+    """A well-formed http(s) address; for a ``restricted`` target (set by someone other than a
+    system administrator), one that passes the network policy (``netpolicy``)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         problems.add(_("地址必须是 http:// 或 https:// 开头的完整网址。"), field="url")
+        return
+    if restricted:
+        refusal = netpolicy.url_refusal(url)
+        if refusal:
+            problems.add(refusal, field="url", code="network_policy")
 
 
 @transaction.atomic
@@ -520,8 +527,9 @@ def target_create(
         problems.add(_("代码为空或已被使用。"), field="code", code="duplicate")
     if not name.strip():
         problems.add(_("请填写名称。"), field="name")
+    restricted = not principal.is_admin
     if kind in (Target.Kind.WEBHOOK, Target.Kind.SUPERVISION_REST, Target.Kind.ENFORCEMENT):
-        _check_url(url, problems)
+        _check_url(url, problems, restricted=restricted)
     problems.raise_if_any()
     if kind == Target.Kind.WEBHOOK and not secret:
         secret = webhook_secret_new()
@@ -535,6 +543,7 @@ def target_create(
         config=config or {},
         max_attempts=max_attempts,
         timeout=timeout,
+        network_restricted=restricted,
         created_by=actor if not isinstance(actor, str) else None,
     )
     audit_record(
@@ -563,9 +572,11 @@ def target_update(
     problems = ProblemList()
     changes: dict[str, Any] = {}
     if url is not None and url != target.url:
-        _check_url(url, problems)
+        restricted = target.network_restricted or not principal.is_admin
+        _check_url(url, problems, restricted=restricted)
         changes["url"] = [target.url, url]
         target.url = url
+        target.network_restricted = restricted
     problems.raise_if_any()
     if active is not None and active != target.active:
         changes["active"] = [target.active, active]

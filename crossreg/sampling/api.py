@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from crossreg.core.errors import Forbidden, NotFound
 from crossreg.orgs.models import User
@@ -26,9 +26,13 @@ class PlanOut(Schema):
     pool_root: str
     pool_size: int
     rules: dict[str, Any]
+    source: str
+    source_reason: str
     seed_source: str
     seed_due: str
+    seed_due_at: str | None
     seed: str | None
+    seed_reference: str | None
     algorithm: str
     published_at: str | None
     drawn_at: str | None
@@ -37,6 +41,9 @@ class PlanOut(Schema):
 
 class DrawIn(Schema):
     seed: str
+    seed_reference: str = Field(
+        "", description="Where anyone can check the seed (the announcement's URL or issue number). Required."
+    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -68,7 +75,21 @@ def plan(request: HttpRequest, code: str) -> dict[str, Any]:
 
 @router.get("/plans/{code}/bundle")
 def bundle(request: HttpRequest, code: str) -> dict[str, object]:
+    """The public bundle (no entity's credit class): docs/draw-verification.md."""
     return services.plan_bundle(_plan(request, code))
+
+
+@router.get("/plans/{code}/auditor-bundle")
+def auditor_bundle(request: HttpRequest, code: str) -> dict[str, object]:
+    """The full assignment (every pooled entity's class), for discipline inspection and audit only
+    (``audit_draws``); each download is recorded."""
+    user = _user(request)
+    if not selectors.can_audit_draws(user):
+        raise Forbidden(_("只有纪检监察、审计人员可以下载完整分层（审计验证包）"), code="forbidden")
+    plan = selectors.plan_for_auditor(user=user, code=code)
+    if plan is None:
+        raise NotFound(_("没有该抽查计划"), field="code")
+    return services.plan_auditor_bundle_read(actor=user, plan=plan)
 
 
 @router.post("/plans/{code}/publish", response=PlanOut)
@@ -79,7 +100,12 @@ def publish(request: HttpRequest, code: str) -> dict[str, Any]:
 @router.post("/plans/{code}/draw", response=PlanOut)
 def draw(request: HttpRequest, code: str, body: DrawIn) -> dict[str, Any]:
     return selectors.plan_summary(
-        services.plan_draw(actor=_user(request), plan=_plan(request, code), seed=body.seed)
+        services.plan_draw(
+            actor=_user(request),
+            plan=_plan(request, code),
+            seed=body.seed,
+            seed_reference=body.seed_reference,
+        )
     )
 
 

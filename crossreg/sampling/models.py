@@ -49,7 +49,17 @@ class SamplingPlan(models.Model):
     period_end = models.DateField(_("周期结束"))
 
     # Pool filter.
-    source = models.CharField(_("对象来源"), max_length=16, choices=Source.choices, default=Source.REGISTRY)
+    source = models.CharField(
+        _("对象来源"), max_length=16, choices=Source.choices, default=Source.DEPARTMENT_LIST
+    )
+    source_reason = models.CharField(
+        _("选择对象来源的理由"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Required when the plan draws from the whole registry instead of the department's directory."
+        ),
+    )
     divisions = models.JSONField(_("区域"), default=list, blank=True)
     entity_types = models.JSONField(_("主体类型"), default=list, blank=True)
     industries = models.JSONField(_("行业"), default=list, blank=True)
@@ -64,11 +74,36 @@ class SamplingPlan(models.Model):
     rules = models.JSONField(_("抽查比例与最低数量"), default=dict)  # {"A": {"ratio": "5", "minimum": 0}, …}
     seed_source = models.TextField(_("随机种子来源"), help_text=_("A named future public value."))
     seed_due = models.DateField(_("种子产生日期"))
+    seed_due_at = models.DateTimeField(
+        _("种子产生时间"),
+        null=True,
+        blank=True,
+        help_text=_("When the named public value exists (e.g. the lottery's draw time); no seed before."),
+    )
+    seed_reference = models.CharField(
+        _("种子核对出处"), max_length=300, blank=True, help_text=_("Where anyone can check the seed.")
+    )
+    seed_entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    seed_entered_label = models.CharField(_("种子录入人"), max_length=100, blank=True)
 
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     algorithm = models.CharField(_("算法版本"), max_length=32, default=ALGORITHM_VERSION)
+    #: plans created before crossreg-draw/2 keep the crossreg-draw/1 stored in their row.
     published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
-    pool_root = models.CharField(_("对象池默克尔根"), max_length=64, blank=True)
+    pool_root = models.CharField(
+        _("对象池默克尔根"),
+        max_length=64,
+        blank=True,
+        help_text=_("crossreg-draw/2: the commitment to every entity's stratum (salted leaves)."),
+    )
+    pool_basis = models.JSONField(
+        _("对象池构成说明"),
+        default=dict,
+        blank=True,
+        help_text=_("Why the pool and each stratum have their size."),
+    )
     pool_size = models.PositiveIntegerField(_("对象池数量"), default=0)
     pool_strata = models.JSONField(_("分层数量"), default=dict, blank=True)
     seed = models.TextField(_("随机种子"), blank=True)
@@ -105,6 +140,7 @@ class PoolMember(models.Model):
     entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="+")
     key = models.CharField(max_length=32)
     stratum = models.CharField(max_length=8)
+    salt = models.CharField(max_length=32, blank=True, help_text=_("crossreg-draw/2: the leaf's salt."))
 
     class Meta:
         ordering = ["plan", "key"]
@@ -147,6 +183,7 @@ class DrawAttempt(models.Model):
     )
     actor_label = models.CharField(max_length=100, blank=True)
     seed = models.TextField(blank=True)
+    seed_reference = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
     reason = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(auto_now_add=True)

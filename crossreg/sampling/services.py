@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -45,7 +46,7 @@ from crossreg.sampling import conf, draw
 from crossreg.sampling.assign import OfficerIn, SlotNeed, TaskNeed, assign_officers
 from crossreg.sampling.models import DrawAttempt, PoolingRun, PoolMember, SamplingPlan, Selection
 from crossreg.sampling.pooling import pool_selections
-from crossreg.sampling.selectors import pool_rows
+from crossreg.sampling.selectors import pool_basis, pool_rows, pool_rows_explained
 
 Actor = User | str
 
@@ -139,6 +140,34 @@ def _rules_validate(
     return out
 
 
+_DATE_RES = (
+    re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(\d{4})年(\d{1,2})月(\d{1,2})日"),
+    re.compile(r"(?<!\d)(\d{4})/(\d{1,2})/(\d{1,2})(?!\d)"),
+)
+
+
+def _dates_named(text: str) -> list[dt.date]:
+    """Calendar dates written in a seed source (``2026-12-04``, ``2026年12月4日``, ``2026/12/4``)."""
+    out: list[dt.date] = []
+    for rx in _DATE_RES:
+        for y, m, d in rx.findall(text or ""):
+            try:
+                out.append(dt.date(int(y), int(m), int(d)))
+            except ValueError:
+                continue
+    return out
+
+
+def _empty_pool_message(plan: SamplingPlan) -> str:
+    if plan.source == SamplingPlan.Source.DEPARTMENT_LIST:
+        return gettext(
+            "对象池为空：本部门的检查对象名录库（当前名录）中没有该事项适用且符合条件的主体；"
+            "请先导入部门监管对象名录，或说明理由后从全部市场主体名录抽取"
+        )
+    return gettext("对象池为空：没有符合条件的市场主体")
+
+
 def _plan_code(period: str, department: Department) -> str:
     n = SamplingPlan.objects.filter(period=period, department=department).count() + 1
     while True:
@@ -161,7 +190,9 @@ def plan_create(
     seed_source: str,
     seed_due: dt.date,
     rules: dict[str, Any] | None = None,
-    source: str = SamplingPlan.Source.REGISTRY,
+    source: str = SamplingPlan.Source.DEPARTMENT_LIST,
+    source_reason: str = "",
+    seed_due_time: dt.time | None = None,
     divisions: Sequence[str] = (),
     entity_types: Sequence[str] = (),
     industries: Sequence[str] = (),
@@ -172,14 +203,26 @@ def plan_create(
     triggered: bool = False,
     participants: Sequence[Department] = (),
 ) -> SamplingPlan:
-    """Create a draft plan. Plans over key industries default to joint plans led by the authority."""
+    """Create a draft plan. Plans over key industries default to joint plans led by the authority.
+
+    The pool is, by default, the department's own directory of supervised entities (its current
+    lists; with the partners' for a joint plan), narrowed to what the items apply to and to the
+    plan's filters. Drawing from the whole registry (``source="registry"``) is a deliberate choice:
+    ``source_reason`` must say why, and it is recorded. ``seed_due`` (and ``seed_due_time``, when
+    the source has a time of day, e.g. the lottery's draw at 21:15) is when the named public value
+    exists: no seed is accepted before it."""
     if not can_plan(actor, department):
         raise Forbidden(gettext("您不能为该部门制定抽查计划"), field="department", code="forbidden")
     p = ProblemList()
     if not name.strip():
         p.add(gettext("请填写计划名称"), field="name", code="required")
-    for text_field, value in (("name", name), ("directed_reason", directed_reason)):
-        if (bad := text_problem(value, field=text_field)) is not None:
+    for text_field, value, label in (
+        ("name", name, gettext("计划名称")),
+        ("directed_reason", directed_reason, gettext("定向说明")),
+        ("seed_source", seed_source, gettext("随机种子来源")),
+        ("source_reason", source_reason, gettext("选择对象来源的理由")),
+    ):
+        if (bad := text_problem(value, field=text_field, label=label)) is not None:
             p.problems.append(bad)
     versions = list(item_versions)
     if not versions:
@@ -199,6 +242,22 @@ def plan_create(
         p.add(gettext("请写明随机种子将取自哪个公开来源"), field="seed_source", code="required")
     if source not in SamplingPlan.Source.values:
         p.add(gettext("未知对象来源“%(source)s”") % {"source": source}, field="source")
+    elif source == SamplingPlan.Source.REGISTRY and not source_reason.strip():
+        p.add(
+            gettext(
+                "从全部市场主体名录抽取须说明理由：计划默认从本部门的检查对象名录库（部门监管对象名录）抽取"
+            ),
+            field="source_reason",
+            code="required",
+        )
+    named = _dates_named(seed_source)
+    if named and seed_due < max(named):
+        p.add(
+            gettext("随机种子来源写明的日期为 %(named)s，种子产生日期 %(due)s 早于该日期")
+            % {"named": max(named).isoformat(), "due": seed_due.isoformat()},
+            field="seed_due",
+            code="before_source",
+        )
     if directed and not directed_reason.strip():
         p.add(gettext("定向抽查须说明定向对象"), field="directed_reason", code="required")
     clean_rules = _rules_validate(rules, triggered=triggered, problems=p)
@@ -229,6 +288,7 @@ def plan_create(
         period_start=period_start,
         period_end=period_end,
         source=source,
+        source_reason=source_reason.strip(),
         divisions=list(divisions),
         entity_types=list(entity_types),
         industries=list(industries),
@@ -240,6 +300,7 @@ def plan_create(
         rules=clean_rules,
         seed_source=seed_source.strip(),
         seed_due=seed_due,
+        seed_due_at=timezone.make_aware(dt.datetime.combine(seed_due, seed_due_time or dt.time(0, 0))),
         created_by=_user(actor),
     )
     plan.item_versions.set(versions)
@@ -247,7 +308,7 @@ def plan_create(
         plan.participants.set(Department.objects.filter(pk__in=extra))
     # An empty pool is refused now, not at publication time.
     if not pool_rows(plan):
-        raise Invalid(gettext("对象池为空：没有符合条件的市场主体"), field="pool", code="empty_pool")
+        raise Invalid(_empty_pool_message(plan), field="pool", code="empty_pool")
     audit_record(
         actor=actor,
         action="sampling.plan.create",
@@ -260,6 +321,10 @@ def plan_create(
             "item_versions": sorted(v.pk for v in versions),
             "rules": clean_rules,
             "period": plan.period,
+            "source": plan.source,
+            "source_reason": plan.source_reason,
+            "seed_source": plan.seed_source,
+            "seed_due_at": plan.seed_due_at.isoformat() if plan.seed_due_at else None,
         },
     )
     return plan
@@ -278,23 +343,27 @@ def plan_publish(*, actor: Actor, plan: SamplingPlan) -> SamplingPlan:
         )
     if not plan.item_versions.exists():
         raise Invalid(gettext("抽查计划至少需要一个监管事项"), field="item_versions", code="required")
-    rows = pool_rows(plan)
-    if not rows:
-        raise Invalid(gettext("对象池为空：没有符合条件的市场主体"), field="pool", code="empty_pool")
-    pool = [(cls, draw.entity_key(uscc, pk)) for pk, uscc, cls in rows]
+    explained = pool_rows_explained(plan)
+    if not explained:
+        raise Invalid(_empty_pool_message(plan), field="pool", code="empty_pool")
+    # Not drawn yet, so the plan takes the current algorithm (a draft made before crossreg-draw/2
+    # has no commitment to keep).
+    plan.algorithm = draw.ALGORITHM_VERSION
+    members = [(cls, draw.entity_key(uscc, pk), draw.salt_new(), pk) for pk, uscc, cls, _basis in explained]
     PoolMember.objects.bulk_create(
         [
-            PoolMember(plan=plan, entity_id=pk, key=key, stratum=cls)
-            for (pk, _u, _c), (cls, key) in zip(rows, pool, strict=True)
+            PoolMember(plan=plan, entity_id=pk, key=key, stratum=cls, salt=salt)
+            for cls, key, salt, pk in members
         ],
         batch_size=2000,
     )
     strata: dict[str, int] = defaultdict(int)
-    for cls, _ in pool:
+    for cls, *_ in members:
         strata[cls] += 1
-    plan.pool_root = draw.pool_root(pool)
-    plan.pool_size = len(pool)
+    plan.pool_root = draw.commitment_root((cls, key, salt) for cls, key, salt, _pk in members)
+    plan.pool_size = len(members)
     plan.pool_strata = dict(sorted(strata.items()))
+    plan.pool_basis = pool_basis(plan, explained)
     plan.status = SamplingPlan.Status.PUBLISHED
     plan.published_at = timezone.now()
     plan.save()
@@ -304,13 +373,17 @@ def plan_publish(*, actor: Actor, plan: SamplingPlan) -> SamplingPlan:
         subject_type="sampling.plan",
         subject_id=plan.code,
         payload={
-            "pool_root": plan.pool_root,
+            "pool_root": plan.pool_root,  # the commitment to every entity's stratum (salted)
             "pool_size": plan.pool_size,
             "strata": plan.pool_strata,
             "rules": plan.rules,
             "algorithm": plan.algorithm,
+            "source": plan.source,
+            "source_reason": plan.source_reason,
+            "funnel": [{"step": f["step"], "count": f["count"]} for f in plan.pool_basis["funnel"]],
             "seed_source": plan.seed_source,
             "seed_due": plan.seed_due.isoformat(),
+            "seed_due_at": _seed_due_at(plan).isoformat(),
             "credit": grade_basis(),  # the credit model version and grade date of the strata
         },
     )
@@ -339,37 +412,152 @@ def plan_publish(*, actor: Actor, plan: SamplingPlan) -> SamplingPlan:
     return plan
 
 
-def plan_bundle(plan: SamplingPlan) -> dict[str, object]:
-    """The public verification bundle of a published or drawn plan (docs/draw-verification.md)."""
-    pool = list(plan.pool.values_list("stratum", "key"))
-    rules = {k: draw.StratumRule(str(v["ratio"]), int(v["minimum"])) for k, v in plan.rules.items()}
-    picked = None
-    if plan.status == SamplingPlan.Status.DRAWN:
-        picked = [
-            draw.Picked(stratum=s, key=k, position=pos, rank_hex=h)
-            for s, k, pos, h in plan.selections.order_by("stratum", "position").values_list(
-                "stratum", "key", "position", "rank_hex"
-            )
-        ]
-    bundle = draw.bundle_make(
-        plan=plan.code,
-        plan_name=plan.name,
-        department=plan.department_id,
-        period=plan.period,
-        seed_source=plan.seed_source,
-        seed=plan.seed or None,
-        pool=pool,
-        rules=rules,
-        selected=picked,
-        published_at=plan.published_at.isoformat() if plan.published_at else "",
-        drawn_at=plan.drawn_at.isoformat() if plan.drawn_at else "",
-    )
+def _seed_due_at(plan: SamplingPlan) -> dt.datetime:
+    """When the seed's public source exists: the declared date and time (00:00 of the date for a
+    plan that declared a date only)."""
+    if plan.seed_due_at is not None:
+        return plan.seed_due_at
+    return timezone.make_aware(dt.datetime.combine(plan.seed_due, dt.time(0, 0)))
+
+
+def _rules(plan: SamplingPlan) -> dict[str, draw.StratumRule]:
+    return {k: draw.StratumRule(str(v["ratio"]), int(v["minimum"])) for k, v in plan.rules.items()}
+
+
+def _picked(plan: SamplingPlan) -> list[draw.Picked] | None:
+    if plan.status != SamplingPlan.Status.DRAWN:
+        return None
+    return [
+        draw.Picked(stratum=s, key=k, position=pos, rank_hex=h)
+        for s, k, pos, h in plan.selections.order_by("stratum", "position").values_list(
+            "stratum", "key", "position", "rank_hex"
+        )
+    ]
+
+
+def _credit_basis(plan: SamplingPlan) -> dict[str, Any] | None:
     # Which credit model version and grade date gave the strata (the grades' history is never
     # rewritten, so this is the same answer at any later time; also in the publish ledger entry).
-    if plan.published_at is not None:
-        basis = grade_basis(timezone.localdate(plan.published_at))
-        if basis["grade_date"] is not None:  # plans drawn before any grading keep their bundle
-            bundle["credit"] = basis
+    if plan.published_at is None:
+        return None
+    basis = grade_basis(timezone.localdate(plan.published_at))
+    return basis if basis["grade_date"] is not None else None  # plans drawn before any grading
+
+
+def plan_bundle(plan: SamplingPlan) -> dict[str, object]:
+    """The *public* verification bundle of a published or drawn plan (docs/draw-verification.md):
+    the keys with their leaf commitments, per-class counts and rules, seed and drawn keys — no
+    entity's credit class. A plan drawn under crossreg-draw/1 lists its keys and drawn keys only
+    (its classes are in the auditor bundle)."""
+    published_at = plan.published_at.isoformat() if plan.published_at else ""
+    drawn_at = plan.drawn_at.isoformat() if plan.drawn_at else ""
+    picked = _picked(plan)
+    if plan.algorithm == draw.ALGORITHM_V1:
+        keys = sorted(plan.pool.values_list("key", flat=True), key=lambda k: k.encode())
+        bundle: dict[str, object] = {
+            "format": draw.PUBLIC_FORMAT,
+            "algorithm": plan.algorithm,
+            "plan": plan.code,
+            "plan_name": plan.name,
+            "department": plan.department_id,
+            "period": plan.period,
+            "seed_source": plan.seed_source,
+            "seed_due_at": _seed_due_at(plan).isoformat(),
+            "seed": plan.seed or None,
+            "seed_reference": plan.seed_reference or None,
+            "published_at": published_at,
+            "drawn_at": drawn_at,
+            "pool_size": len(keys),
+            "commitment_root": plan.pool_root,
+            "pool": [[k, None] for k in keys],
+            "strata": draw.strata_summary(plan.pool_strata, _rules(plan)),
+        }
+        if picked is not None:
+            bundle["selected"] = [[p.key, p.rank_hex] for p in sorted(picked, key=lambda p: p.key.encode())]
+    else:
+        bundle = draw.public_bundle_make(
+            plan=plan.code,
+            plan_name=plan.name,
+            department=plan.department_id,
+            period=plan.period,
+            seed_source=plan.seed_source,
+            seed_due_at=_seed_due_at(plan).isoformat(),
+            seed=plan.seed or None,
+            seed_reference=plan.seed_reference,
+            members=plan.pool.values_list("stratum", "key", "salt"),
+            rules=_rules(plan),
+            selected=picked,
+            published_at=published_at,
+            drawn_at=drawn_at,
+            algorithm=plan.algorithm,
+        )
+    if (credit := _credit_basis(plan)) is not None:
+        bundle["credit"] = credit
+    return bundle
+
+
+def plan_auditor_bundle(plan: SamplingPlan) -> dict[str, object]:
+    """The full assignment of a published or drawn plan — every entity's class (and salt) — for
+    the roles that audit draws (``Capability.AUDIT_DRAWS``); ``draw_verify.py --auditor`` checks it
+    against the public bundle's commitment. Plans drawn under crossreg-draw/1: their old bundle."""
+    picked = _picked(plan)
+    if plan.algorithm == draw.ALGORITHM_V1:
+        bundle = draw.bundle_make(
+            plan=plan.code,
+            plan_name=plan.name,
+            department=plan.department_id,
+            period=plan.period,
+            seed_source=plan.seed_source,
+            seed=plan.seed or None,
+            pool=list(plan.pool.values_list("stratum", "key")),
+            rules=_rules(plan),
+            selected=picked,
+            published_at=plan.published_at.isoformat() if plan.published_at else "",
+            drawn_at=plan.drawn_at.isoformat() if plan.drawn_at else "",
+        )
+    else:
+        bundle = draw.auditor_bundle_make(
+            plan=plan.code,
+            period=plan.period,
+            seed=plan.seed or None,
+            members=plan.pool.values_list("stratum", "key", "salt"),
+            rules=_rules(plan),
+            selected=picked,
+            algorithm=plan.algorithm,
+            extra={
+                "plan_name": plan.name,
+                "department": plan.department_id,
+                "seed_source": plan.seed_source,
+                "seed_due_at": _seed_due_at(plan).isoformat(),
+                "seed_reference": plan.seed_reference or None,
+                "seed_entered_by": plan.seed_entered_label or None,
+                "pool_basis": plan.pool_basis,
+                "public_bundle_sha256": plan.bundle_sha256 or None,
+            },
+        )
+    if (credit := _credit_basis(plan)) is not None:
+        bundle["credit"] = credit
+    return bundle
+
+
+def plan_auditor_bundle_read(*, actor: object, plan: SamplingPlan) -> dict[str, object]:
+    """The auditor bundle for a principal who audits draws, the download recorded (who, when,
+    which plan, that it carried credit classes). ``actor`` is the request (preferred: it gives the
+    address) or the user."""
+    from crossreg.orgs.services import data_export_record
+    from crossreg.sampling.selectors import can_audit_draws
+
+    if not can_audit_draws(actor):
+        raise Forbidden(gettext("只有纪检监察、审计人员可以下载完整分层（审计验证包）"), code="forbidden")
+    bundle = plan_auditor_bundle(plan)
+    data_export_record(
+        who=actor,
+        what="sampling.auditor_bundle",
+        rows=plan.pool_size,
+        subject_type="sampling.plan",
+        subject_id=plan.code,
+        fields=["credit_class"],
+    )
     return bundle
 
 
@@ -377,19 +565,23 @@ def bundle_bytes(bundle: dict[str, object]) -> bytes:
     return json.dumps(bundle, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 
-def plan_draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
-    """Enter the seed and draw. Refused — and recorded — when the plan was drawn already, is not
-    published, the seed is empty or not yet due, or the pool changed since its root was published."""
+def plan_draw(*, actor: Actor, plan: SamplingPlan, seed: str, seed_reference: str = "") -> SamplingPlan:
+    """Enter the seed and draw. Refused — and recorded, with who tried and the seed they typed — when
+    the plan was drawn already, is not published, the seed or where it can be checked is missing,
+    the seed's public source does not exist yet (before the declared date and time), or the pool
+    changed since its commitment was published."""
     try:
         with transaction.atomic():
-            return _draw(actor=actor, plan=plan, seed=seed)
+            return _draw(actor=actor, plan=plan, seed=seed, seed_reference=seed_reference)
     except DomainError as exc:
+        codes = [p.code for p in exc.problems]
         with transaction.atomic():
             DrawAttempt.objects.create(
                 plan=plan,
                 actor=_user(actor),
                 actor_label=_label(actor),
                 seed=seed[:500],
+                seed_reference=seed_reference[:300],
                 outcome=DrawAttempt.Outcome.REFUSED,
                 reason=str(exc)[:300],
             )
@@ -398,12 +590,18 @@ def plan_draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
                 action="sampling.draw.refuse",
                 subject_type="sampling.plan",
                 subject_id=plan.code,
-                payload={"reason": str(exc)[:300], "seed": seed[:500]},
+                payload={
+                    "reason": str(exc)[:300],
+                    "codes": codes,
+                    "seed": seed[:500],
+                    "seed_reference": seed_reference[:300],
+                    "seed_due_at": _seed_due_at(plan).isoformat(),
+                },
             )
         raise
 
 
-def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
+def _draw(*, actor: Actor, plan: SamplingPlan, seed: str, seed_reference: str) -> SamplingPlan:
     plan = SamplingPlan.objects.select_for_update().get(pk=plan.pk)
     if not can_plan(actor, plan.department):
         raise Forbidden(gettext("您不能对该计划摇号"), code="forbidden")
@@ -411,27 +609,55 @@ def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
         raise Conflict(gettext("该计划已摇号：每个计划只能摇号一次"), field="plan", code="drawn")
     if plan.status != SamplingPlan.Status.PUBLISHED:
         raise Conflict(gettext("请先公示计划再摇号"), field="status", code="not_published")
-    if not seed.strip():
-        raise Invalid(gettext("请输入从公示的来源读取的随机种子"), field="seed", code="required")
-    if timezone.localdate() < plan.seed_due:
+    due = _seed_due_at(plan)
+    now = timezone.now()
+    if now < due:
         raise Invalid(
-            gettext("随机种子的产生日期为 %(date)s：请在当日或之后摇号")
-            % {"date": plan.seed_due.isoformat()},
+            gettext(
+                "随机种子来源“%(source)s”在 %(due)s 才产生，现在是 %(now)s：不接受提前录入的种子（本次尝试已记录）"
+            )
+            % {
+                "source": plan.seed_source,
+                "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+                "now": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
+            },
             field="seed",
             code="too_early",
         )
+    p = ProblemList()
+    if not seed.strip():
+        p.add(gettext("请输入从公示的来源读取的随机种子"), field="seed", code="required")
+    if not seed_reference.strip():
+        p.add(
+            gettext("请写明可核对该种子的出处（如开奖公告的网址或期号）"),
+            field="seed_reference",
+            code="required",
+        )
+    for f, v, label in (
+        ("seed", seed, gettext("随机种子")),
+        ("seed_reference", seed_reference, gettext("种子核对出处")),
+    ):
+        if (bad := text_problem(v, field=f, label=label)) is not None:
+            p.problems.append(bad)
+    p.raise_if_any()
     rows = pool_rows(plan)
-    pool = [(cls, draw.entity_key(uscc, pk)) for pk, uscc, cls in rows]
-    root = draw.pool_root(pool)
-    if root != plan.pool_root:
+    current = {draw.entity_key(uscc, pk): cls for pk, uscc, cls in rows}
+    frozen = {k: (s, salt) for k, s, salt in plan.pool.values_list("key", "stratum", "salt")}
+    if plan.algorithm == draw.ALGORITHM_V1:
+        changed = draw.pool_root(list((cls, k) for k, cls in current.items())) != plan.pool_root
+    else:
+        changed = current.keys() != frozen.keys() or any(frozen[k][0] != c for k, c in current.items())
+        if not changed:
+            changed = draw.commitment_root((s, k, salt) for k, (s, salt) in frozen.items()) != plan.pool_root
+    if changed:
         raise Conflict(
             gettext("对象池在公示默克尔根之后已变化（现有 %(now)s 个，公示时 %(then)s 个），不能摇号")
-            % {"now": len(pool), "then": plan.pool_size},
+            % {"now": len(current), "then": plan.pool_size},
             field="pool",
             code="pool_changed",
         )
-    rules = {k: draw.StratumRule(str(v["ratio"]), int(v["minimum"])) for k, v in plan.rules.items()}
-    picks = draw.select(seed=seed, plan=plan.code, pool=pool, rules=rules, algorithm=plan.algorithm)
+    pool = [(cls, k) for k, cls in current.items()]
+    picks = draw.select(seed=seed, plan=plan.code, pool=pool, rules=_rules(plan), algorithm=plan.algorithm)
     by_key = {draw.entity_key(uscc, pk): pk for pk, uscc, _ in rows}
     Selection.objects.bulk_create(
         [
@@ -448,8 +674,11 @@ def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
         batch_size=2000,
     )
     plan.seed = seed.strip()
+    plan.seed_reference = seed_reference.strip()
+    plan.seed_entered_by = _user(actor)
+    plan.seed_entered_label = _label(actor)
     plan.status = SamplingPlan.Status.DRAWN
-    plan.drawn_at = timezone.now()
+    plan.drawn_at = now
     plan.selected_count = len(picks)
     plan.bundle_sha256 = hashlib.sha256(bundle_bytes(plan_bundle(plan))).hexdigest()
     plan.save()
@@ -458,6 +687,7 @@ def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
         actor=_user(actor),
         actor_label=_label(actor),
         seed=plan.seed,
+        seed_reference=plan.seed_reference,
         outcome=DrawAttempt.Outcome.DRAWN,
     )
     audit_record(
@@ -467,6 +697,9 @@ def _draw(*, actor: Actor, plan: SamplingPlan, seed: str) -> SamplingPlan:
         subject_id=plan.code,
         payload={
             "seed": plan.seed,
+            "seed_reference": plan.seed_reference,
+            "seed_entered_by": plan.seed_entered_label,
+            "seed_due_at": due.isoformat(),
             "pool_root": plan.pool_root,
             "selected": [p.key for p in picks],
             "bundle_sha256": plan.bundle_sha256,
@@ -733,7 +966,10 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
         names = dict(Department.objects.filter(pk__in=dept_codes).values_list("pk", "name"))
         raise Invalid(*[_shortage_problem(s, names) for s in assigned.shortages])
 
-    # Write: every task through the inspections service (create, or merge into the waiting task).
+    # Write: every task through the inspections service (create, or merge into the waiting task). The
+    # pooling user was authorised above (``can_pool``); the tasks are the pool's own output, led by
+    # whichever department the pool chose, so the platform creates them on that user's behalf.
+    task_actor = f"system:pool:{_label(actor)}"
     now = timezone.now()
     tasks_out: list[InspectionTask] = []
     for need, meta in zip(needs, task_meta, strict=True):
@@ -749,7 +985,7 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
         task = merged_tasks.get(ent.pk)
         if task is None:
             task = task_create(
-                actor=actor,
+                actor=task_actor,
                 entity=ent,
                 trigger=Trigger.RANDOM,
                 period=period,
@@ -768,7 +1004,7 @@ def _pool(*, actor: Actor, period: str, today: dt.date) -> PoolingRun:
             )
         else:
             task = task_attach(
-                actor=actor,
+                actor=task_actor,
                 task=task,
                 trigger=Trigger.RANDOM,
                 items=items,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("plans/<str:code>/", views.plan_detail, name="plan_detail"),
     path("plans/<str:code>/publish/", views.plan_publish, name="plan_publish"),
     path("plans/<str:code>/draw/", views.plan_draw, name="plan_draw"),
+    path("plans/<str:code>/auditor-bundle.json", views.auditor_bundle, name="auditor_bundle"),
     path("periods/<str:period>/", views.period_detail, name="period"),
     path("periods/<str:period>/pool/", views.period_pool, name="period_pool"),
     path("public/", views.public_plans, name="public_plans"),

@@ -18,6 +18,7 @@ choices from a ``random.Random`` seeded from it); record IDs are numbered in fil
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import random
 from collections.abc import Callable
@@ -29,8 +30,10 @@ import numpy as np
 from crossreg.orgs.data.departments import SUPERVISING
 from crossreg.orgs.data.divisions import COUNTY_BY_CODE
 from crossreg.synth import mess
-from crossreg.synth.generate import GenEntity, _np_rng
-from crossreg.synth.pools import INDUSTRY_NAMES, STATUS_ZH
+from crossreg.synth.generate import GenEntity, _np_rng, person_name
+from crossreg.synth.pools import INDUSTRY_NAMES, LUCKY, STATUS_ZH
+
+_LUCKY_CHARS = LUCKY
 
 LIVE = frozenset({"active", "operating", "moved_out"})
 
@@ -52,6 +55,9 @@ class ListSpec:
     id_kind: str = "uscc"  # "uscc" or "orgcode"
     foreign_ids: bool = False  # record IDs in another department's format
     licence: Callable[[np.random.Generator, Rows], list[str]] | None = None
+    title_rows: tuple[tuple[str, ...], ...] = ()  # rows above the header (a title, a date line)
+    real_noise: bool = False  # the noise of real published lists (mess.REAL_MESS_KINDS)
+    own_headers: bool = False  # the columns carry the department's own names (REAL_HEADERS)
 
 
 def _seqid(prefix: str, width: int) -> Callable[[list[int], Rows], list[str]]:
@@ -451,6 +457,55 @@ _TYPE_ZH = {
 }
 
 
+REAL_HEADERS: dict[str, dict[str, str]] = {
+    "scjg": {
+        "name": "企业（单位）名称",
+        "uscc": "社会信用代码",
+        "address": "经营场所",
+        "legal_rep": "法人代表",
+    },
+    "sthj": {"name": "排污单位名称", "address": "生产经营场所地址"},
+    "jtys": {"name": "经营单位", "legal_rep": "业户负责人"},
+    "nyny": {"name": "经营主体名称"},
+    "yjgl": {"name": "生产经营单位名称"},
+    "wjw": {"name": "机构全称", "address": "执业地址"},
+    "jyj": {"name": "学校（机构）名称"},
+    "rsj": {"name": "参保单位名称", "legal_rep": "单位负责人"},
+    "jrjg": {"name": "机构全称"},
+    "fgw": {"name": "企业（单位）全称", "address": "实际经营地址"},
+    "zjj": {"name": "企业名称（全称）"},
+    "xf": {"name": "单位名称（全称）"},
+    "swj": {"name": "纳税人名称", "uscc": "纳税人识别号", "address": "生产经营地址"},
+    "wgl": {"name": "经营单位名称", "address": "经营场所"},
+    "cgj": {"name": "经营单位", "address": "经营场所", "legal_rep": "业主"},
+}
+"""Column names that departments' published lists use (the ``real`` plan): 双随机 检查对象名录,
+排污许可名录, 纳税人名单, 参保单位名单 …. Record-ID columns keep their names (they end in 编号/编码)."""
+
+_DEPT_NAME = {d.code: d.name for d in SUPERVISING}
+_TWO_TITLE_ROWS = frozenset({"scjg", "yjgl", "rsj", "swj", "cgj", "nyny", "wjw"})
+
+
+def real_spec(spec: ListSpec) -> ListSpec:
+    """A department's list as it is published: its own column names, a title row (and for some a
+    填报单位/导出日期 line) above the header, and the noise of :data:`mess.REAL_MESS_KINDS`."""
+    import dataclasses
+
+    own = REAL_HEADERS.get(spec.department, {})
+    columns = tuple((own.get(f, header), f) for header, f in spec.columns)
+    width = len(columns)
+    title: list[tuple[str, ...]] = [
+        (f"{_DEPT_NAME[spec.department]}2026年度监管对象名录", *([""] * (width - 1)))
+    ]
+    if spec.department in _TWO_TITLE_ROWS:
+        title.append(
+            (f"填报单位：{_DEPT_NAME[spec.department]}", *([""] * (width - 2)), "导出日期：2026-11-30")
+        )
+    return dataclasses.replace(
+        spec, columns=columns, title_rows=tuple(title), real_noise=True, own_headers=bool(own)
+    )
+
+
 @dataclass(frozen=True)
 class ListPlan:
     """Which departments write a list, and how widely each lists beyond its own domains.
@@ -466,10 +521,16 @@ class ListPlan:
     departments: tuple[str, ...]
     wide: tuple[tuple[str, float], ...] = ()
     description: str = ""
+    real_noise: bool = False
+    """The departments' lists as published (:func:`real_spec`), with the noise of real lists."""
+    streams: str = ""
+    """The plan whose random streams the rows are drawn from ('' = this plan's own): the ``real``
+    plan draws the ``city`` plan's rows and adds its noise on top, so the two compare row for row."""
 
     @property
     def specs(self) -> tuple[ListSpec, ...]:
-        return tuple(SPEC_BY_DEPT[d] for d in self.departments)
+        specs = tuple(SPEC_BY_DEPT[d] for d in self.departments)
+        return tuple(real_spec(s) for s in specs) if self.real_noise else specs
 
 
 PLANS: dict[str, ListPlan] = {
@@ -494,6 +555,14 @@ PLANS: dict[str, ListPlan] = {
                 ("zjj", 0.04),
             ),
             description="eight departments, ~3 rows per entity (issue 5's linking benchmark)",
+        ),
+        ListPlan(
+            "real",
+            tuple(s.department for s in SPECS),
+            description="the city plan's lists as departments publish them: title rows, their own "
+            "column names, former names, homophones, OCR-misread codes, moved regions, cut addresses",
+            real_noise=True,
+            streams="city",
         ),
     )
 }
@@ -859,7 +928,8 @@ def dept_rows(seed: int, k: int, chunk: ChunkEntities, spec: ListSpec, plan: Lis
     """Department ``spec``'s rows from chunk ``k``: drawn column by column from the department's
     own numpy generator (``crossreg-synth:<seed>:lists:[<plan>:]<dept>:<k>``); the string mess is
     applied, in Python, only to the rows drawn for it."""
-    tag = "" if plan.name == DEFAULT_PLAN else f"{plan.name}:"
+    stream = plan.streams or plan.name
+    tag = "" if stream == DEFAULT_PLAN else f"{stream}:"
     rng = _np_rng("crossreg-synth", seed, "lists", f"{tag}{spec.department}", k)
     positions, duplicate = _select(spec, chunk, dict(plan.wide).get(spec.department, 0.0), rng)
     rows = Rows(chunk, positions)
@@ -901,7 +971,114 @@ def dept_rows(seed: int, k: int, chunk: ChunkEntities, spec: ListSpec, plan: Lis
             values[f] = spec.licence(rng, rows) if spec.licence else [""] * n
         else:
             values[f] = rows.get(_FIELD_COLUMN[f])
+    if spec.real_noise:
+        _real_noise(seed, k, spec, rows, values, kinds)
     return DeptRows(spec, rows, values, kinds)
+
+
+RENAMED_SHARE = 0.04
+"""Share of entities renamed since some department listed them (they have a former name)."""
+
+
+def former_trade(e: GenEntity) -> str | None:
+    """The entity's former trade name, if it was renamed (the same for every department: drawn
+    from the entity's id and name)."""
+    digest = hashlib.blake2b(f"former:{e.id}:{e.name}".encode(), digest_size=8).digest()
+    x = int.from_bytes(digest, "big")
+    if (x % 10_000) / 10_000 >= RENAMED_SHARE or len(e.trade_name) < 2 or e.trade_name not in e.name:
+        return None
+    lucky = _LUCKY_CHARS
+    new = lucky[(x >> 16) % len(lucky)] + lucky[(x >> 32) % len(lucky)]
+    if new == e.trade_name or new in e.name or new[0] == new[1]:
+        return None
+    return new
+
+
+def former_name(e: GenEntity) -> str | None:
+    """The entity's former name, if it was renamed: its name with its former trade name."""
+    old = former_trade(e)
+    return e.name.replace(e.trade_name, old, 1) if old else None
+
+
+def _real_noise(
+    seed: int, k: int, spec: ListSpec, rows: Rows, values: dict[str, list[str]], kinds: list[list[str]]
+) -> None:
+    """The noise of real published lists (:data:`mess.REAL_MESS_KINDS`) on top of the rows, from
+    the department's own generator (``crossreg-synth:<seed>:lists-real:<dept>:<k>``), so that the
+    rows otherwise stay those of the plan it draws from."""
+    rng = _np_rng("crossreg-synth", seed, "lists-real", spec.department, k)
+    n, m = rows.n, spec.messiness
+    u = rng.random((n, 10))
+    py = random.Random(int(rng.integers(2**62)))
+    entities = [rows.chunk.entities[p] for p in rows.positions]
+    file_kinds = (["title_rows"] if spec.title_rows else []) + (
+        ["department_headers"] if spec.own_headers else []
+    )
+    for kinds_i in kinds:
+        kinds_i.extend(file_kinds)
+    if "name" in values:
+        names = values["name"]
+        for i, e in enumerate(entities):
+            name = names[i]
+            old = former_trade(e)
+            if old is not None and u[i, 0] < 0.35:
+                name = f"{name}（原名{e.name.replace(e.trade_name, old, 1)}）"
+                kinds[i].append("name_former_note")
+            elif old is not None and u[i, 0] < 0.6 and e.trade_name in name:
+                name = name.replace(e.trade_name, old, 1)  # the old name, with the list's other noise
+                kinds[i].append("name_former")
+            if u[i, 1] < 0.02 * m:
+                changed = mess.name_homophone(py, name, e.trade_name)
+                if changed:
+                    name = changed
+                    kinds[i].append("name_homophone")
+            if u[i, 2] < 0.04 * m:
+                changed = mess.region_moved(name, e.name_region)
+                if changed:
+                    name = changed
+                    kinds[i].append("name_region_moved")
+            if u[i, 3] < 0.01 * m:
+                changed = mess.traditional_full(name)
+                if changed:
+                    name = changed
+                    kinds[i].append("name_traditional_full")
+            names[i] = name
+    if "uscc" in values and spec.id_kind == "uscc":
+        codes = values["uscc"]
+        for i, e in enumerate(entities):
+            if e.uscc and codes[i] == e.uscc and u[i, 4] < 0.02 * m:
+                changed = mess.uscc_ocr(py, codes[i])
+                if changed:
+                    codes[i] = changed
+                    kinds[i].append("uscc_ocr")
+    if "address" in values:
+        addresses = values["address"]
+        for i, e in enumerate(entities):
+            if addresses[i] and u[i, 5] < 0.08 * m:
+                changed = mess.address_abbrev(addresses[i], e.road)
+                if changed:
+                    addresses[i] = changed
+                    kinds[i].append("address_abbrev")
+            if addresses[i] and u[i, 6] < 0.01 * m:
+                changed = mess.traditional_full(addresses[i])
+                if changed:
+                    addresses[i] = changed
+                    kinds[i].append("address_traditional")
+    if "legal_rep" in values:
+        reps = values["legal_rep"]
+        for i in range(n):
+            if not reps[i]:
+                continue
+            if u[i, 7] < 0.03 * m:
+                other = person_name(py)
+                if other != reps[i]:
+                    reps[i] = other
+                    kinds[i].append("legal_rep_changed")
+            elif u[i, 8] < 0.02 * m:
+                changed = mess.homophone(py, reps[i][1:])
+                if changed:
+                    reps[i] = reps[i][0] + changed
+                    kinds[i].append("legal_rep_homophone")
 
 
 def lists_for_chunk(
@@ -930,3 +1107,8 @@ def list_rows_for_chunk(
 
 def csv_header(spec: ListSpec) -> list[str]:
     return [header for header, _ in spec.columns]
+
+
+def file_head(spec: ListSpec) -> list[list[str]]:
+    """The rows a list file starts with: its title rows, if any, then the header."""
+    return [list(row) for row in spec.title_rows] + [csv_header(spec)]

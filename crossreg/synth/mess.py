@@ -42,6 +42,149 @@ MESS_KINDS: dict[str, str] = {
     "foreign_id_format": "the list's record IDs follow another department's format",
 }
 
+REAL_MESS_KINDS: dict[str, str] = {
+    "name_former_note": "the name followed by its former name in brackets: …（原名…）",
+    "name_former": "listed under its former name (the department never updated it)",
+    "name_homophone": "a character of the trade name written as a homophone (鸣 → 铭)",
+    "name_region_moved": "the region prefix moved into brackets: 盐城市鹤鸣餐饮有限公司 → 鹤鸣餐饮(盐城)有限公司",
+    "name_traditional_full": "the whole name in traditional characters (a list kept on a traditional-character system)",
+    "uscc_ocr": "digits of the USCC misread as letters (0→O, 1→I, 2→Z, 5→S, 8→B, 6→G), as from a scan",
+    "address_abbrev": "the address cut to street and number (province, city, county and township left out)",
+    "address_traditional": "the address in traditional characters",
+    "legal_rep_changed": "an earlier legal representative, not the registered one",
+    "legal_rep_homophone": "a character of the representative's name written as a homophone",
+    "title_rows": "title rows above the header (“2026年度…监管对象名录”, 填报单位/导出日期)",
+    "department_headers": "the department's own column names (机构全称, 经营单位, 企业（单位）名称, 社会信用代码 …)",
+}
+"""The noise of real published lists that the ``real`` list plan adds (issue 17 item 5); the
+last two are properties of a whole file, recorded on every row of it."""
+
+HOMOPHONES: tuple[str, ...] = (
+    "鑫新欣馨心",
+    "华化桦",
+    "明铭名鸣",
+    "宏鸿弘红洪",
+    "盛胜晟圣",
+    "丰峰锋风枫",
+    "德得",
+    "源元园远圆",
+    "佳嘉家加",
+    "祥翔",
+    "瑞锐睿",
+    "伟玮维炜",
+    "芳方坊",
+    "敏民闽",
+    "杰洁捷",
+    "静靖晶精京",
+    "丽立利力莉",
+    "军君俊骏",
+    "涛韬滔",
+    "磊雷蕾",
+    "勇涌永咏",
+    "玲琳凌灵林",
+    "婷亭庭",
+    "燕艳雁彦",
+    "平萍苹",
+    "辉慧惠晖汇会",
+    "龙隆",
+    "建健剑键",
+    "金锦津",
+    "福富甫",
+    "兴星",
+    "顺舜",
+    "和禾合",
+    "泰太",
+    "昌长",
+    "恒衡亨",
+    "通同桐",
+    "宇雨羽语",
+    "晨辰",
+    "阳扬洋",
+    "鹏朋",
+    "飞菲",
+    "凯楷",
+    "浩豪昊",
+    "博柏",
+    "天添田",
+    "荣融容",
+    "鹤贺赫",
+    "航杭",
+    "利力立",
+    "诚成城",
+    "信欣",
+    "达大",
+    "悦越跃岳",
+    "翠萃",
+    "红虹鸿",
+    "梅美媚",
+    "兰岚蓝",
+    "秀绣",
+    "峰锋蜂",
+)
+"""Groups of characters read alike (same pinyin, tone aside), as a clerk typing from a phone call
+or a pinyin input method confuses them."""
+
+_HOMOPHONE_OF: dict[str, str] = {}
+for _group in HOMOPHONES:
+    for _ch in _group:
+        _HOMOPHONE_OF.setdefault(_ch, _group)
+
+_OCR = {"0": "OD", "1": "IL", "2": "Z", "5": "S", "8": "B", "6": "G"}
+
+
+def homophone(rng: random.Random, text: str) -> str | None:
+    """One character of ``text`` replaced by another of its homophone group."""
+    positions = [i for i, c in enumerate(text) if c in _HOMOPHONE_OF]
+    if not positions:
+        return None
+    i = rng.choice(positions)
+    others = [c for c in _HOMOPHONE_OF[text[i]] if c != text[i]]
+    return text[:i] + rng.choice(others) + text[i + 1 :]
+
+
+def name_homophone(rng: random.Random, name: str, trade: str) -> str | None:
+    if not trade or trade not in name:
+        return None
+    typo = homophone(rng, trade)
+    return name.replace(trade, typo, 1) if typo else None
+
+
+def uscc_ocr(rng: random.Random, code: str) -> str | None:
+    """One or two digits of the code misread as letters."""
+    positions = [i for i, c in enumerate(code) if c in _OCR]
+    if not positions:
+        return None
+    out = list(code)
+    for i in rng.sample(positions, min(len(positions), 1 if rng.random() < 0.7 else 2)):
+        out[i] = rng.choice(_OCR[out[i]])
+    return "".join(out)
+
+
+def region_moved(name: str, region: str) -> str | None:
+    """盐城市鹤鸣餐饮管理有限公司 → 鹤鸣餐饮管理（盐城）有限公司 (the form taken from the end)."""
+    if not region or not name.startswith(region) or "（" in name or "(" in name:
+        return None
+    rest = name[len(region) :]
+    short = region[:-1] if region.endswith(("市", "省")) and len(region) >= 3 else region
+    for form in ("股份有限公司", "有限责任公司", "有限公司"):
+        if rest.endswith(form) and len(rest) > len(form) + 1:
+            return f"{rest[: -len(form)]}（{short}）{form}"
+    return None
+
+
+def address_abbrev(address: str, road: str) -> str | None:
+    """The address from the street on: 盐城市亭湖区南洋镇人民路1号 → 人民路1号."""
+    if not road or road not in address:
+        return None
+    cut = address[address.index(road) :]
+    return cut if cut != address else None
+
+
+def traditional_full(text: str) -> str | None:
+    converted = zhconv.convert(text, "zh-hant")
+    return converted if converted != text else None
+
+
 _DIGITS = "零一二三四五六七八九"
 
 

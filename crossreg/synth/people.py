@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.utils import timezone
 
 from crossreg.orgs.data import departments as dep_data
 from crossreg.orgs.data.divisions import CITY_CODE, COUNTIES, TOWNSHIPS
@@ -118,17 +119,27 @@ class PeopleCounts:
     users: int
 
 
-def _validity(rng: random.Random) -> tuple[dt.date, dt.date]:
-    start = dt.date(2017, 1, 1) + dt.timedelta(days=rng.randrange(8 * 365))
-    if rng.random() < 0.03:
-        end = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(700))  # expired
-        start = min(start, end - dt.timedelta(days=365 * 5))
-        return start, end
-    return start, start + dt.timedelta(days=6 * 365)
+CERTIFICATE_YEARS = 6  # an enforcement certificate's term in the synthetic city
+EXPIRED_SHARE = 0.03  # a few percent have lapsed (awaiting renewal or leaving enforcement)
 
 
-def people_seed(seed: int) -> PeopleCounts:
-    """Create every department's officers and the demo users (replacing earlier synthetic ones)."""
+def _validity(rng: random.Random, today: dt.date) -> tuple[dt.date, dt.date]:
+    """An officer's certificate term, relative to ``today``: about 3% expired within the last two
+    years; the rest run out evenly over the next six years, so about 4% are due within 90 days (the
+    dashboard's warning) and none is older than its term."""
+    term = dt.timedelta(days=CERTIFICATE_YEARS * 365)
+    if rng.random() < EXPIRED_SHARE:
+        end = today - dt.timedelta(days=1 + rng.randrange(730))
+    else:
+        end = today + dt.timedelta(days=rng.randrange(CERTIFICATE_YEARS * 365))
+    return end - term, end
+
+
+def people_seed(seed: int, *, today: dt.date | None = None) -> PeopleCounts:
+    """Create every department's officers and the demo users (replacing earlier synthetic ones).
+    Certificate terms are set around ``today`` (default: the current date), so the city looks the
+    same whenever it is generated: a few percent expired, some due soon."""
+    today = today or timezone.localdate()
     rng = random.Random(f"crossreg-synth:{seed}:officers")
     usernames = [u.username for u in demo_users()]
     Officer.objects.filter(user__username__in=usernames).update(user=None)
@@ -142,7 +153,7 @@ def people_seed(seed: int) -> PeopleCounts:
     domains: list[tuple[int, tuple[str, ...]]] = []
 
     def add(dept: str, team: Team | None, division: str, qualified: tuple[str, ...]) -> None:
-        start, end = _validity(rng)
+        start, end = _validity(rng, today)
         issuer = division[:6] if division[:6] != CITY_CODE else CITY_CODE
         seqs[(issuer, start.year)] += 1
         cert = f"{issuer}{start.year}{seqs[(issuer, start.year)]:04d}"
@@ -206,7 +217,6 @@ def people_seed(seed: int) -> PeopleCounts:
         )
         created.append(user)
     User.objects.bulk_create(created)
-    today = dt.date(2025, 6, 30)
     for u in demo_users():
         if not u.officer:
             continue
@@ -215,7 +225,7 @@ def people_seed(seed: int) -> PeopleCounts:
                 department_id=u.department,
                 status=Officer.Status.ACTIVE,
                 valid_from__lte=today,
-                valid_until__gte=dt.date(2028, 1, 1),
+                valid_until__gte=today + dt.timedelta(days=365),  # a demo login that stays valid
                 user__isnull=True,
             )
             .order_by("certificate_no")

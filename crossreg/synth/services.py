@@ -45,6 +45,7 @@ from crossreg.synth.lists import (
     TRUTH_COLUMNS,
     ListSpec,
     csv_header,
+    file_head,
 )
 from crossreg.synth.load import EntityLoader
 from crossreg.synth.people import people_seed
@@ -183,7 +184,7 @@ class _ListWriter:
         for spec in specs:
             handle = (directory / spec.filename).open("wb")
             header = io.StringIO()
-            csv.writer(header, lineterminator="\r\n").writerow(csv_header(spec))
+            csv.writer(header, lineterminator="\r\n").writerows(file_head(spec))
             handle.write(header.getvalue().encode(spec.encoding))  # utf-8-sig: the BOM, once
             self.handles[spec.department] = handle
         self.truth = (directory / "_truth" / "truth.csv").open("wb")
@@ -362,8 +363,9 @@ def city_seed(
             )
         # Committed: move the lists into place, replacing an earlier city's (and removing the lists
         # of departments this plan leaves out, so that the directory holds one city's lists).
+        written = {s.department for s in specs}
         for spec in SPECS:
-            if spec in specs:
+            if spec.department in written:
                 os.replace(tmp / spec.filename, lists_dir / spec.filename)
             else:
                 (lists_dir / spec.filename).unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crossreg.core.masking import mask_name
 from crossreg.entities import selectors as entity_selectors
@@ -29,12 +30,16 @@ ACTIVE_STATUSES = (Entity.Status.ACTIVE, Entity.Status.OPERATING)
 COUNTY_LEVELS = (Division.Level.COUNTY, Division.Level.ZONE)
 
 
+CERTIFICATE_WARNING_DAYS = 90  # an officer's certificate "due soon": renew within three months
+
+
 @dataclass
 class Bar:
     key: str
     label: str
     value: int
     percent: float = 0.0
+    city_level: bool = False  # registered with the city itself (市本级), not a county
 
 
 @dataclass
@@ -55,6 +60,7 @@ class DashboardFigures:
     officers_active: int = 0
     officers_suspended: int = 0
     officers_expired: int = 0
+    officers_expiring: int = 0  # certificate runs out within CERTIFICATE_WARNING_DAYS
     supervised_entities: int = 0  # distinct entities on the current lists
     open_tasks: int = 0  # inspection tasks neither published nor cancelled
 
@@ -119,12 +125,28 @@ def dashboard_figures(*, user: Any, today: dt.date | None = None) -> DashboardFi
         .annotate(n=Count("id"))
         .order_by("county")
     )
-    names = dict(
-        Division.objects.filter(code__in=[r["county"] for r in county_rows]).values_list("code", "name")
-    )
-    fig.entities_by_county = _with_percent(
-        [Bar(key=r["county"], label=names.get(r["county"], r["county"]), value=r["n"]) for r in county_rows]
-    )
+    divs = {
+        code: (name, level)
+        for code, name, level in Division.objects.filter(
+            code__in=[r["county"] for r in county_rows]
+        ).values_list("code", "name", "level")
+    }
+    bars = []
+    for r in county_rows:
+        name, level = divs.get(r["county"], (r["county"], ""))
+        if level == "city":  # entities registered with the city itself: a city-level row, last
+            bars.append(
+                Bar(
+                    key=r["county"],
+                    label=_("市本级（%(city)s）") % {"city": name},
+                    value=r["n"],
+                    city_level=True,
+                )
+            )
+        else:
+            bars.append(Bar(key=r["county"], label=name, value=r["n"]))
+    bars.sort(key=lambda b: (b.city_level, b.key))
+    fig.entities_by_county = _with_percent(bars)
 
     dept = Department.objects.aggregate(
         total=Count("code"), supervising=Count("code", filter=Q(role=Department.Role.SUPERVISING))
@@ -144,11 +166,20 @@ def dashboard_figures(*, user: Any, today: dt.date | None = None) -> DashboardFi
         active=Count("id", filter=Q(status=Officer.Status.ACTIVE, valid_until__gte=today)),
         suspended=Count("id", filter=Q(status=Officer.Status.SUSPENDED)),
         expired=Count("id", filter=Q(status=Officer.Status.ACTIVE, valid_until__lt=today)),
+        expiring=Count(
+            "id",
+            filter=Q(
+                status=Officer.Status.ACTIVE,
+                valid_until__gte=today,
+                valid_until__lt=today + dt.timedelta(days=CERTIFICATE_WARNING_DAYS),
+            ),
+        ),
     )
     fig.officers_total = off["total"]
     fig.officers_active = off["active"]
     fig.officers_suspended = off["suspended"]
     fig.officers_expired = off["expired"]
+    fig.officers_expiring = off["expiring"]
 
     records = SourceRecord.objects.filter(state=SourceRecord.State.CURRENT, entity__isnull=False)
     if own is not None:

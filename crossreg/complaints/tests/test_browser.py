@@ -18,7 +18,6 @@ import pytest
 from crossreg.cases.models import CaseSource
 from crossreg.clues.models import Clue
 from crossreg.complaints.models import Reward, Submission
-from crossreg.complaints.tests.conftest import no_clue_tasks
 from crossreg.complaints.tests.factories import NAME, PHONE, complaints_city
 from crossreg.testing.browser import BROWSER_MARKS
 from crossreg.testing.pages import PHONE as PHONE_SIZE
@@ -31,7 +30,6 @@ pytestmark = BROWSER_MARKS
 @pytest.fixture
 def bcity(transactional_db: None, settings: Any) -> dict[str, Any]:
     live_settings(settings)
-    no_clue_tasks(settings)
     settings.CROSSREG = {**settings.CROSSREG, "COMPLAINT_FALLBACK_DEPARTMENT": "none"}
     return complaints_city()
 

@@ -100,7 +100,7 @@ def test_enterprise_page_push_and_repair(
     expect(enterprise.get_by_test_id("grade")).to_have_text("C")
     expect(
         enterprise.get_by_test_id("indicator").filter(
-            has_text="行政处罚决定 盐市监罚〔2026〕21号（罚款 5000 元）"
+            has_text="行政处罚决定 盐市监罚〔2026〕21号（罚款 5,000 元）"
         )
     ).to_be_visible()
     expect(enterprise.get_by_text(re.compile("行政处罚（一般）：每条 -100 分 × 权重 1.5"))).to_be_visible()

@@ -57,7 +57,9 @@ def test_department_admin_sees_failure_and_replays_it(
     assert Delivery.objects.filter(state="delivered").count() == 3
 
 
-def test_department_admin_creates_a_webhook_and_subscribes(client: Client) -> None:
+def test_department_admin_creates_a_webhook_and_subscribes(client: Client, settings: Any) -> None:
+    # the department's system is on the city's e-government extranet, which the city has listed
+    settings.CROSSREG = {**settings.CROSSREG, "OUTBOX_WEBHOOK_ALLOWED_NETWORKS": ["10.0.0.0/8"]}
     scjg = department()
     client.force_login(dept_admin(scjg))
     r = client.post(
@@ -78,6 +80,11 @@ def test_department_admin_creates_a_webhook_and_subscribes(client: Client) -> No
         {"code": "x", "name": "x", "url": "ftp://x", "event_type": "a.b.c", "scope": "listed"},
     )
     assert "http://" in bad.content.decode()
+    inside = client.post(
+        reverse("exchange:target_new"),
+        {"code": "y", "name": "y", "url": "http://127.0.0.1:5432/", "event_type": "a.b.c", "scope": "listed"},
+    )
+    assert "127.0.0.1" in inside.content.decode() and "本机" in inside.content.decode()
 
 
 def test_another_departments_admin_and_plain_staff_see_nothing(client: Client) -> None:

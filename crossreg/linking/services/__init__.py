@@ -31,11 +31,17 @@ from crossreg.linking.services.frames import (
     registry_nodes,
 )
 from crossreg.linking.services.imports import (
+    ImportPreview,
     ImportResult,
+    duplicate_rows,
     import_directory,
     source_list_import,
+    source_list_preview,
     source_list_push,
     standardise_frame,
+    upload_discard,
+    upload_stash,
+    upload_stashed,
 )
 from crossreg.linking.services.link import RelinkResult, link_incremental, linking_relink
 from crossreg.linking.services.model import (
@@ -55,11 +61,13 @@ __all__ = [
     "REGISTRY_CACHE_MIN",
     "REGISTRY_CACHE_VERSION",
     "Actor",
+    "ImportPreview",
     "ImportResult",
     "RelinkResult",
     "base_membership_recompute",
     "can_review",
     "division_gazetteer",
+    "duplicate_rows",
     "entity_split",
     "import_directory",
     "link_incremental",
@@ -71,7 +79,11 @@ __all__ = [
     "registry_nodes",
     "review_pair_decide",
     "source_list_import",
+    "source_list_preview",
     "source_list_push",
     "standardise_frame",
     "thresholds",
+    "upload_discard",
+    "upload_stash",
+    "upload_stashed",
 ]

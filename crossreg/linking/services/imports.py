@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from django.conf import settings
@@ -25,7 +27,13 @@ from crossreg.linking.models import (
     SourceList,
     SourceRecord,
 )
-from crossreg.linking.services._common import RECORD_STD_FIELDS, Actor, _actor_user, _check_import_permission
+from crossreg.linking.services._common import (
+    RECORD_STD_FIELDS,
+    Actor,
+    _actor_user,
+    _check_import_permission,
+    _var_dir,
+)
 from crossreg.linking.services.base import _department_entities, base_membership_recompute
 from crossreg.linking.services.frames import division_gazetteer
 from crossreg.linking.services.link import link_incremental
@@ -38,6 +46,8 @@ class ImportResult:
     created: bool
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    """What was imported but deserves a look: duplicate rows (:func:`duplicate_rows`), title rows."""
 
 
 def _after_records_written(source_list: SourceList) -> None:
@@ -48,7 +58,7 @@ def _upload_limit() -> int:
     return int(getattr(settings, "CROSSREG", {}).get("UPLOAD_MAX_BYTES", 200 * 1024 * 1024))
 
 
-def _table_from_file(content: bytes, file_name: str) -> std.Table:
+def _table_from_file(content: bytes, file_name: str, mapping: dict[str, str] | None = None) -> std.Table:
     if len(content) > _upload_limit():
         raise Invalid(
             f"the file is {len(content):,} bytes; the limit is {_upload_limit():,} bytes",
@@ -58,7 +68,7 @@ def _table_from_file(content: bytes, file_name: str) -> std.Table:
     if not content:
         raise Invalid("the file is empty", field="file", code="empty")
     try:
-        return std.read_table(content, file_name)
+        return std.read_table(content, file_name, mapping)
     except std.ReadError as exc:
         raise Invalid(str(exc), field="file", code=exc.code) from None
 
@@ -80,12 +90,18 @@ def _frame_from_table(table: std.Table, mapping: dict[str, str]) -> pl.DataFrame
 
 
 def _validate_rows(df: pl.DataFrame, table: std.Table, mapping: dict[str, str]) -> None:
-    """Rows without a name, and cells with markup (:mod:`crossreg.core.text`), by row and column."""
+    """Rows without a name, and cells with markup (:mod:`crossreg.core.text`), by the file's row
+    number and column."""
+    _row_problems(df, table, mapping).raise_if_any()
+
+
+def _row_problems(df: pl.DataFrame, table: std.Table, mapping: dict[str, str]) -> ProblemList:
     problems = ProblemList()
     rows = df.with_row_index("i")
+    number = table.row_numbers
     empty = rows.filter(pl.col("name").str.strip_chars() == "").get_column("i").to_list()
     for i in empty[:20]:
-        problems.add("the name is empty", field="name", row=i + 2, code="required")
+        problems.add("the name is empty", field="name", row=number[i], code="required")
     if len(empty) > 20:
         problems.add(f"… and {len(empty) - 20} more rows without a name", field="name", code="required")
     marked: list[Problem] = []
@@ -99,13 +115,105 @@ def _validate_rows(df: pl.DataFrame, table: std.Table, mapping: dict[str, str]) 
         for i, value in bad.select("i", f).iter_rows():
             problem = text.text_problem(value, field=header, multiline=True)
             if problem is not None:
-                problem.row = i + 2
+                problem.row = number[i]
                 marked.append(problem)
     marked.sort(key=lambda p: p.row or 0)
     problems.problems.extend(marked[:20])
     if len(marked) > 20:
         problems.add(f"… and {len(marked) - 20} more cells with markup", code="markup")
-    problems.raise_if_any()
+    return problems
+
+
+DUPLICATE_KINDS = {
+    "same_row": "every cell the same",
+    "same_id": "the same record ID",
+    "same_code": "the same valid USCC or registration number",
+    "same_name_address": "the same name and address, no valid code",
+}
+"""Duplicate rows in one list, strongest first: a group of rows is reported under the first kind
+that holds it whole."""
+
+DUPLICATE_GROUPS_KEPT = 200
+"""At most this many duplicate groups are kept with their row numbers (the count covers all)."""
+
+
+def duplicate_rows(table: std.Table, df: pl.DataFrame) -> list[dict[str, Any]]:
+    """Groups of rows in one list that describe the same thing twice, by kind
+    (:data:`DUPLICATE_KINDS`): ``{"kind", "rows": [file row numbers], "value"}``. The rows are
+    imported (a department may list a company twice on purpose, e.g. two premises), but the
+    import reports them."""
+    if not table.rows:
+        return []
+    frame = df.select(
+        pl.Series("row", table.row_numbers, dtype=pl.Int64),
+        pl.Series("cells", ["\x1f".join(r) for r in table.rows], dtype=pl.Utf8),
+        pl.col("local_id"),
+        pl.when(pl.col("uscc") != "")
+        .then(pl.col("uscc"))
+        .when(pl.col("registration_no") != "")
+        .then(pl.col("registration_no"))
+        .otherwise(None)
+        .alias("code"),
+        pl.col("branch"),
+        pl.when((pl.col("uscc") == "") & (pl.col("registration_no") == "") & (pl.col("name_norm") != ""))
+        .then(pl.col("name_norm") + pl.lit(" | ") + pl.col("address_core"))
+        .otherwise(None)
+        .alias("name_address"),
+        pl.col("name_clean").alias("name"),
+    )
+    keys = {
+        "same_row": pl.col("cells"),
+        "same_id": pl.when(pl.col("local_id") != "").then(pl.col("local_id")).otherwise(None),
+        "same_code": pl.when(pl.col("code").is_not_null()).then(
+            pl.col("code") + pl.lit("|") + pl.col("branch")
+        ),
+        "same_name_address": pl.col("name_address"),
+    }
+    out: list[dict[str, Any]] = []
+    covered: set[frozenset[int]] = set()
+    reported_rows: set[int] = set()
+    for kind, key in keys.items():
+        groups = (
+            frame.with_columns(key.alias("__k"))
+            .drop_nulls("__k")
+            .group_by("__k", maintain_order=True)
+            .agg(pl.col("row"), pl.col("name").first(), pl.col("code").first(), pl.col("local_id").first())
+            .filter(pl.col("row").list.len() > 1)
+        )
+        for _k, rows, name, code, local_id in groups.iter_rows():
+            members = frozenset(rows)
+            if any(members <= c for c in covered) or members <= reported_rows:
+                continue
+            covered.add(members)
+            reported_rows |= members
+            value = {"same_row": name, "same_id": local_id, "same_code": code}.get(kind, name)
+            out.append({"kind": kind, "rows": sorted(rows), "value": value or name})
+    out.sort(key=lambda w: w["rows"][0])
+    return out
+
+
+def _import_warnings(table: std.Table, df: pl.DataFrame) -> tuple[list[dict[str, Any]], int]:
+    """The warnings an import reports and keeps (duplicates, title and footer rows), and the number
+    of duplicate rows (beyond the first of each group)."""
+    dups = duplicate_rows(table, df)
+    extra = sum(len(w["rows"]) - 1 for w in dups)
+    warnings: list[dict[str, Any]] = [
+        {"kind": "duplicate", "match": w["kind"], "rows": w["rows"], "value": w["value"]}
+        for w in dups[:DUPLICATE_GROUPS_KEPT]
+    ]
+    if len(dups) > DUPLICATE_GROUPS_KEPT:
+        warnings.append({"kind": "duplicate_more", "groups": len(dups) - DUPLICATE_GROUPS_KEPT})
+    if table.title_rows:
+        warnings.append({"kind": "title_rows", "header_row": table.header_row, "rows": table.title_rows})
+    if table.footer_rows:
+        warnings.append(
+            {
+                "kind": "footer_rows",
+                "rows": [n for n, _ in table.footer_rows],
+                "texts": [t for _, t in table.footer_rows],
+            }
+        )
+    return warnings, extra
 
 
 def standardise_frame(df: pl.DataFrame, gazetteer: list[tuple[str, str]]) -> pl.DataFrame:
@@ -161,22 +269,14 @@ def source_list_import(
     if current is not None and current.sha256 == sha:
         return ImportResult(source_list=current, created=False, counts={"unchanged_file": 1})
 
-    table = _table_from_file(content, file_name)
-    used = std.detect_mapping(table.headers, mapping)
-    missing = [f for f in std.REQUIRED_FIELDS if f not in used]
-    if missing:
-        raise Invalid(
-            f"required column(s) missing: {', '.join(missing)}; the file's columns are "
-            f"{', '.join(table.headers)}. Name the column (e.g. 单位名称/企业名称) or give a mapping.",
-            field="mapping",
-            code="missing_columns",
-        )
+    table, used = _read_and_map(content, file_name, mapping)
     if not table.rows:
         raise Invalid("the file has a header but no rows", field="file", code="empty")
     df = _frame_from_table(table, used)
     _validate_rows(df, table, used)
     gz = division_gazetteer()
     df = standardise_frame(df, gz)
+    warnings, duplicates = _import_warnings(table, df)
     t_std = time.perf_counter()
 
     snapshot = (SourceList.objects.filter(department=department).aggregate(s=Max("snapshot"))["s"] or 0) + 1
@@ -195,9 +295,12 @@ def source_list_import(
         column_mapping=used,
         uploaded_by=_actor_user(actor),
         row_count=len(table.rows),
+        warnings=warnings,
     )
     before = _department_entities(department) if recompute_base else None
     counts = _write_records(sl=sl, table=table, df=df)
+    if duplicates:
+        counts["duplicate_rows"] = duplicates
     _after_records_written(sl)
     t_write = time.perf_counter()
     timings = {"standardise": t_std - t0, "write": t_write - t_std}
@@ -226,10 +329,185 @@ def source_list_import(
             "rows": sl.row_count,
             "counts": counts,
             "channel": channel,
+            "header_row": table.header_row,
+            "duplicate_groups": sum(1 for w in warnings if w["kind"] == "duplicate"),
         },
         evidence=[sha],
     )
-    return ImportResult(source_list=sl, created=True, counts=counts, timings=timings)
+    return ImportResult(source_list=sl, created=True, counts=counts, timings=timings, warnings=warnings)
+
+
+def _read_and_map(
+    content: bytes, file_name: str, mapping: dict[str, str] | None
+) -> tuple[std.Table, dict[str, str]]:
+    """The table (header found among the first rows) and the column mapping used, or ``Invalid``."""
+    if mapping:
+        if not isinstance(mapping, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise Invalid("the mapping must map field names to header names", field="mapping", code="invalid")
+        unknown = sorted(set(mapping) - {*std.FIELDS, "region"})
+        if unknown:
+            raise Invalid(
+                f"unknown field(s) in the mapping: {', '.join(unknown)}; known: "
+                f"{', '.join((*std.FIELDS, 'region'))}",
+                field="mapping",
+                code="invalid",
+            )
+    table = _table_from_file(content, file_name, mapping)
+    absent = sorted(h for h in (mapping or {}).values() if h and h not in table.headers)
+    if absent:
+        raise Invalid(
+            f"the mapping names column(s) the file does not have: {', '.join(absent)}; the file's "
+            f"columns are {', '.join(h for h in table.headers if h)}",
+            field="mapping",
+            code="missing_columns",
+        )
+    used = std.detect_mapping(table.headers, mapping)
+    missing = [f for f in std.REQUIRED_FIELDS if f not in used]
+    if missing:
+        raise Invalid(
+            f"required column(s) missing: {', '.join(missing)}; the file's columns are "
+            f"{', '.join(h for h in table.headers if h)}. Name the column (e.g. 单位名称/企业名称) or give a mapping.",
+            field="mapping",
+            code="missing_columns",
+        )
+    return table, used
+
+
+PREVIEW_ROWS = 5
+
+STASH_HOURS = 24
+"""An uploaded file waits this long for its import to be confirmed after the preview."""
+
+
+def _stash_dir() -> Path:
+    path = _var_dir() / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def upload_stash(*, user_id: int, department: str, content: bytes, file_name: str) -> str:
+    """Keep an uploaded list between its preview and the confirmed import; returns the token that
+    names it (only the same user may take it back). Files older than :data:`STASH_HOURS` go."""
+    directory = _stash_dir()
+    cutoff = time.time() - STASH_HOURS * 3600
+    for old in directory.iterdir():
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        except OSError:
+            continue
+    token = secrets.token_urlsafe(18)
+    (directory / f"{token}.bin").write_bytes(content)
+    meta = {"user": user_id, "department": department, "file_name": file_name[:255], "size": len(content)}
+    (directory / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return token
+
+
+def upload_stashed(*, token: str, user_id: int) -> tuple[bytes, str, str]:
+    """(content, file name, department code) of a stashed upload of this user, or ``Invalid``."""
+    if not token or not all(c.isalnum() or c in "-_" for c in token):
+        raise Invalid("the uploaded file is gone: choose it again", field="file", code="expired")
+    directory = _stash_dir()
+    try:
+        meta = json.loads((directory / f"{token}.json").read_text(encoding="utf-8"))
+        content = (directory / f"{token}.bin").read_bytes()
+    except (OSError, ValueError):
+        raise Invalid("the uploaded file is gone: choose it again", field="file", code="expired") from None
+    if meta.get("user") != user_id:
+        raise Invalid("the uploaded file is gone: choose it again", field="file", code="expired")
+    return content, str(meta.get("file_name") or "list.csv"), str(meta.get("department") or "")
+
+
+def upload_discard(token: str) -> None:
+    if token and all(c.isalnum() or c in "-_" for c in token):
+        for suffix in (".bin", ".json"):
+            (_stash_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do with a file, before anything is written: where the header is, the
+    column mapping guessed (or given), sample rows as they will be standardised, and the problems
+    that would refuse it or the warnings it would carry."""
+
+    file_name: str
+    sha256: str
+    encoding: str
+    header_row: int
+    title_rows: list[str]
+    headers: list[str]
+    mapping: dict[str, str]
+    unmapped: list[str]
+    rows: int
+    sample: list[dict[str, str]]
+    warnings: list[dict[str, Any]]
+    problems: list[Problem]
+    unchanged: bool = False
+
+    @property
+    def importable(self) -> bool:
+        return not self.problems and self.rows > 0
+
+
+def source_list_preview(
+    *,
+    actor: Actor,
+    department: Department,
+    content: bytes,
+    file_name: str,
+    mapping: dict[str, str] | None = None,
+) -> ImportPreview:
+    """Read a list and report what :func:`source_list_import` would do with it, writing nothing:
+    the header row found, the mapping (``field`` → header), a few standardised rows, the rows it
+    would refuse, and the duplicates it would report. A file that cannot be read at all, or has no
+    name column, raises ``Invalid`` as the import would."""
+    _check_import_permission(actor, department)
+    sha = hashlib.sha256(content).hexdigest()
+    table, used = _read_and_map(content, file_name, mapping)
+    df = _frame_from_table(table, used)
+    problems = _row_problems(df, table, used).problems if table.rows else []
+    if not table.rows:
+        problems = [Problem(message="the file has a header but no rows", field="file", code="empty")]
+    warnings: list[dict[str, Any]] = []
+    sample: list[dict[str, str]] = []
+    if table.rows:
+        std_df = standardise_frame(df, division_gazetteer())
+        warnings, _ = _import_warnings(table, std_df)
+        head = std_df.head(PREVIEW_ROWS)
+        for number, row in zip(table.row_numbers, head.iter_rows(named=True), strict=False):
+            sample.append(
+                {
+                    "row": str(number),
+                    **{f: str(row.get(f) or "") for f in std.FIELDS},
+                    "name_std": str(row.get("name_clean") or ""),
+                    "former_names": str(row.get("former_names") or "").replace("|", "；"),
+                    "uscc_valid": "1" if row.get("uscc_valid") else "",
+                    "county": str(row.get("county") or ""),
+                }
+            )
+    current = (
+        SourceList.objects.filter(department=department, status=SourceList.Status.CURRENT)
+        .order_by("-snapshot")
+        .values_list("sha256", flat=True)
+        .first()
+    )
+    return ImportPreview(
+        file_name=file_name,
+        sha256=sha,
+        encoding=table.encoding,
+        header_row=table.header_row,
+        title_rows=table.title_rows,
+        headers=[h for h in table.headers if h],
+        mapping=used,
+        unmapped=[h for h in table.headers if h and h not in used.values()],
+        rows=len(table.rows),
+        sample=sample,
+        warnings=warnings,
+        problems=problems,
+        unchanged=current == sha,
+    )
 
 
 def source_list_push(
@@ -276,7 +554,7 @@ def _record_frame(*, sl: SourceList, table: std.Table, df: pl.DataFrame, now: st
     columns' lengths, record key, raw row as JSON, content hash."""
     clip = {
         f: getattr(SourceRecord._meta.get_field(f), "max_length", None)
-        for f in ("local_id", *RECORD_STD_FIELDS)
+        for f in ("local_id", *RECORD_STD_FIELDS, "former_names")
     }
     std_cols = df.select(
         "local_id",
@@ -293,6 +571,7 @@ def _record_frame(*, sl: SourceList, table: std.Table, df: pl.DataFrame, now: st
         "industry_words",
         "org_form",
         "branch",
+        "former_names",
         "division_code",
         "county",
         "address",
@@ -319,6 +598,10 @@ def _record_frame(*, sl: SourceList, table: std.Table, df: pl.DataFrame, now: st
             ],
             separator="|",
         )
+        # Former names count only where there are some (rows without keep their old hash).
+        + pl.when(pl.col("former_names") != "")
+        .then(pl.lit("|former:") + pl.col("former_names"))
+        .otherwise(pl.lit(""))
     ).to_series()
     shas = pl.Series([hashlib.sha1(s.encode()).hexdigest() for s in basis], dtype=pl.Utf8)
     # The raw row, as received, as a JSON object (header → cell).
@@ -329,7 +612,7 @@ def _record_frame(*, sl: SourceList, table: std.Table, df: pl.DataFrame, now: st
     raw_json = raw.select(pl.struct(pl.all()).struct.json_encode()).to_series()
     return std_cols.with_columns(
         pl.Series("record_key", _keys(df), dtype=pl.Utf8),
-        pl.int_range(2, std_cols.height + 2, dtype=pl.Int64).alias("row_number"),
+        pl.Series("row_number", table.row_numbers, dtype=pl.Int64),
         raw_json.alias("raw"),
         shas.alias("content_sha1"),
         pl.lit(sl.department_id, dtype=pl.Utf8).alias("department_id"),

@@ -11,6 +11,7 @@ from django.db import transaction
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Invalid
 from crossreg.linking import bulk, engine
+from crossreg.linking import standardise as std
 from crossreg.linking.models import (
     ReviewPair,
     SourceList,
@@ -162,6 +163,8 @@ def link_incremental(
     match_t, review_t = model.threshold_match, model.threshold_review
     forced, forbidden, decided = _decisions()
     existing = _existing_candidates(new, registry)
+    former_existing, former = _former_candidates(new, registry)
+    existing = pl.concat([existing, former_existing], how="vertical_relaxed").unique("rid", keep="first")
     pred = engine.predict_between(
         new,
         existing,
@@ -171,7 +174,11 @@ def link_incremental(
         tf_trade_name=_trade_name_tf(registry, new),
     )
     edges = pred.edges
+    former_edges = former_name_edges(pl.concat([new, existing], how="vertical_relaxed"), former)
+    if former_edges.height:
+        edges = pl.concat([edges, former_edges], how="diagonal_relaxed") if edges.height else former_edges
     nodes, det = _incremental_nodes(new, existing, edges, forced, registry)
+    nodes, conflicts = _code_branch_conflicts(nodes)
     result = engine.cluster(
         nodes, forced=forced, deterministic=det, model_edges=edges, threshold=match_t, forbidden=forbidden
     )
@@ -190,7 +197,9 @@ def link_incremental(
         else pred.band
     )
     counts["review_pairs"] = _save_review_pairs(review, model) if review.height else 0
-    counts["pairs_scored"] = edges.height
+    counts["code_conflicts"] = _save_conflict_pairs(conflicts, decided, model.version)
+    counts["former_name_edges"] = former_edges.height
+    counts["pairs_scored"] = pred.edges.height
     linked = record_nodes(where="last_list_id = %s AND state = 'current'", params=[source_list.pk])
     _branch_relations(linked, registry)
     return counts
@@ -286,6 +295,10 @@ def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "d
             nodes, model.settings_json, threshold=model.threshold_review, band_below=model.threshold_match
         )
     edges = pred.edges
+    former_edges = former_name_edges(nodes, _former_frame("1 = 1"))
+    if former_edges.height:
+        edges = pl.concat([edges, former_edges], how="diagonal_relaxed") if edges.height else former_edges
+    nodes, conflicts = _code_branch_conflicts(nodes)
     t_predict = time.perf_counter()
     result = engine.cluster(
         nodes,
@@ -312,7 +325,9 @@ def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "d
         pred.band, result, low=model.threshold_review, high=model.threshold_match, decided=decided
     )
     counts["review_pairs"] = _save_review_pairs(review, model)
-    counts["pairs_scored"] = edges.height
+    counts["code_conflicts"] = _save_conflict_pairs(conflicts, decided, model.version)
+    counts["former_name_edges"] = former_edges.height
+    counts["pairs_scored"] = pred.edges.height
     counts["deterministic_edges"] = det.height
     counts["edges_refused"] = result.refused
     counts["branch_relations"] = _branch_relations(
@@ -339,3 +354,234 @@ def linking_relink(*, actor: Actor, retrain: bool = False, engine_name: str = "d
     return RelinkResult(
         counts=counts, timings={k: round(v, 2) for k, v in timings.items()}, model_version=model.version
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# A valid USCC is one entity: branch names do not split it; conflicts go to review
+# ---------------------------------------------------------------------------------------------
+
+CONFLICT_ORIGIN = "uscc_branch"
+"""ReviewPair.origin of a pair that shares a valid USCC but not its branch name."""
+
+
+def _code_branch_conflicts(nodes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Nodes that share a valid USCC are one legal entity, whatever their names say: the branch
+    name (a heuristic parse of the name) must not keep them apart. Returns the nodes with one
+    branch key per valid USCC (the registry entity's, else the most common among the records) and
+    the conflicting pairs (``rid_l`` the node whose key was kept, ``rid_r`` one that differed,
+    ``uscc``, ``branch_l``, ``branch_r``) for the review queue."""
+    empty = pl.DataFrame(
+        schema={
+            "rid_l": pl.Int64,
+            "rid_r": pl.Int64,
+            "uscc": pl.Utf8,
+            "branch_l": pl.Utf8,
+            "branch_r": pl.Utf8,
+        }
+    )
+    coded = nodes.filter(pl.col("uscc").is_not_null()).select(
+        "rid", "uscc", pl.col("branch_key").fill_null(""), (pl.col("rid") < 0).alias("reg")
+    )
+    if coded.height == 0:
+        return nodes, empty
+    mixed = coded.group_by("uscc").agg(pl.col("branch_key").n_unique().alias("n")).filter(pl.col("n") > 1)
+    if mixed.height == 0:
+        return nodes, empty
+    members = coded.join(mixed.select("uscc"), on="uscc", how="semi")
+    counts = members.group_by("uscc", "branch_key").agg(
+        pl.col("reg").any().alias("reg"), pl.len().alias("n"), pl.col("rid").min().alias("first")
+    )
+    chosen = (
+        counts.sort(["uscc", "reg", "n", "first"], descending=[False, True, True, False])
+        .unique("uscc", keep="first", maintain_order=True)
+        .select("uscc", pl.col("branch_key").alias("kept"), pl.col("first").alias("rid_l"))
+    )
+    # The registry node (or first record) that holds the kept key represents it in the pair.
+    holder = (
+        members.join(chosen, on="uscc")
+        .filter(pl.col("branch_key") == pl.col("kept"))
+        .sort(["reg", "rid"], descending=[True, False])
+        .unique("uscc", keep="first")
+        .select("uscc", pl.col("rid").alias("rid_l"))
+    )
+    pairs = (
+        members.join(chosen.drop("rid_l"), on="uscc")
+        .filter(pl.col("branch_key") != pl.col("kept"))
+        .join(holder, on="uscc")
+        .select(
+            pl.col("rid_l").cast(pl.Int64),
+            pl.col("rid").cast(pl.Int64).alias("rid_r"),
+            "uscc",
+            pl.col("kept").alias("branch_l"),
+            pl.col("branch_key").alias("branch_r"),
+        )
+    )
+    # Only the branch key column is rewritten (a join would copy every column of every node).
+    kept = members.join(chosen, on="uscc").select("rid", "kept")
+    fixed = nodes.with_columns(
+        pl.col("rid")
+        .replace_strict(kept.get_column("rid"), kept.get_column("kept"), default=pl.col("branch_key"))
+        .alias("branch_key")
+    )
+    return fixed, pairs
+
+
+def _save_conflict_pairs(pairs: pl.DataFrame, decided: set[tuple[int, int]], model_version: int) -> int:
+    """A pending review pair for each node that shares a valid USCC with another node but not its
+    branch name: the records were linked by the code; the reviewer confirms or splits them."""
+    if pairs.height == 0:
+        return 0
+    objs = []
+    record_ids: set[int] = set()
+    for a, b, uscc, branch_a, branch_b in pairs.iter_rows():
+        lo, hi = min(a, b), max(a, b)
+        if (lo, hi) in decided or lo == hi:
+            continue
+        record, other = (hi, lo) if lo < 0 else (lo, hi)
+        if record < 0:
+            continue  # two registry entries cannot share a code
+        record_ids.update(x for x in (record, other) if x > 0)
+        left, right = (branch_a, branch_b) if a == record else (branch_b, branch_a)
+        objs.append(
+            ReviewPair(
+                record_id=record,
+                other_record_id=other if other > 0 else None,
+                other_entity_id=-other if other < 0 else None,
+                node_a=lo,
+                node_b=hi,
+                match_probability=1.0,
+                evidence=[
+                    {"comparison": "code", "level": "same code", "weight": None, "left": uscc, "right": uscc},
+                    {
+                        "comparison": "branch",
+                        "level": "different",
+                        "weight": None,
+                        "left": left,
+                        "right": right,
+                    },
+                ],
+                model_version=model_version,
+                origin=CONFLICT_ORIGIN,
+                note="同一有效统一社会信用代码,分支机构名称不同:已按代码关联,请确认",
+            )
+        )
+    existing = set(SourceRecord.objects.filter(pk__in=record_ids).values_list("pk", flat=True))
+    objs = [
+        o
+        for o in objs
+        if o.record_id in existing and (o.other_record_id is None or o.other_record_id in existing)
+    ]
+    ReviewPair.objects.bulk_create(objs, batch_size=2000, ignore_conflicts=True)
+    return len(objs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Former names (曾用名)
+# ---------------------------------------------------------------------------------------------
+
+FORMER_NAME_PROBABILITY = 0.99
+"""The match probability given to a pair joined by a former name (above the auto-link threshold)."""
+
+
+def _former_frame(where: str, params: list[object] | None = None) -> pl.DataFrame:
+    """The former names of the current records matching ``where``, standardised (``rid`` …)."""
+    rec = SourceRecord._meta.db_table
+    raw = bulk.fetch_frame(
+        f"SELECT id, former_names FROM {rec} WHERE state = 'current' AND former_names <> '' AND {where}",
+        params or [],
+        {"rid": pl.Int64, "former_names": pl.Utf8},
+    )
+    return std.former_names_frame(raw)
+
+
+def former_name_edges(nodes: pl.DataFrame, former: pl.DataFrame) -> pl.DataFrame:
+    """Pairs joined by a former name: the trade name (and industry words) of one node's former name
+    (``former``: ``rid``, ``trade_name``, ``industry_words``, from :func:`std.former_names_frame`)
+    is the other's current one, the county and branch agree, no two valid USCCs differ, and the
+    address core, the legal representative or the phone is the same. Splink compares trade names
+    and so scores a renamed company's old and new names as different; this step is the former-name
+    comparison (edges at :data:`FORMER_NAME_PROBABILITY`, through the same constrained clustering)."""
+    schema = {"rid_l": pl.Int64, "rid_r": pl.Int64, "match_probability": pl.Float64}
+    if former.height == 0 or nodes.height == 0:
+        return pl.DataFrame(schema=schema)
+    cols = [
+        "rid",
+        "trade_name",
+        "industry_words",
+        "county",
+        "branch_key",
+        "uscc",
+        "address_norm",
+        "legal_rep_norm",
+        "phone_norm",
+    ]
+    n = nodes.select(cols).with_columns(pl.col("industry_words").fill_null(""))
+    f = former.drop_nulls("trade_name").select(
+        pl.col("rid").alias("rid_f"), "trade_name", pl.col("industry_words").fill_null("")
+    )
+    own = n.drop("trade_name", "industry_words").rename(
+        {c: f"{c}_f" for c in cols if c not in ("trade_name", "industry_words")}
+    )
+    pairs = f.join(own, on="rid_f").join(n, on=["trade_name", "industry_words"])
+
+    def same(c: str) -> pl.Expr:
+        return pl.col(c).is_not_null() & (pl.col(c) == pl.col(f"{c}_f"))
+
+    pairs = pairs.filter(
+        (pl.col("rid") != pl.col("rid_f"))
+        & (
+            pl.col("county").is_null()
+            | pl.col("county_f").is_null()
+            | (pl.col("county") == pl.col("county_f"))
+        )
+        & (pl.col("branch_key").fill_null("") == pl.col("branch_key_f").fill_null(""))
+        & ~(
+            pl.col("uscc").is_not_null()
+            & pl.col("uscc_f").is_not_null()
+            & (pl.col("uscc") != pl.col("uscc_f"))
+        )
+        & (same("address_norm") | same("legal_rep_norm") | same("phone_norm"))
+    )
+    return (
+        pairs.select(
+            pl.min_horizontal("rid", "rid_f").alias("rid_l"), pl.max_horizontal("rid", "rid_f").alias("rid_r")
+        )
+        .unique()
+        .select(
+            pl.col("rid_l").cast(pl.Int64),
+            pl.col("rid_r").cast(pl.Int64),
+            pl.lit(FORMER_NAME_PROBABILITY, dtype=pl.Float64).alias("match_probability"),
+        )
+    )
+
+
+def _former_candidates(new: pl.DataFrame, registry: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """For an incremental run: the existing nodes a new record can meet through a former name (its
+    former trade names among the registry and the linked records; linked records whose former names
+    name a new record's trade name), and the former names of both."""
+    new_ids = new.select("rid")
+    with bulk.staged("linking_tmp_new_ids", new_ids, key="rid") as tmp:
+        new_former = _former_frame(f"id IN (SELECT rid FROM {tmp})")
+    old_former_nodes = _as_nodes(
+        record_nodes(where="state = 'current' AND entity_id IS NOT NULL AND former_names <> ''"),
+        anchored=True,
+    )
+    old_former = _former_frame("entity_id IS NOT NULL")
+    # Old former names that name a new record's trade name, and the records holding them.
+    hit = old_former.join(new.select("trade_name").drop_nulls().unique(), on="trade_name", how="semi")
+    old_nodes = old_former_nodes.join(hit.select("rid").unique(), on="rid", how="semi")
+    parts = [old_nodes]
+    wanted = new_former.select("trade_name").drop_nulls().unique()
+    if wanted.height:
+        parts.append(registry.join(wanted, on="trade_name", how="semi"))
+        with bulk.staged("linking_tmp_former_trade", wanted) as tmp:
+            parts.append(
+                _as_nodes(
+                    record_nodes(
+                        where=f"state = 'current' AND entity_id IS NOT NULL AND trade_name IN (SELECT trade_name FROM {tmp})"
+                    ),
+                    anchored=True,
+                )
+            )
+    existing = pl.concat(parts, how="vertical_relaxed").unique("rid", keep="first")
+    return existing, pl.concat([new_former, hit], how="vertical_relaxed")

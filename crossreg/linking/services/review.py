@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Forbidden, Invalid
+from crossreg.core.text import text_clean
 from crossreg.entities.models import Entity
 from crossreg.linking.models import (
     EntityLinkState,
@@ -31,6 +32,7 @@ def review_pair_decide(*, actor: User, pair: ReviewPair, decision: str, note: st
         raise Forbidden("only the big-data bureau and administrators review links", code="forbidden")
     if decision not in (ReviewPair.Status.MATCH, ReviewPair.Status.NON_MATCH):
         raise Invalid("decision must be match or non_match", field="decision")
+    note = text_clean(note, field="note", multiline=True)  # no markup (crossreg.core.text)
     pair = ReviewPair.objects.select_for_update().get(pk=pair.pk)
     pair.status = decision
     pair.decided_by = actor

@@ -22,6 +22,14 @@ def ledger_settings(settings: Any) -> Any:
     return settings
 
 
+@pytest.fixture(autouse=True)
+def var_dir(settings: Any, tmp_path: Any) -> Any:
+    """Files the linking services keep (models, uploads waiting for their import) go to a scratch
+    directory, not the checkout's var/."""
+    settings.VAR_DIR = tmp_path / "var"
+    return settings.VAR_DIR
+
+
 @pytest.fixture
 def city(db: None) -> dict[str, Any]:
     yc = Division.objects.create(code="320900", name="盐城市", level=Division.Level.CITY)

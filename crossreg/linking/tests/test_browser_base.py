@@ -90,7 +90,14 @@ def test_department_user_imports_a_list_and_sees_the_report(page: Page, live_cit
         {"name": "scjg.csv", "mimeType": "text/csv", "buffer": good}
     )
     page.get_by_label("来源系统").fill("市场监管业务系统")
-    page.get_by_role("button", name="导入").click()
+    page.get_by_role("button", name="预览", exact=True).click()
+    # The mapping the import guessed is shown first; nothing is written until it is confirmed.
+    preview = page.get_by_test_id("import-preview")
+    expect(preview).to_contain_text("表头在第 1 行")
+    expect(page.locator("#map_name option:checked")).to_have_text("主体名称")
+    expect(page.locator("#map_uscc_raw option:checked")).to_have_text("统一社会信用代码(注册号)")
+    assert not SourceList.objects.exists()
+    page.get_by_role("button", name="确认导入").click()
     expect(page.get_by_role("status")).to_contain_text("名录已导入")
     report = page.get_by_test_id("import-result")
     expect(report).to_contain_text("#1")
@@ -106,7 +113,8 @@ def test_department_user_imports_a_list_and_sees_the_report(page: Page, live_cit
     page.get_by_label("名录文件").set_input_files(
         {"name": "scjg-12.csv", "mimeType": "text/csv", "buffer": gbk}
     )
-    page.get_by_role("button", name="导入").click()
+    page.get_by_role("button", name="预览", exact=True).click()
+    page.get_by_role("button", name="确认导入").click()
     report = page.get_by_test_id("import-result")
     expect(report).to_contain_text("#2")
     expect(report.locator("div", has=page.locator("dt", has_text="新增记录")).locator("dd")).to_have_text("1")
@@ -120,7 +128,7 @@ def test_department_user_imports_a_list_and_sees_the_report(page: Page, live_cit
         {"name": "bad.csv", "mimeType": "text/csv", "buffer": no_name}
     )
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
-        page.get_by_role("button", name="导入").click()
+        page.get_by_role("button", name="预览", exact=True).click()
     assert posted.value.status == 400
     errors = page.get_by_test_id("import-errors")
     expect(errors).to_contain_text("缺少必需的列:名称")
@@ -132,14 +140,15 @@ def test_department_user_imports_a_list_and_sees_the_report(page: Page, live_cit
     page.get_by_label("名录文件").set_input_files(
         {"name": "blank.csv", "mimeType": "text/csv", "buffer": one_blank}
     )
-    page.get_by_role("button", name="导入").click()
+    page.get_by_role("button", name="预览", exact=True).click()
     expect(page.get_by_test_id("import-errors")).to_contain_text("第 3 行:名称为空")
+    expect(page.get_by_role("button", name="确认导入")).to_have_count(0)  # refused before it is imported
 
     # Not a CSV at all.
     page.get_by_label("名录文件").set_input_files(
         {"name": "photo.csv", "mimeType": "text/csv", "buffer": b"\x89PNG\r\n\x1a\n\x00\x00\x00"}
     )
-    page.get_by_role("button", name="导入").click()
+    page.get_by_role("button", name="预览", exact=True).click()
     expect(page.get_by_test_id("import-errors")).to_contain_text("文件格式有误")
 
     assert SourceList.objects.count() == 2
@@ -152,7 +161,7 @@ def test_department_user_imports_a_list_and_sees_the_report(page: Page, live_cit
     page.get_by_label("List file").set_input_files(
         {"name": "bad.csv", "mimeType": "text/csv", "buffer": no_name}
     )
-    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_role("button", name="Preview", exact=True).click()
     expect(page.get_by_test_id("import-errors")).to_contain_text("A required column is missing: the name")
 
 
@@ -381,7 +390,10 @@ def test_pages_work_at_phone_width(browser: Browser, live_server: Any, live_city
                 "buffer": csv_bytes(SCJG_HEADER, [scjg_row(city["entities"][2], "SJ2")]),
             }
         )
-        staff.get_by_role("button", name="导入").click()
+        staff.get_by_role("button", name="预览", exact=True).click()
+        expect(staff.get_by_test_id("import-mapping")).to_be_visible()
+        assert page_width(staff) <= 390
+        staff.get_by_role("button", name="确认导入").click()
         expect(staff.get_by_test_id("import-result")).to_be_visible()
         assert page_width(staff) <= 390
     finally:

@@ -59,9 +59,23 @@ def test_upload_through_the_import_page(city: dict[str, Any]) -> None:
     c = Client()
     c.force_login(city["staff"])
     upload = SimpleUploadedFile("scjg.csv", csv_bytes(SCJG_HEADER, [scjg_row(city["entities"][1], "SJ1")]))
+    # Step 1: the preview shows the mapping guessed; nothing is written yet.
     resp = c.post("/base/import/", {"department": "scjg", "file": upload, "system": "x"})
+    page = resp.content.decode()
+    assert resp.status_code == 200 and 'data-testid="import-preview"' in page
+    assert 'data-testid="import-result"' not in page and not SourceList.objects.exists()
+    token = resp.context["token"]
+    # Step 2: confirmed with the mapping shown (or as changed), the file waiting on the server.
+    mapping = {f"map_{f['field']}": f["header"] for f in resp.context["fields"]}
+    resp = c.post(
+        "/base/import/", {"department": "scjg", "system": "x", "token": token, "action": "import", **mapping}
+    )
     assert resp.status_code == 200 and 'data-testid="import-result"' in resp.content.decode()
     assert SourceRecord.objects.get().entity_id == city["entities"][1].pk
+    assert SourceList.objects.get().column_mapping["name"] == "主体名称"
+    # The token is spent.
+    again = c.post("/base/import/", {"department": "scjg", "token": token, "action": "import", **mapping})
+    assert again.status_code == 400 and "上传的文件已失效" in again.content.decode()
     bad = SimpleUploadedFile("bad.csv", "地址\n人民路\n".encode())
     resp = c.post("/base/import/", {"department": "scjg", "file": bad})
     assert resp.status_code == 400 and SourceList.objects.count() == 1
@@ -282,3 +296,63 @@ def test_api_push_with_a_token_needs_no_csrf_cookie(city: dict[str, Any]) -> Non
     body = {"department": "scjg", "system": "x", "rows": [{"主体名称": city["entities"][1].name}]}
     resp = _push(Client(enforce_csrf_checks=True), body, secret)
     assert resp.status_code == 201, resp.content
+
+
+def test_the_import_page_previews_a_titled_list_and_the_user_can_change_the_mapping(
+    city: dict[str, Any],
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    e = city["entities"]
+    header = ["序号", "机构全称", "社会信用代码", "经营场所", "联系人", "法人代表"]
+    rows = [
+        ["1", e[1].name, e[1].uscc, e[1].address, "前台", e[1].legal_rep],
+        ["2", e[2].name, e[2].uscc, e[2].address, "前台", e[2].legal_rep],
+        ["3", e[1].name, e[1].uscc, e[1].address, "前台", e[1].legal_rep],
+    ]
+    content = csv_bytes(["2026年度监管对象名录", "", "", "", "", ""], [header, *rows])
+    c = Client()
+    c.force_login(city["staff"])
+    resp = c.post("/base/import/", {"department": "scjg", "file": SimpleUploadedFile("t.csv", content)})
+    page = resp.content.decode()
+    assert resp.status_code == 200 and 'data-testid="import-mapping"' in page
+    fields = {f["field"]: f["header"] for f in resp.context["fields"]}
+    assert (
+        fields["name"] == "机构全称"
+        and fields["uscc_raw"] == "社会信用代码"
+        and fields["address"] == "经营场所"
+    )
+    assert fields["legal_rep"] == "法人代表"
+    assert "表头在第 2 行" in page and "2026年度监管对象名录" in page
+    assert "第 3、5 行重复" in page  # the duplicate is reported before anything is imported
+    # The user maps the representative to another column and confirms.
+    form = {f"map_{k}": v for k, v in fields.items()}
+    form.update({"map_legal_rep": "联系人", "map_local_id": ""})
+    resp = c.post(
+        "/base/import/", {"department": "scjg", "token": resp.context["token"], "action": "import", **form}
+    )
+    page = resp.content.decode()
+    assert resp.status_code == 200 and 'data-testid="import-result"' in page
+    sl = SourceList.objects.get()
+    assert sl.column_mapping["legal_rep"] == "联系人" and "local_id" not in sl.column_mapping
+    assert set(SourceRecord.objects.values_list("legal_rep", flat=True)) == {"前台"}
+    assert 'data-testid="import-warnings"' in page and "第 3、5 行重复" in page
+    assert SourceRecord.objects.count() == 3
+
+
+def test_a_stashed_upload_is_only_for_the_user_who_sent_it(city: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crossreg.orgs.models import User
+
+    c = Client()
+    c.force_login(city["staff"])
+    upload = SimpleUploadedFile("scjg.csv", csv_bytes(SCJG_HEADER, [scjg_row(city["entities"][1], "SJ1")]))
+    token = c.post("/base/import/", {"department": "scjg", "file": upload}).context["token"]
+    colleague = User.objects.create_user(
+        username="colleague", password="x", role=User.Role.STAFF, department=city["depts"]["scjg"]
+    )
+    other = Client()
+    other.force_login(colleague)
+    resp = other.post("/base/import/", {"department": "scjg", "token": token, "action": "import"})
+    assert resp.status_code == 400 and not SourceList.objects.exists()

@@ -17,6 +17,7 @@ from crossreg.web.tests.factories import UserFactory, demo_city
 PERIOD = "2025Q3"
 P_START, P_END = dt.date(2025, 7, 1), dt.date(2025, 9, 30)
 TODAY = dt.date(2025, 7, 1)
+SEED_REFERENCE = "https://www.cwl.gov.cn/ygkj/wqkjgg/ssq/ 第2025075期"
 
 _POINTS = {
     "smr": [
@@ -102,7 +103,7 @@ def make_plan(
         "period_start": P_START,
         "period_end": P_END,
         "seed_source": "中国福利彩票双色球 2025-07-01 开奖号码",
-        "seed_due": dt.date(2025, 1, 1),
+        "seed_due": dt.date(2025, 7, 1),  # the day the seed source names
         "rules": {
             "A": {"ratio": "0", "minimum": 0},
             "B": {"ratio": ratio, "minimum": 1},
@@ -110,6 +111,9 @@ def make_plan(
             "D": {"ratio": "100", "minimum": 0},
         },
         "divisions": divisions,
+        # The test city has no department lists: the tests draw from the registry, on the record.
+        "source": SamplingPlan.Source.REGISTRY,
+        "source_reason": "测试：全部市场主体",
     }
     defaults.update(kw)
     return services.plan_create(actor=city["staff"][dept], department=city["departments"][dept], **defaults)
@@ -122,8 +126,67 @@ def drawn_plan(
     divisions: list[str],
     ratio: str = "100",
     seed: str = "03 07 12 19 25 31 + 09",
+    seed_reference: str = SEED_REFERENCE,
     **kw: Any,
 ) -> SamplingPlan:
     plan = make_plan(city, dept, divisions=divisions, ratio=ratio, **kw)
     services.plan_publish(actor=city["staff"][dept], plan=plan)
-    return services.plan_draw(actor=city["staff"][dept], plan=plan, seed=seed)
+    return services.plan_draw(actor=city["staff"][dept], plan=plan, seed=seed, seed_reference=seed_reference)
+
+
+def department_list(dept: Department, entities: list[Any], *, domain: str | None = None) -> Any:
+    """A current department list (部门监管对象名录) holding ``entities``, each row linked: the
+    department's directory of supervised entities, as the object base keeps it."""
+    import hashlib
+
+    from crossreg.linking.models import SourceList, SourceRecord
+
+    snapshot = SourceList.objects.filter(department=dept).count() + 1
+    sl = SourceList.objects.create(
+        department=dept,
+        domain_id=domain,
+        snapshot=snapshot,
+        file_name=f"{dept.pk}-{snapshot}.csv",
+        sha256=hashlib.sha256(f"{dept.pk}{snapshot}".encode()).hexdigest(),
+        row_count=len(entities),
+    )
+    SourceRecord.objects.bulk_create(
+        [
+            SourceRecord(
+                department=dept,
+                source_list=sl,
+                last_list=sl,
+                record_key=f"{dept.pk}-{snapshot}-{i}",
+                row_number=i + 2,
+                raw={"名称": e.name},
+                name=e.name,
+                uscc=e.uscc or "",
+                content_sha1=hashlib.sha1(e.name.encode()).hexdigest(),
+                entity=e,
+                link_method=SourceRecord.LinkMethod.USCC,
+            )
+            for i, e in enumerate(entities)
+        ]
+    )
+    return sl
+
+
+def item_applying_to(
+    dept: Department,
+    code: str,
+    *,
+    industries: str = "",
+    entity_types: str = "",
+    domains: tuple[str, ...] = (),
+    points: list[tuple[str, str, str]] | None = None,
+) -> ItemVersion:
+    """A published item version that applies only to the given industries / types / key domains."""
+    v = item_version(dept, code, points or [("检查要点", "依据", "问题")])
+    v.industry_codes = industries
+    v.entity_types = entity_types
+    v.save(update_fields=["industry_codes", "entity_types"])
+    if domains:
+        from crossreg.orgs.models import Domain
+
+        v.domains.set(Domain.objects.filter(code__in=domains))
+    return v

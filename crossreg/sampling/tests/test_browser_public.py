@@ -88,12 +88,12 @@ def test_public_verifies_a_draw_from_its_page(
 
         # The verifier catches a selection that is not the draw's, and a seed that is not the source's.
         doc = json.loads(bundle.read_text())
+        assert all(len(row) == 2 and len(row[1]) == 64 for row in doc["pool"])  # no credit class
         forged = tmp_path / "forged.bundle.json"
-        stratum = next(v for v in doc["strata"].values() if v.get("selected"))
-        stratum["selected"] = stratum["selected"][:-1]  # one drawn entity quietly left out
+        doc["selected"] = doc["selected"][:-1]  # one drawn entity quietly left out
         forged.write_text(json.dumps(doc, ensure_ascii=False))
         failed = _verify(forged, "--root", root)
-        assert failed.returncode == 1 and "drawn but not published" in failed.stdout + failed.stderr
+        assert failed.returncode == 1 and "the quotas give" in failed.stdout + failed.stderr
         assert _verify(bundle, "--seed", "01 02 03 04 05 06 + 07").returncode == 1
 
         # Open data: every public plan, with its root and seed; no draft.

@@ -72,3 +72,35 @@ def test_demo_runs_the_quarter_of_the_day_once_per_quarter(
     assert SamplingPlan.objects.count() == n
     demo.sampling_demo_load(actor="system:seed", seed=7, today=dt.date(2026, 4, 1))  # the next one
     assert set(SamplingPlan.objects.values_list("period", flat=True)) == {"2026Q1", "2026Q2"}
+
+
+def test_demo_plans_draw_from_each_departments_directory_and_what_the_item_applies_to(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """The demo's plans used to pool the whole registry of 亭湖区 for every department."""
+    from crossreg.entities.models import Entity, Industry
+    from crossreg.sampling.tests.factories import department_list, item_applying_to
+    from crossreg.web.tests.factories import entity_make
+
+    settings.MEDIA_ROOT = tmp_path
+    city = sampling_city(settings)
+    depts = city["departments"]
+    county = city["divisions"]["320902"]
+    restaurant = entity_make(
+        name="盐城市亭湖区味真餐饮有限公司", division=county, industry=Industry.objects.get(code="62")
+    )
+    tinghu = list(Entity.objects.filter(division__code__startswith="320902", status="active"))
+    department_list(depts["smr"], [restaurant, *tinghu[:3]])
+    mem_list = tinghu[2:6]
+    department_list(depts["mem"], mem_list)
+    item_applying_to(depts["smr"], "JG-SMR-0062", industries="62")  # 餐饮服务经营者监督检查
+    monkeypatch.setattr(demo, "DEMO_DEPARTMENTS", ("smr", "mem", "hc"))
+    demo.sampling_demo_load(actor="system:seed", seed=7, complete=0)
+    plans = {p.department_id: p for p in SamplingPlan.objects.all()}
+    smr, mem, hc = plans["smr"], plans["mem"], plans["hc"]
+    assert smr.source == mem.source == SamplingPlan.Source.DEPARTMENT_LIST
+    assert [v.item.code for v in smr.item_versions.all()] == ["JG-SMR-0062"]
+    assert set(smr.pool.values_list("entity_id", flat=True)) == {restaurant.pk}  # not the whole county
+    assert set(mem.pool.values_list("entity_id", flat=True)) == {e.pk for e in mem_list}
+    assert hc.source == SamplingPlan.Source.REGISTRY and "名录尚未导入" in hc.source_reason  # on record
+    assert len({p.pool_root for p in plans.values()}) == 3

@@ -90,7 +90,11 @@ def test_ratio_outside_0_100_is_refused(bad: str) -> None:
 def test_rank_is_hmac_of_length_prefixed_fields() -> None:
     seed = "2025-07-01 双色球 03 07 12 19 25 31 + 09"
     picks = draw.select(
-        seed=seed, plan="SP-1", pool=[("B", "K1"), ("B", "K2"), ("B", "K3")], rules={"B": StratumRule("100")}
+        seed=seed,
+        plan="SP-1",
+        pool=[("B", "K1"), ("B", "K2"), ("B", "K3")],
+        rules={"B": StratumRule("100")},
+        algorithm=draw.ALGORITHM_V1,
     )
     msg = (
         len(b"crossreg-draw/1").to_bytes(4, "big")
@@ -108,11 +112,33 @@ def test_rank_is_hmac_of_length_prefixed_fields() -> None:
     assert [p.position for p in picks] == [1, 2, 3]
     # Whitespace around the seed and Unicode normal form do not matter; anything else does.
     assert (
-        draw.select(seed=f"  {seed}\n", plan="SP-1", pool=[("B", "K1")], rules={"B": StratumRule("100")})[
-            0
-        ].rank_hex
+        draw.select(
+            seed=f"  {seed}\n",
+            plan="SP-1",
+            pool=[("B", "K1")],
+            rules={"B": StratumRule("100")},
+            algorithm=draw.ALGORITHM_V1,
+        )[0].rank_hex
         == expected[[k for _, k in expected].index("K1")][0]
     )
+
+
+def test_rank_v2_leaves_the_stratum_out_so_the_public_can_recompute_it() -> None:
+    seed = "2026-12-04 双色球 03 07 12 19 25 31 + 09"
+    pool = [("B", "K1"), ("C", "K2"), ("D", "K3")]
+    rules = {s: StratumRule("100") for s in "BCD"}
+    picks = draw.select(seed=seed, plan="SP-1", pool=pool, rules=rules)
+    prefix = (
+        len(b"crossreg-draw/2").to_bytes(4, "big") + b"crossreg-draw/2" + (4).to_bytes(4, "big") + b"SP-1"
+    )
+    for p in picks:
+        want = hmac.new(
+            seed.encode(), prefix + len(p.key).to_bytes(4, "big") + p.key.encode(), hashlib.sha256
+        )
+        assert p.rank_hex == want.hexdigest() == draw.entity_rank(seed, draw.ALGORITHM_V2, "SP-1", p.key)
+    # the same key ranks the same whatever its class: the rank says nothing about the class
+    moved = draw.select(seed=seed, plan="SP-1", pool=[("D", "K1"), ("C", "K2"), ("B", "K3")], rules=rules)
+    assert {p.key: p.rank_hex for p in moved} == {p.key: p.rank_hex for p in picks}
 
 
 def test_length_prefix_prevents_field_shifting() -> None:
@@ -129,9 +155,33 @@ def test_fixed_vector() -> None:
         plan="SP-2025Q3-001",
         pool=pool,
         rules={"B": StratumRule("20", 1), "C": StratumRule("50", 1)},
+        algorithm=draw.ALGORITHM_V1,
     )
     assert [(p.stratum, p.key) for p in picks] == FIXED
     assert draw.pool_root(pool) == FIXED_ROOT
+
+
+def test_fixed_vector_v2() -> None:
+    """crossreg-draw/2, frozen: the selection and the commitment over salted leaves."""
+    pool = [("B", f"9132090{n}MA000000X") for n in range(10)] + [("C", "id:7"), ("C", "id:8")]
+    picks = draw.select(
+        seed="00112233",
+        plan="SP-2025Q3-001",
+        pool=pool,
+        rules={"B": StratumRule("20", 1), "C": StratumRule("50", 1)},
+    )
+    assert [(p.stratum, p.key) for p in picks] == FIXED_V2
+    members = [(s, k, f"{i:032x}") for i, (s, k) in enumerate(pool)]
+    assert draw.commitment_root(members) == FIXED_V2_COMMITMENT
+    # the leaf is SHA-256(0x00 ‖ lp(stratum) ‖ lp(key) ‖ lp(salt)), as docs/draw-verification.md says
+    s0, k0, salt0 = members[0]
+    assert (
+        draw.commitment_leaf(s0, k0, salt0)
+        == hashlib.sha256(b"\x00" + draw.lp(s0) + draw.lp(k0) + draw.lp(salt0)).hexdigest()
+    )
+    # another class for one entity, same salt: another root
+    changed = [("C", k, salt) if k == k0 else (s, k, salt) for s, k, salt in members]
+    assert draw.commitment_root(changed) != FIXED_V2_COMMITMENT
 
 
 FIXED = [("B", "91320901MA000000X"), ("B", "91320902MA000000X"), ("C", "id:7")]
@@ -179,3 +229,7 @@ def test_fast_pool_root_equals_the_definition(members: dict[str, str]) -> None:
     pool = [(s, k) for k, s in members.items()]
     leaves = [draw._leaf_hash(draw.leaf_data(s, k)) for s, k in draw.sorted_pool(pool)]
     assert draw.pool_root(pool) == draw.merkle_root_of_hashes(leaves).hex()
+
+
+FIXED_V2 = [("B", "91320901MA000000X"), ("B", "91320905MA000000X"), ("C", "id:7")]
+FIXED_V2_COMMITMENT = "b171c563a865e3a63e8788bd1dc1d356c5602ae3389affd0d7ad4474996c4ea5"

@@ -38,7 +38,11 @@ def test_staff_publishes_and_draws_through_pages_and_public_sees_it(client, city
     client.login(username="smr_staff", password=PASSWORD)
     assert client.get(f"/sampling/plans/{plan.code}/").status_code == 200
     client.post(f"/sampling/plans/{plan.code}/publish/")
-    r = client.post(f"/sampling/plans/{plan.code}/draw/", {"seed": "07 11 15 22 28 30+04"}, follow=True)
+    r = client.post(
+        f"/sampling/plans/{plan.code}/draw/",
+        {"seed": "07 11 15 22 28 30+04", "seed_reference": "https://www.cwl.gov.cn/ 第2025075期"},
+        follow=True,
+    )
     assert "摇号完成" in r.content.decode()
     r2 = client.post(f"/sampling/plans/{plan.code}/draw/", {"seed": "again"}, follow=True)
     assert "该计划已摇号：每个计划只能摇号一次" in r2.content.decode()  # the UI's language, zh-hans
@@ -51,7 +55,7 @@ def test_staff_publishes_and_draws_through_pages_and_public_sees_it(client, city
     assert "07 11 15 22 28 30+04" in page and city["hengda"].name in page
     bundle = json.loads(client.get(f"/sampling/public/plans/{plan.code}/bundle.json").content)
     plan.refresh_from_db()
-    assert draw_verify.verify(bundle, root=plan.pool_root)[-1].endswith("VERIFIED")
+    assert "VERIFIED" in draw_verify.verify(bundle, root=plan.pool_root)[-1]
     data = client.get("/sampling/public/plans.json").json()
     assert data["plans"][0]["pool_root"] == plan.pool_root
     assert client.get("/sampling/public/plans.csv").status_code == 200

@@ -110,8 +110,11 @@ def test_anonymous_visitor_sees_nothing_internal(
     try:
         page.goto("/")
         nav = page.get_by_role("navigation", name="主导航")
-        # Only public pages are linked: the published catalog and what double random publishes.
-        expect(nav.get_by_role("link")).to_have_text(["首页", "监管事项清单", "抽查公示", "结果公示", "登录"])
+        # Only public pages are linked: the published catalog, what double random publishes, and the
+        # public complaint and report form.
+        expect(nav.get_by_role("link")).to_have_text(
+            ["首页", "监管事项清单", "抽查公示", "结果公示", "投诉举报", "登录"]
+        )
         hengda = city["hengda"]
         for url in (reverse("dashboard"), reverse("entity_search") + "?q=恒达", f"/entities/{hengda.pk}/"):
             page.goto(url)

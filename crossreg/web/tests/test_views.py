@@ -296,7 +296,9 @@ def test_search_query_count_is_bounded(
 ) -> None:
     for i in range(30):
         entity_make(name=f"盐城市恒达{i:02d}建材有限公司", division=city["divisions"]["320902"])
-    with django_assert_max_num_queries(10):  # constant: 31 hits would show an N+1 at once
+    with django_assert_max_num_queries(
+        11
+    ):  # constant (incl. the county filter's choices): 31 hits would show an N+1
         html = staff_client.get(reverse("entity_search"), {"q": "盐城市恒达建材有限公司"}).content.decode()
     names = _result_names(html)
     assert names[0] == "盐城市恒达建材有限公司" and len(names) == 31

@@ -14,6 +14,7 @@ from crossreg.linking import evaluation, services
 from crossreg.orgs.models import Department, Domain
 
 ACTOR = "system:linking-cli"
+FIELD_ORDER = ("name", "uscc_raw", "address", "legal_rep", "phone", "local_id", "region")
 
 
 class Command(BaseCommand):
@@ -26,6 +27,13 @@ class Command(BaseCommand):
         imp.add_argument("--system", default="", help="the department system the list comes from")
         imp.add_argument("--domain", default=None, help="key domain code of the list, if any")
         imp.add_argument("--mapping", default=None, help='JSON column mapping, e.g. {"name": "单位名称"}')
+        imp.add_argument(
+            "--dry-run",
+            "--preview",
+            action="store_true",
+            dest="dry_run",
+            help="show the header row found, the column mapping and sample rows; import nothing",
+        )
         imp.add_argument("file", type=Path)
         d = sub.add_parser("import-dir", help="import every <department>.csv|.xlsx in a directory")
         d.add_argument("directory", type=Path)
@@ -59,7 +67,13 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         domain = Domain.objects.filter(pk=opts["domain"]).first() if opts["domain"] else None
-        mapping = json.loads(opts["mapping"]) if opts["mapping"] else None
+        try:
+            mapping = json.loads(opts["mapping"]) if opts["mapping"] else None
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"--mapping is not valid JSON: {exc}") from None
+        if opts["dry_run"]:
+            self._preview(dept, path, mapping)
+            return
         result = services.source_list_import(
             actor=ACTOR,
             department=dept,
@@ -80,6 +94,61 @@ class Command(BaseCommand):
                 f"{dept.code}: snapshot #{sl.snapshot}, {json.dumps(result.counts, ensure_ascii=False)}"
             )
         )
+        self._warnings(result.warnings)
+
+    def _warnings(self, warnings: list[dict[str, Any]], shown: int = 20) -> None:
+        dups = [w for w in warnings if w["kind"] == "duplicate"]
+        if dups:
+            extra = sum(len(w["rows"]) - 1 for w in dups)
+            self.stdout.write(
+                self.style.WARNING(f"{len(dups)} groups of duplicate rows ({extra} rows beyond the first):")
+            )
+        for w in warnings:
+            if w["kind"] == "duplicate":
+                if shown <= 0:
+                    continue
+                shown -= 1
+                rows = ", ".join(str(r) for r in w["rows"])
+                self.stdout.write(self.style.WARNING(f"  rows {rows} ({w['match']}): {w['value']}"))
+            elif w["kind"] == "duplicate_more":
+                self.stdout.write(self.style.WARNING(f"… and {w['groups']} more groups of duplicate rows"))
+            elif w["kind"] == "title_rows":
+                self.stdout.write(f"header in row {w['header_row']}; above it: {' / '.join(w['rows'])}")
+            elif w["kind"] == "footer_rows":
+                rows = ", ".join(str(r) for r in w["rows"])
+                self.stdout.write(
+                    f"rows {rows} after the data are notes, not entities: {' / '.join(w['texts'])}"
+                )
+
+    def _preview(self, dept: Department, path: Path, mapping: dict[str, str] | None) -> None:
+        p = services.source_list_preview(
+            actor=ACTOR, department=dept, content=path.read_bytes(), file_name=path.name, mapping=mapping
+        )
+        self.stdout.write(
+            f"{path.name}: {p.rows:,} rows, encoding {p.encoding}, header in row {p.header_row}"
+        )
+        if p.unchanged:
+            self.stdout.write(
+                "the same file as the department's current list: an import would change nothing"
+            )
+        self.stdout.write("column mapping (field ← header):")
+        for f in (*FIELD_ORDER,):
+            self.stdout.write(f"  {f:<10} ← {p.mapping.get(f, '—')}")
+        if p.unmapped:
+            self.stdout.write(f"  not used: {', '.join(p.unmapped)}")
+        self.stdout.write("first rows as they will be read:")
+        for row in p.sample:
+            former = f" 曾用名 {row['former_names']}" if row["former_names"] else ""
+            self.stdout.write(
+                f"  row {row['row']}: {row['name_std']}{former} | {row['uscc_raw'] or '—'}"
+                f"{' (valid)' if row['uscc_valid'] else ''} | {row['address']} | {row['legal_rep']}"
+            )
+        self._warnings(p.warnings)
+        for problem in p.problems:
+            where = f"row {problem.row}: " if problem.row else ""
+            self.stdout.write(self.style.ERROR(f"would be refused: {where}{problem.message}"))
+        verdict = "importable" if p.importable else "NOT importable"
+        self.stdout.write(self.style.SUCCESS(f"dry run, nothing imported ({verdict})"))
 
     def _import_dir(self, opts: dict[str, Any]) -> None:
         directory: Path = opts["directory"]
@@ -124,6 +193,15 @@ class Command(BaseCommand):
         self.stdout.write(f"pairwise F1          {s.f1:>10.4f}")
         self.stdout.write(f"cluster precision    {s.cluster_precision:>10.4f}")
         self.stdout.write(f"cluster recall       {s.cluster_recall:>10.4f}")
+        split = evaluation.usccs_on_two_entities()
+        self.stdout.write(f"valid USCCs on 2+ entities {split.height:>4,}")
+        for uscc, entities in split.head(10).iter_rows():
+            self.stdout.write(f"  {uscc}: entities {', '.join(str(e) for e in entities)}")
+        kinds = evaluation.by_kind(truth)
+        if kinds.height:
+            self.stdout.write("rows linked correctly, by kind of mess (weakest first):")
+            for kind, rows, correct in kinds.iter_rows():
+                self.stdout.write(f"  {kind:<24} {rows:>9,}  {correct:>7.2%}")
         if opts["errors"]:
             merged, split = evaluation.errors_sample(truth, opts["errors"])
             self.stdout.write("wrongly merged:\n" + str(merged))
