@@ -24,13 +24,14 @@ from crossreg.cases import render as docs
 from crossreg.cases.lists import CASES
 from crossreg.cases.models import Case, CaseSource, CaseState, Evidence, PenaltyKind
 from crossreg.core.errors import DomainError, NotFound
+from crossreg.core.labels import problem_text
 from crossreg.orgs.permissions import Capability, Principal
 from crossreg.orgs.services import data_export_record
 
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
     for p in exc.problems:
-        messages.error(request, p.message)
+        messages.error(request, problem_text(p))
 
 
 def _clock_rows(case: Case, today: dt.date) -> list[dict[str, Any]]:

@@ -160,6 +160,7 @@ def tasks_for(*, user: Any) -> dict[str, list[Any]]:
         "legality": [],
         "first": [],
         "requests": [],
+        "owner": [],  # change requests of the department's own items, awaiting its opinion
     }
     if not user.is_authenticated:
         return out
@@ -179,6 +180,11 @@ def tasks_for(*, user: Any) -> dict[str, list[Any]]:
             .annotate(done=Exists(opined))
             .filter(done=False)
         )
+    if user.role in workflow.DRAFTERS and dept is not None:
+        pending = ChangeRequest.objects.filter(item__department=dept, status=C.FIRST_REVIEW).select_related(
+            "item", "version", "department"
+        )
+        out["owner"] = [cr for cr in pending if not workflow.owner_opinion_given(cr)]
     if user.role == "approval" and workflow.is_city_approval(dept):
         out["convene"] = list(base.filter(status=V.SUBMITTED))
         out["first"] = list(

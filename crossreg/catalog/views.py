@@ -111,7 +111,16 @@ def public_item(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "catalog/public_item.html",
-        {"item": item, "version": current, "history": history, "cross_items": item.cross_items.all()},
+        {
+            "item": item,
+            "version": current,
+            "history": history,
+            "cross_items": item.cross_items.all(),
+            # a county approval bureau adjusts a published item from its public page
+            "can_request_change": current is not None
+            and getattr(request.user, "role", None) == "approval"
+            and workflow.is_county_approval(getattr(request.user, "department", None)),
+        },
     )
 
 
@@ -202,10 +211,19 @@ def work_index(request: HttpRequest) -> HttpResponse:
         own = list(
             SupervisionItem.objects.filter(department=dept).select_related("published").order_by("code")[:200]
         )
+    # a county approval bureau finds the published item it wants to adjust from its to-do
+    adjust_q = request.GET.get("q", "").strip()[:100]
+    adjustable: list[Any] = []
+    if request.user.role == "approval" and workflow.is_county_approval(dept):  # type: ignore[union-attr]
+        adjustable = list(selectors.catalog_public_list(q=adjust_q)[:20])
     return render(
         request,
         "catalog/work_index.html",
         {
+            "adjustable": adjustable,
+            "adjust_q": adjust_q,
+            "is_county_approval": request.user.role == "approval"  # type: ignore[union-attr]
+            and workflow.is_county_approval(dept),
             "tasks": tasks,
             "own_items": own,
             "can_draft": request.user.role in workflow.DRAFTERS,  # type: ignore[union-attr]

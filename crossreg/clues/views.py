@@ -21,6 +21,7 @@ from crossreg.clues import targeting as targeting_calc
 from crossreg.clues.lists import BUNDLES
 from crossreg.clues.models import ClueBundle
 from crossreg.core.errors import DomainError
+from crossreg.core.labels import problem_text
 from crossreg.orgs.permissions import Principal
 from crossreg.orgs.services import data_export_record
 
@@ -30,7 +31,7 @@ PROOF_MAX_AGE = 60 * 60 * 24 * 30
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
     for p in exc.problems:
-        messages.error(request, f"{p.field}: {p.message}" if p.field else p.message)
+        messages.error(request, problem_text(p))
 
 
 def proof_token(bundle: ClueBundle) -> str:

@@ -23,6 +23,7 @@ from crossreg.complaints.forms import DeskForm, PublicForm
 from crossreg.complaints.lists import INBOX
 from crossreg.complaints.models import Kind, ReporterType, Reward, State, Submission
 from crossreg.core.errors import DomainError
+from crossreg.core.labels import problem_text
 from crossreg.core.masking import mask_name, mask_phone
 from crossreg.orgs.permissions import Capability, Principal
 from crossreg.orgs.services import data_export_record
@@ -56,7 +57,7 @@ TRANSITION_LABELS = {
 def _errors(request: HttpRequest, exc: DomainError) -> list[dict[str, Any]]:
     out = []
     for p in exc.problems:
-        messages.error(request, f"{p.field}: {p.message}" if p.field else p.message)
+        messages.error(request, problem_text(p))
         out.append(p.as_dict())
     return out
 

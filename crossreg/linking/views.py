@@ -476,4 +476,7 @@ def entity_360(request: HttpRequest, pk: int) -> HttpResponse:
             what="linking.entity_360",
             fields=["legal_rep"],
         )
-    return render(request, "linking/partials/entity_360.html", {"l360": ctx})
+    if request.headers.get("HX-Request"):
+        return render(request, "linking/partials/entity_360.html", {"l360": ctx})
+    # opened directly (a bookmark, a new tab): the section inside a whole, styled page
+    return render(request, "linking/entity_360_page.html", {"l360": ctx, "entity": entity})
