@@ -26,6 +26,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with an empty cache: the public catalog caches its pages (keyed on the
+    catalog's state, which a rolled-back test database can repeat)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def default_language() -> Iterator[None]:
     """Each test starts in the default UI language (zh-hans): a page request of an earlier test may
     have left another language active in the thread, and service messages are translated."""

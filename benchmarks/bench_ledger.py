@@ -1,6 +1,12 @@
 """Ledger benchmark (issue 3): append throughput, inclusion-proof latency and full verification at N.
 
     python -m benchmarks.bench_ledger [--n 1000000] [--batch 10000] [--db both|pg|sqlite]
+    python -m benchmarks.bench_ledger --writers 16 --seconds 20 [--db pg]   # issue 15: concurrency
+
+``--writers W`` measures instead the write path as the platform uses it: W processes, each action
+its own transaction (``ledger_append`` inside ``transaction.atomic``), for ``--seconds``; it prints
+actions/s, commit latency p50/p95, how long after its commit each entry's inclusion proof could be
+read (from another connection), then checks that the sequence is dense and verifies the tree.
 
 Targets from the issue: >= 5,000 entries/s batched on PostgreSQL; inclusion proof < 5 ms at
 1,000,000 entries; full verification of 1,000,000 entries < 60 s. Figures are printed, never asserted.
@@ -134,7 +140,103 @@ def worker(n: int, batch: int, label: str) -> None:
     print(f"[{label}] resident memory at the end: {peak:,.0f} MiB", flush=True)
 
 
-def _run_child(label: str, env_changes: dict[str, str | None], n: int, batch: int) -> int:
+def _writer_process(w: int, seconds: float, barrier: object, out: object) -> None:
+    """One concurrent writer (a process of its own): single-action transactions until the deadline."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import transaction
+
+    settings.CROSSREG = {**settings.CROSSREG, "LEDGER_SIGNING_KEY": "11" * 32, "LEDGER_TSA_URL": ""}
+    from crossreg.ledger import selectors
+    from crossreg.ledger.services import ledger_append
+
+    latencies: list[float] = []
+    proof_lag: list[float] = []
+    selectors.tree_size()  # connected before the start
+    barrier.wait()  # type: ignore[attr-defined]
+    deadline = time.time() + seconds
+    i = 0
+    while time.time() < deadline:
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            entry = ledger_append(
+                actor=f"user:officer{w}",
+                action="inspection.result",
+                subject_type="entity",
+                subject_id=str(w * 1_000_000 + i),
+                payload={"department": f"dept{w}", "result": "pass", "items": i % 13},
+                evidence=[],
+            )
+        committed = time.perf_counter()
+        latencies.append(committed - t0)
+        if i % 10 == 0:  # how soon after commit the entry's inclusion proof can be served
+            while True:
+                size = selectors.tree_size()
+                if size > entry.seq:
+                    selectors.inclusion_proof(seq=entry.seq, size=size)
+                    break
+                time.sleep(0.005)
+            proof_lag.append(time.perf_counter() - committed)
+        i += 1
+    out.put((w, latencies, proof_lag))  # type: ignore[attr-defined]
+
+
+def concurrent(writers: int, seconds: float, label: str) -> None:
+    """Runs in the child process on the scratch database: W writer processes, then the checks."""
+    import multiprocessing
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.CROSSREG = {**settings.CROSSREG, "LEDGER_SIGNING_KEY": "11" * 32, "LEDGER_TSA_URL": ""}
+    call_command("migrate", verbosity=0, interactive=False)
+    from django.db import connections
+
+    from crossreg.ledger.models import Entry
+    from crossreg.ledger.verification import ledger_verify
+
+    before = Entry.objects.count()
+    connections.close_all()
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    barrier = ctx.Barrier(writers)  # every process set up and connected before any writes
+    procs = [ctx.Process(target=_writer_process, args=(w, seconds, barrier, queue)) for w in range(writers)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=seconds + 900) for _ in procs]
+    for p in procs:
+        p.join(60)
+    latencies = sorted(x for _, lat, _ in results for x in lat)
+    lags = sorted(x for _, _, lag in results for x in lag)
+    n = len(latencies)
+    print(
+        f"[{label}] {writers} writers, one action per transaction, {seconds:.0f} s: {n:,} actions = "
+        f"{n / seconds:,.0f} actions/s; commit latency p50 {_ms(latencies, 0.5):.1f} ms, "
+        f"p95 {_ms(latencies, 0.95):.1f} ms (load average {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"[{label}] inclusion proof readable after commit: p50 {_ms(lags, 0.5):.1f} ms, "
+        f"p95 {_ms(lags, 0.95):.1f} ms, max {1000 * lags[-1]:.1f} ms ({len(lags):,} sampled)"
+    )
+    seqs = list(Entry.objects.order_by("seq").values_list("seq", flat=True))
+    dense = seqs == list(range(len(seqs))) and len(seqs) == before + n
+    started = time.perf_counter()
+    report = ledger_verify()
+    verdict = "OK" if report.ok else f"FAILED ({report.first})"
+    print(
+        f"[{label}] after: {len(seqs):,} entries, sequence {'dense' if dense else 'NOT DENSE'}; "
+        f"verify {verdict} in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def _run_child(label: str, env_changes: dict[str, str | None], n: int, batch: int, extra: list[str]) -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     for key, value in env_changes.items():
         if value is None:
@@ -151,6 +253,7 @@ def _run_child(label: str, env_changes: dict[str, str | None], n: int, batch: in
         str(n),
         "--batch",
         str(batch),
+        *extra,
     ]
     return subprocess.run(argv, cwd=ROOT, env=env, check=False).returncode
 
@@ -160,11 +263,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="entries to append (default 1,000,000)")
     parser.add_argument("--batch", type=int, default=10_000, help="entries per ledger_append_many call")
     parser.add_argument("--db", choices=["both", "pg", "sqlite"], default="both")
+    parser.add_argument("--writers", type=int, default=0, help="concurrent single-action writers instead")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long the writers write")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.worker:
-        worker(args.n, args.batch, args.worker)
+        if args.writers:
+            concurrent(args.writers, args.seconds, args.worker)
+        else:
+            worker(args.n, args.batch, args.worker)
         return
+    extra = ["--writers", str(args.writers), "--seconds", str(args.seconds)] if args.writers else []
     if args.db in ("both", "pg"):
         url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
         name = urlparse(url).path.lstrip("/")
@@ -175,13 +284,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"[postgresql] skipped: cannot create the scratch database {name}: {exc}")
         else:
             try:
-                _run_child("postgresql", {"DATABASE_URL": url}, args.n, args.batch)
+                _run_child("postgresql", {"DATABASE_URL": url}, args.n, args.batch, extra)
             finally:
                 _pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     if args.db in ("both", "sqlite"):
         with tempfile.TemporaryDirectory(prefix="bench-ledger-") as tmp:
             # the default SQLite set-up (WAL, BEGIN IMMEDIATE) in a scratch CROSSREG_VAR_DIR
-            _run_child("sqlite", {"DATABASE_URL": None, "CROSSREG_VAR_DIR": tmp}, args.n, args.batch)
+            _run_child("sqlite", {"DATABASE_URL": None, "CROSSREG_VAR_DIR": tmp}, args.n, args.batch, extra)
 
 
 if __name__ == "__main__":

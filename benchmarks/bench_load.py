@@ -29,6 +29,7 @@ import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -99,7 +100,8 @@ def run(
     result = Result()
     lock = threading.Lock()
     state = {"deadline": 0.0}
-    ready = threading.Barrier(clients + 1)
+    ready = threading.Barrier(clients + 1)  # every client signed in …
+    go = threading.Barrier(clients + 1)  # … then the clock starts (sign-in is slow by design)
 
     def worker(i: int) -> None:
         c = Client(host, port)
@@ -107,6 +109,7 @@ def run(
             c.sign_in(user)
         rng = random.Random(i)
         ready.wait()
+        go.wait()
         local: list[float] = []
         errors = 0
         statuses: dict[int, int] = {}
@@ -130,9 +133,10 @@ def run(
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
     for t in threads:
         t.start()
-    started = time.monotonic()
-    state["deadline"] = started + seconds  # set before the barrier lets the signed-in clients go
     ready.wait()
+    started = time.monotonic()
+    state["deadline"] = started + seconds  # set before the second barrier lets the clients go
+    go.wait()
     for t in threads:
         t.join(seconds + 60)
     elapsed = time.monotonic() - started
@@ -171,6 +175,8 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = Path(tempfile.gettempdir()) / f"bench_load-server-{port}.log"
+    print(f"server log: {log}")
     proc = subprocess.Popen(
         [
             str(gunicorn),
@@ -182,6 +188,8 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
         ],
         cwd=ROOT,
         env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     for _ in range(120):
         try:

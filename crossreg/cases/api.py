@@ -10,12 +10,15 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from crossreg.cases import clocks, selectors, services
 from crossreg.cases.models import Case, SourceKind
 from crossreg.core.errors import Forbidden, Invalid, NotFound
 from crossreg.orgs.permissions import Principal
+
+# Offsets past any real list (and negative ones, which a queryset slice refuses) answer 422.
+OFFSET_MAX = 1_000_000_000
 
 router = Router(tags=["cases"])
 
@@ -65,7 +68,7 @@ class CasePage(Schema):
     results: list[CaseOut]
 
 
-class TransitionIn(Schema):
+class CaseTransitionIn(Schema):
     transition: str
     expected_version: int
     note: str = ""
@@ -142,7 +145,7 @@ def case_list(
     state: str = "",
     overdue: bool = False,
     limit: int = 50,
-    offset: int = 0,
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:
     p = _principal(request)
     if not 1 <= limit <= 200:
@@ -164,7 +167,9 @@ def deadlines(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
     auth=None,
     summary="Published decisions (open data)",
 )
-def public_decisions(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+def public_decisions(
+    request: HttpRequest, limit: int = 100, offset: int = Query(0, ge=0, le=OFFSET_MAX)
+) -> list[dict[str, Any]]:
     limit = max(1, min(limit, 500))
     return [
         selectors.public_row(c)
@@ -246,7 +251,7 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 @router.post(
     "/{int:case_id}/transitions", response={200: CaseOut}, summary="Make a transition of the procedure"
 )
-def case_transition(request: HttpRequest, case_id: int, body: TransitionIn) -> dict[str, Any]:
+def case_transition(request: HttpRequest, case_id: int, body: CaseTransitionIn) -> dict[str, Any]:
     p = _principal(request)
     if p.user is None:
         raise Forbidden("transitions are made by people (session login)", code="forbidden")

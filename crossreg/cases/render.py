@@ -10,40 +10,16 @@ from __future__ import annotations
 
 import io
 from functools import lru_cache
-from pathlib import Path
-
-from django.conf import settings
 
 from crossreg.cases import conf
 from crossreg.cases.models import Document, DocumentTemplate
+from crossreg.core.pdf import FONT_CANDIDATES, cjk_font, qr_png
 
-FONT_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-)
+__all__ = ["FONT_CANDIDATES", "cjk_font", "document_docx", "document_pdf", "proof_url"]
 
 
 def proof_url(document: Document) -> str:
     return f"{str(conf.get('CASE_PUBLIC_BASE_URL')).rstrip('/')}/cases/d/{document.short}/"
-
-
-def cjk_font() -> str:
-    configured = (getattr(settings, "CROSSREG", {}) or {}).get("CASE_PDF_FONT")
-    for path in ([configured] if configured else []) + list(FONT_CANDIDATES):
-        if path and Path(path).exists():
-            return str(path)
-    raise RuntimeError(
-        "no CJK font for PDF documents: install fonts-noto-cjk or set CROSSREG['CASE_PDF_FONT']"
-    )
-
-
-def _qr_png(url: str) -> bytes:
-    import segno
-
-    buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="png", scale=4, border=2)
-    return buf.getvalue()
 
 
 def document_pdf(document: Document) -> bytes:
@@ -73,7 +49,7 @@ def document_pdf(document: Document) -> bytes:
     if y > 240:
         pdf.add_page()
         y = pdf.get_y()
-    pdf.image(io.BytesIO(_qr_png(url)), x=pdf.l_margin, y=y, w=30, h=30, link=url)
+    pdf.image(io.BytesIO(qr_png(url)), x=pdf.l_margin, y=y, w=30, h=30, link=url)
     pdf.set_xy(pdf.l_margin + 34, y)
     pdf.set_font("cjk", size=8)
     pdf.multi_cell(

@@ -21,14 +21,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crossreg.cases import clocks, selectors, services, workflow
 from crossreg.cases import render as docs
+from crossreg.cases.lists import CASES
 from crossreg.cases.models import Case, CaseSource, CaseState, Evidence, PenaltyKind
 from crossreg.core.errors import DomainError, NotFound
+from crossreg.core.labels import problem_text
 from crossreg.orgs.permissions import Capability, Principal
+from crossreg.orgs.services import data_export_record
 
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
     for p in exc.problems:
-        messages.error(request, p.message)
+        messages.error(request, problem_text(p))
 
 
 def _clock_rows(case: Case, today: dt.date) -> list[dict[str, Any]]:
@@ -43,21 +46,17 @@ def _clock_rows(case: Case, today: dt.date) -> list[dict[str, Any]]:
 def case_list(request: HttpRequest) -> HttpResponse:
     p = Principal.of(request)
     today = timezone.localdate()
-    qs = selectors.case_search(
-        principal=p,
-        q=request.GET.get("q", ""),
-        state=request.GET.get("state", ""),
-        overdue=request.GET.get("overdue") == "1",
-        today=today,
-    )
-    page = Paginator(qs, selectors.page_size()).get_page(request.GET.get("page"))
+    # filters, sort, pager and export: crossreg.core.lists
+    qs = selectors.case_search(principal=p, today=today)
+    if fmt := CASES.wants_export(request):
+        return CASES.export(request, qs, fmt=fmt, record=data_export_record, fields=["party_name"])
+    state = CASES.page(request, qs)
     return render(
         request,
         "cases/case_list.html",
         {
-            "page": page,
-            "q": request.GET.get("q", ""),
-            "state": request.GET.get("state", ""),
+            "page": state.rows,
+            "list": state,
             "states": CaseState.choices,
             "today": today,
             "sources": selectors.sources_pending(principal=p)[:50],

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crossreg.catalog.models import CheckPoint, ItemVersion, Method, PowerItem
 from crossreg.catalog.schemas import CheckPointData, ItemContent
@@ -180,39 +181,79 @@ def content_apply(version: ItemVersion, content: ItemContent, refs: Refs, *, sav
 
 
 _LABELS = {
-    "name": "事项名称",
-    "department": "实施部门",
-    "legal_basis": "设定依据",
-    "power_items": "关联权力事项",
-    "methods": "检查方式",
-    "entity_types": "适用主体类型",
-    "industries": "适用行业",
-    "domains": "重点领域",
-    "default_ratio": "默认抽查比例(%)",
-    "default_frequency": "默认检查频次",
-    "procedure": "检查程序",
-    "method": "检查方法",
-    "involved_departments": "会审部门",
+    "name": gettext_lazy("事项名称"),
+    "department": gettext_lazy("实施部门"),
+    "legal_basis": gettext_lazy("设定依据"),
+    "power_items": gettext_lazy("关联权力事项"),
+    "methods": gettext_lazy("检查方式"),
+    "entity_types": gettext_lazy("适用主体类型"),
+    "industries": gettext_lazy("适用行业"),
+    "domains": gettext_lazy("重点领域"),
+    "default_ratio": gettext_lazy("默认抽查比例(%)"),
+    "default_frequency": gettext_lazy("默认检查频次"),
+    "procedure": gettext_lazy("检查程序"),
+    "method": gettext_lazy("检查方法"),
+    "involved_departments": gettext_lazy("会审部门"),
+}
+_ENTITY_TYPES = {
+    "enterprise": gettext_lazy("企业"),
+    "individual": gettext_lazy("个体工商户"),
+    "coop": gettext_lazy("农民专业合作社"),
+    "other": gettext_lazy("其他"),
 }
 
 
-def content_render(content: ItemContent) -> list[str]:
-    """A canonical line-by-line rendering, the input of the version diff."""
+def _display_names(contents: Iterable[ItemContent]) -> dict[str, dict[str, str]]:
+    """Names for the codes the contents refer to (departments, domains, industries): one query each."""
+    contents = list(contents)
+    depts = {c.department for c in contents} | {d for c in contents for d in c.involved_departments}
+    domains = {d for c in contents for d in c.domains}
+    industries = {i for c in contents for i in c.industries}
+    from crossreg.entities.models import Industry
+
+    return {
+        "department": dict(Department.objects.filter(code__in=depts).values_list("code", "name")),
+        "domains": dict(Domain.objects.filter(code__in=domains).values_list("code", "name")),
+        "industries": {
+            code: f"{code} {name}"
+            for code, name in Industry.objects.filter(code__in=industries).values_list("code", "name")
+        },
+        "methods": {str(k): str(v) for k, v in Method.choices},
+        "entity_types": {k: str(v) for k, v in _ENTITY_TYPES.items()},
+    }
+
+
+def content_render(content: ItemContent, names: dict[str, dict[str, str]] | None = None) -> list[str]:
+    """A line-by-line rendering, the input of the version diff: codes shown by their names
+    (departments, methods, entity types, domains, industries), in the current language."""
+    names = names if names is not None else _display_names([content])
+    by_key = {
+        "department": names.get("department", {}),
+        "involved_departments": names.get("department", {}),
+        "domains": names.get("domains", {}),
+        "industries": names.get("industries", {}),
+        "methods": names.get("methods", {}),
+        "entity_types": names.get("entity_types", {}),
+    }
     n = _normal(content)
-    lines = [f"编码: {content.code}"]
+    lines = [f"{_('编码')}: {content.code}"]
     for key, label in _LABELS.items():
         value = n[key]
+        table = by_key.get(key)
         if isinstance(value, list):
-            value = "、".join(value)
+            value = "、".join(str(table.get(v, v)) for v in value) if table else "、".join(value)
+        elif table and value:
+            value = table.get(str(value), value)
         text = "" if value is None else str(value)
         parts = text.splitlines() or [""]
         lines.append(f"{label}: {parts[0]}")
         lines.extend(f"    {p}" for p in parts[1:])
+    point, basis, finding, method = _("要点"), _("依据"), _("问题认定"), _("方法")
     for p in n["check_points"]:
-        lines.append(f"要点{p['seq']}: {p['content']}")
-        lines.append(f"  要点{p['seq']}·依据: {p['legal_basis']}")
-        lines.append(f"  要点{p['seq']}·问题认定: {p['finding']}")
-        lines.append(f"  要点{p['seq']}·方法: {p['method']}")
+        lines.append(f"{point}{p['seq']}: {p['content']}")
+        lines.append(f"  {point}{p['seq']}·{basis}: {p['legal_basis']}")
+        lines.append(f"  {point}{p['seq']}·{finding}: {p['finding']}")
+        lines.append(f"  {point}{p['seq']}·{method}: {p['method']}")
     return lines
 
 
@@ -225,7 +266,8 @@ class DiffLine:
 def content_diff(a: ItemContent, b: ItemContent) -> list[DiffLine]:
     """Line diff from ``a`` to ``b`` (difflib over :func:`content_render`)."""
     out: list[DiffLine] = []
-    for line in difflib.ndiff(content_render(a), content_render(b)):
+    names = _display_names([a, b])
+    for line in difflib.ndiff(content_render(a, names), content_render(b, names)):
         tag, text = line[:2], line[2:]
         if tag == "  ":
             out.append(DiffLine("same", text))

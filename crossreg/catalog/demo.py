@@ -1296,7 +1296,13 @@ def catalog_demo_load(*, actor: User | str) -> dict[str, int]:
             services.version_update(
                 version=cr.version, actor=county, revision=cr.version.revision, content=new
             )
-            for name, who in (("file", county), ("pass", approver), ("pass", lawyer)):
+            owner = users[item.department_id]  # the item's own department is heard in first review
+            for name, who in (
+                ("file", county),
+                ("owner_concur", owner),
+                ("pass", approver),
+                ("pass", lawyer),
+            ):
                 cr = services.change_request_transition(
                     change_request=cr, transition=name, actor=who, reason="同意"
                 )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from crossreg.catalog.exchange import _split
 from crossreg.catalog.models import ChangeRequest, ItemVersion, Method
 from crossreg.catalog.schemas import CheckPointData, ItemContent
+from crossreg.entities.models import Industry
 from crossreg.orgs.models import Department, Domain
 
 ENTITY_TYPES = [
@@ -18,14 +19,19 @@ ENTITY_TYPES = [
 ]
 
 
+def industry_choices() -> list[tuple[str, str]]:
+    """GB/T 4754-2017 divisions (大类), as "code name" (searchable by either)."""
+    return [(i.code, f"{i.code} {i.name}") for i in Industry.objects.order_by("code")]
+
+
 class ItemForm(forms.Form):
     code = forms.CharField(label=_("事项编码"), max_length=40)
     name = forms.CharField(label=_("事项名称"), max_length=200)
     legal_basis = forms.CharField(
-        label=_("设定依据"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("设定依据"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
     power_items = forms.CharField(
-        label=_("关联权力事项编码"), required=False, help_text=_("多个编码用分号分隔")
+        label=_("关联权力事项编码"), required=False, help_text=_("多个编码用分号分隔"), max_length=500
     )
     methods = forms.MultipleChoiceField(
         label=_("检查方式"), choices=Method.choices, widget=forms.CheckboxSelectMultiple, required=False
@@ -33,8 +39,12 @@ class ItemForm(forms.Form):
     entity_types = forms.MultipleChoiceField(
         label=_("适用主体类型"), choices=ENTITY_TYPES, widget=forms.CheckboxSelectMultiple, required=False
     )
-    industries = forms.CharField(
-        label=_("适用行业代码"), required=False, help_text=_("GB/T 4754-2017 大类代码，分号分隔")
+    industries = forms.MultipleChoiceField(
+        label=_("适用行业"),
+        choices=industry_choices,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"data-searchable": "1", "size": "8"}),
+        help_text=_("GB/T 4754-2017 行业大类；输入名称或代码筛选，可多选"),
     )
     domains = forms.ModelMultipleChoiceField(
         label=_("重点领域"),
@@ -46,9 +56,11 @@ class ItemForm(forms.Form):
         label=_("默认抽查比例(%)"), required=False, min_value=0, max_value=100, decimal_places=2
     )
     default_frequency = forms.CharField(label=_("默认检查频次"), required=False, max_length=64)
-    procedure = forms.CharField(label=_("检查程序"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    procedure = forms.CharField(
+        label=_("检查程序"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=4000
+    )
     method_text = forms.CharField(
-        label=_("检查方法"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("检查方法"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
     involved_departments = forms.ModelMultipleChoiceField(
         label=_("会审部门"),
@@ -72,7 +84,7 @@ class ItemForm(forms.Form):
             "power_items": ";".join(content.power_items),
             "methods": content.methods,
             "entity_types": content.entity_types,
-            "industries": ";".join(content.industries),
+            "industries": list(content.industries),
             "domains": content.domains,
             "default_ratio": content.default_ratio,
             "default_frequency": content.default_frequency,
@@ -128,7 +140,7 @@ def content_from_forms(form: ItemForm, formset: Any, *, code: str, department: s
         power_items=_split(d["power_items"]),
         methods=d["methods"],
         entity_types=d["entity_types"],
-        industries=_split(d["industries"]),
+        industries=list(d["industries"]),
         domains=[x.code for x in d["domains"]],
         default_ratio=d["default_ratio"],
         default_frequency=d["default_frequency"],

@@ -29,6 +29,19 @@ C = ChangeRequest.Status
 # --- public -----------------------------------------------------------------------------------
 
 
+def catalog_public_fingerprint() -> str:
+    """Changes whenever what the public catalog shows can change: a version published, superseded
+    or withdrawn (each moves ``state_entered_at`` or the count). One aggregate query; the public
+    pages' cache keys include it, so a publication is visible at once in every server process."""
+    from django.db.models import Count, Max
+
+    agg = ItemVersion.objects.filter(status__in=ItemVersion.PUBLIC).aggregate(
+        n=Count("id"), last=Max("state_entered_at"), top=Max("id")
+    )
+    last = agg["last"].isoformat() if agg["last"] else ""
+    return f"{agg['n']}:{agg['top']}:{last}"
+
+
 def catalog_public_list(
     *, q: str = "", department: str = "", domain: str = "", method: str = ""
 ) -> QuerySet[ItemVersion]:
@@ -147,6 +160,7 @@ def tasks_for(*, user: Any) -> dict[str, list[Any]]:
         "legality": [],
         "first": [],
         "requests": [],
+        "owner": [],  # change requests of the department's own items, awaiting its opinion
     }
     if not user.is_authenticated:
         return out
@@ -166,6 +180,11 @@ def tasks_for(*, user: Any) -> dict[str, list[Any]]:
             .annotate(done=Exists(opined))
             .filter(done=False)
         )
+    if user.role in workflow.DRAFTERS and dept is not None:
+        pending = ChangeRequest.objects.filter(item__department=dept, status=C.FIRST_REVIEW).select_related(
+            "item", "version", "department"
+        )
+        out["owner"] = [cr for cr in pending if not workflow.owner_opinion_given(cr)]
     if user.role == "approval" and workflow.is_city_approval(dept):
         out["convene"] = list(base.filter(status=V.SUBMITTED))
         out["first"] = list(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crossreg.catalog import workflow
 from crossreg.catalog.content import Refs, content_apply, content_check, content_hash, content_of
+from crossreg.catalog.legality import legality_require
 from crossreg.catalog.models import (
     ChangeRequest,
     CrossDepartmentItem,
@@ -29,7 +30,8 @@ from crossreg.catalog.schemas import CrossItemData, ItemContent, PowerItemData
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound, ProblemList
 from crossreg.core.events import domain_event_publish
-from crossreg.notices.services import notice_send
+from crossreg.core.text import text_clean
+from crossreg.notices.services import notice_close, notice_send
 from crossreg.orgs.models import Department, User
 
 V = ItemVersion.Status
@@ -255,7 +257,7 @@ def power_item_withdraw(*, power_item: PowerItem, actor: Actor, reason: str) -> 
     if pi.status == PowerItem.Status.WITHDRAWN:
         raise Conflict(_("该权力事项已取消"), field="status", code="bad_state")
     pi.status = PowerItem.Status.WITHDRAWN
-    pi.withdrawn_reason = reason.strip()[:300]
+    pi.withdrawn_reason = text_clean(reason, field="reason", multiline=True)[:300]
     pi.save()
     audit_record(
         actor=actor,
@@ -406,8 +408,23 @@ def version_update(*, version: ItemVersion, actor: User, revision: int, content:
 # --- compile workflow -------------------------------------------------------------------------
 
 
+#: Notices that ask a department to act in a review stage; they close when the stage is over.
+_AWAITED = {
+    V.SUBMITTED: "catalog.convene_awaited",
+    V.JOINT_REVIEW: "catalog.joint_review_awaited",
+    V.FIRST_REVIEW: "catalog.first_review_awaited",
+    V.LEGALITY_REVIEW: "catalog.legality_review_awaited",
+}
+
+
+def _close_awaited(link: str, to_state: str) -> None:
+    """The item moved on: requests to act in any other stage are over."""
+    notice_close(link=link, verbs=[verb for state, verb in _AWAITED.items() if state != to_state])
+
+
 def _notify_compile(v: ItemVersion, to_state: str, transition: str, reason: str) -> None:
     link = _version_link(v)
+    _close_awaited(link, to_state)
     title = f"{v.item.code} {v.name}（v{v.number}）"
     if to_state == V.SUBMITTED:
         notice_send(
@@ -470,7 +487,7 @@ def version_transition(
     if v.on_adjust_track:
         raise Conflict(_("此版本属于调整申请，请在调整申请中办理"), field="transition", code="adjust_track")
     t = workflow.compile_check(v, transition, actor)
-    reason = reason.strip()
+    reason = text_clean(reason, field="reason", multiline=True)  # no markup (crossreg.core.text)
     if t.needs_reason and not reason:
         raise Invalid(_("请填写理由或意见"), field="reason", code="required")
     now = timezone.now()
@@ -508,6 +525,8 @@ def version_transition(
             reason=reason,
         )
     elif transition in ("pass", "return") and from_state == V.LEGALITY_REVIEW:
+        if transition == "pass":
+            legality_require(v)
         Opinion.objects.create(
             version=v,
             stage=Opinion.Stage.LEGALITY,
@@ -644,16 +663,36 @@ def change_request_create(
     return cr
 
 
-def _notify_adjust(cr: ChangeRequest, to_state: str, reason: str) -> None:
+def _notify_adjust(cr: ChangeRequest, to_state: str, reason: str, transition: str = "") -> None:
     link = _cr_link(cr)
     v = cr.version
     title = f"{cr.item.code} {v.name}（拟 v{v.number}，{cr.get_reason_kind_display()}）"
+    if transition in ("owner_concur", "owner_object"):
+        # the owning department has been heard: its request is over; the city bureau may decide
+        notice_close(link=link, verbs=["catalog.owner_opinion_awaited"])
+        word = "同意" if transition == "owner_concur" else "不同意"
+        notice_send(
+            verb="catalog.owner_opinion_given",
+            subject=f"事项所属部门{word}调整：{title}" + (f"：{reason}" if reason else ""),
+            link=link,
+            departments=_city_approval(),
+        )
+        return
+    _close_awaited(link, to_state)
+    if to_state != C.FIRST_REVIEW:
+        notice_close(link=link, verbs=["catalog.owner_opinion_awaited"])
     if to_state == C.FIRST_REVIEW:
         notice_send(
             verb="catalog.first_review_awaited",
             subject=f"待初审的调整申请：{title}",
             link=link,
             departments=_city_approval(),
+        )
+        notice_send(
+            verb="catalog.owner_opinion_awaited",
+            subject=f"请对本部门事项的调整申请提出意见：{title}",
+            link=link,
+            departments=[cr.item.department],
         )
     elif to_state == C.LEGALITY_REVIEW:
         notice_send(
@@ -698,7 +737,7 @@ def change_request_transition(
     if transition == "edit":
         raise Invalid(_("编辑请保存草稿"), field="transition", code="invalid")
     t = workflow.adjust_check(cr, transition, actor)
-    reason = reason.strip()
+    reason = text_clean(reason, field="reason", multiline=True)  # no markup (crossreg.core.text)
     if t.needs_reason and not reason:
         raise Invalid(_("请填写理由或意见"), field="reason", code="required")
     now = timezone.now()
@@ -706,13 +745,16 @@ def change_request_transition(
     if transition == "file":
         _complete(v)
         _withdrawn_power_items(v)
+    if from_state == C.LEGALITY_REVIEW and t.target == C.PUBLISHED:
+        legality_require(v)
     if from_state in (C.FIRST_REVIEW, C.LEGALITY_REVIEW):
         Opinion.objects.create(
             version=v,
             stage=Opinion.Stage.FIRST if from_state == C.FIRST_REVIEW else Opinion.Stage.LEGALITY,
             department_id=actor.department_id or "",
             actor=actor,
-            decision=transition,
+            # the item's own department is heard in the first review: it concurs or objects
+            decision={"owner_concur": "concur", "owner_object": "object"}.get(transition, transition),
             reason=reason,
         )
     v_from = v.status
@@ -724,8 +766,9 @@ def change_request_transition(
         v.state_entered_at = now
     v.revision += 1
     v.save()
+    if cr.status != t.target:
+        cr.state_entered_at = now
     cr.status = t.target
-    cr.state_entered_at = now
     cr.save(update_fields=["status", "state_entered_at"])
     _event(
         version=v,
@@ -747,7 +790,7 @@ def change_request_transition(
         reason=reason,
         content_hash=v.content_hash,
     )
-    _notify_adjust(cr, t.target, reason)
+    _notify_adjust(cr, t.target, reason, transition)
     return cr
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
@@ -28,11 +29,38 @@ from crossreg.catalog.forms import (
     ItemForm,
     content_from_forms,
 )
+from crossreg.catalog.legality import legality_checklist
 from crossreg.catalog.models import ItemVersion, Method, SupervisionItem
 from crossreg.core.errors import DomainError, NotFound, Problem
 from crossreg.orgs.models import Department, Domain
 
 # --- public -----------------------------------------------------------------------------------
+
+
+PUBLIC_CACHE_SECONDS = 300  # a bound only: publication changes the key (catalog_public_fingerprint)
+
+
+def _public_results_cached(request: HttpRequest, build: Any) -> tuple[str, list[tuple[str, str]]]:
+    """The rendered results and the department filter of the public list, cached per language, query
+    and catalog state: the page is read far more often than anything is published."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+    from django.utils.translation import get_language
+
+    query = sorted(
+        (k, v) for k, v in request.GET.lists() if k in {"q", "department", "domain", "method", "page"}
+    )
+    digest = hashlib.sha256(repr((get_language(), query)).encode()).hexdigest()[:32]
+    key = f"catalog:public:{selectors.catalog_public_fingerprint()}:{digest}"
+    hit = cache.get(key)
+    if hit is None:
+        ctx = build()
+        html = render_to_string("catalog/partials/public_results.html", ctx)
+        hit = (html, [(d.code, d.name) for d in ctx["departments"]])
+        cache.set(key, hit, PUBLIC_CACHE_SECONDS)
+    return hit
 
 
 def public_index(request: HttpRequest) -> HttpResponse:
@@ -41,24 +69,33 @@ def public_index(request: HttpRequest) -> HttpResponse:
     domain = request.GET.get("domain", "")[:32]
     method = request.GET.get("method", "")[:16]
     qs = selectors.catalog_public_list(q=q, department=department, domain=domain, method=method)
-    page = Paginator(qs, conf.public_page_size()).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+
+    def build() -> dict[str, Any]:
+        return {
+            "page": Paginator(qs, conf.public_page_size()).get_page(request.GET.get("page")),
+            "querystring": params.urlencode(),
+            "departments": list(
+                Department.objects.filter(supervision_items__published__isnull=False)
+                .distinct()
+                .order_by("code")
+            ),
+        }
+
+    results_html, departments = _public_results_cached(request, build)
+    if request.headers.get("HX-Request"):
+        return HttpResponse(results_html)
     ctx = {
-        "page": page,
+        "results_html": mark_safe(results_html),  # our own template's output, rendered above
+        "departments": [{"code": c, "name": n} for c, n in departments],
         "q": q,
         "department": department,
         "domain": domain,
         "method": method,
-        "querystring": params.urlencode(),
-        "departments": Department.objects.filter(supervision_items__published__isnull=False)
-        .distinct()
-        .order_by("code"),
         "domains": Domain.objects.filter(key=True),
         "methods": Method.choices,
     }
-    if request.headers.get("HX-Request"):
-        return render(request, "catalog/partials/public_results.html", ctx)
     return render(request, "catalog/public_index.html", ctx)
 
 
@@ -74,7 +111,16 @@ def public_item(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "catalog/public_item.html",
-        {"item": item, "version": current, "history": history, "cross_items": item.cross_items.all()},
+        {
+            "item": item,
+            "version": current,
+            "history": history,
+            "cross_items": item.cross_items.all(),
+            # a county approval bureau adjusts a published item from its public page
+            "can_request_change": current is not None
+            and getattr(request.user, "role", None) == "approval"
+            and workflow.is_county_approval(getattr(request.user, "department", None)),
+        },
     )
 
 
@@ -165,10 +211,19 @@ def work_index(request: HttpRequest) -> HttpResponse:
         own = list(
             SupervisionItem.objects.filter(department=dept).select_related("published").order_by("code")[:200]
         )
+    # a county approval bureau finds the published item it wants to adjust from its to-do
+    adjust_q = request.GET.get("q", "").strip()[:100]
+    adjustable: list[Any] = []
+    if request.user.role == "approval" and workflow.is_county_approval(dept):  # type: ignore[union-attr]
+        adjustable = list(selectors.catalog_public_list(q=adjust_q)[:20])
     return render(
         request,
         "catalog/work_index.html",
         {
+            "adjustable": adjustable,
+            "adjust_q": adjust_q,
+            "is_county_approval": request.user.role == "approval"  # type: ignore[union-attr]
+            and workflow.is_county_approval(dept),
             "tasks": tasks,
             "own_items": own,
             "can_draft": request.user.role in workflow.DRAFTERS,  # type: ignore[union-attr]
@@ -281,8 +336,17 @@ def work_version(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": workflow.can_edit(v, request.user),
             "change_request": cr,
             "pending": _pending_departments(v),
+            **_legality_ctx(v),
         },
     )
+
+
+def _legality_ctx(v: ItemVersion) -> dict[str, Any]:
+    """The legality review checklist, while the version is in legality review."""
+    if v.status != ItemVersion.Status.LEGALITY_REVIEW:
+        return {}
+    checks = legality_checklist(v)
+    return {"legality": checks, "legality_blocked": any(c.blocking and not c.ok for c in checks)}
 
 
 def _pending_departments(v: ItemVersion) -> list[Any]:
@@ -394,6 +458,7 @@ def work_change_request(request: HttpRequest, pk: int) -> HttpResponse:
             "events": events,
             "actions": workflow.adjust_allowed(cr, request.user),
             "can_edit": workflow.can_edit(cr.version, request.user),
+            **_legality_ctx(cr.version),
         },
     )
 

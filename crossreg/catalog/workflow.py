@@ -117,6 +117,41 @@ def filing_county_approval(user: Any, cr: ChangeRequest) -> str | None:
     return None
 
 
+def owner_opinion_given(cr: ChangeRequest) -> bool:
+    """Has the item's own department given its opinion on the request since it was last filed?"""
+    filed = (
+        cr.events.filter(transition="file")
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    opinions = Opinion.objects.filter(
+        version_id=cr.version_id, stage=Opinion.Stage.FIRST, department_id=cr.item.department_id
+    )
+    if filed is not None:
+        opinions = opinions.filter(created_at__gte=filed)
+    return opinions.exists()
+
+
+def owning_department_pending(user: Any, cr: ChangeRequest) -> str | None:
+    """The department that owns the item is asked during its adjustment (once per filing)."""
+    if user.department_id is None or user.department_id != cr.item.department_id:
+        return str(_("只有事项所属部门可以对调整申请提出意见"))
+    if owner_opinion_given(cr):
+        return str(_("本部门已对该调整申请提出意见"))
+    return None
+
+
+def city_approval_after_owner(user: Any, cr: ChangeRequest) -> str | None:
+    """The city approval bureau passes a request once the item's department has been heard."""
+    why = city_approval(user, cr)
+    if why is not None:
+        return why
+    if not owner_opinion_given(cr):
+        return str(_("请等待事项所属部门提出意见"))
+    return None
+
+
 def never(user: Any, subject: Any) -> str | None:
     return str(_("由系统自动流转"))
 
@@ -169,7 +204,24 @@ ADJUST: tuple[Transition, ...] = (
     _t(C.RETURNED, "edit", C.RETURNED, APPROVAL, filing_county_approval, _("编辑调整内容")),
     _t(C.RETURNED, "file", C.FIRST_REVIEW, APPROVAL, filing_county_approval, _("重新提交")),
     _t(C.RETURNED, "cancel", C.CANCELLED, APPROVAL, filing_county_approval, _("撤回申请")),
-    _t(C.FIRST_REVIEW, "pass", C.LEGALITY_REVIEW, APPROVAL, city_approval, _("初审通过")),
+    _t(
+        C.FIRST_REVIEW,
+        "owner_concur",
+        C.FIRST_REVIEW,
+        DRAFTERS,
+        owning_department_pending,
+        _("所属部门同意调整"),
+    ),
+    _t(
+        C.FIRST_REVIEW,
+        "owner_object",
+        C.FIRST_REVIEW,
+        DRAFTERS,
+        owning_department_pending,
+        _("所属部门不同意调整"),
+        reason=True,
+    ),
+    _t(C.FIRST_REVIEW, "pass", C.LEGALITY_REVIEW, APPROVAL, city_approval_after_owner, _("初审通过")),
     _t(C.FIRST_REVIEW, "return", C.RETURNED, APPROVAL, city_approval, _("退回修改"), reason=True),
     _t(C.FIRST_REVIEW, "reject", C.REJECTED, APPROVAL, city_approval, _("不予调整"), reason=True),
     _t(C.LEGALITY_REVIEW, "pass", C.PUBLISHED, JUSTICE, city_justice, _("审核通过并发布")),

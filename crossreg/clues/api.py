@@ -34,7 +34,7 @@ class ClueOut(Schema):
     bundle_id: int | None
 
 
-class BundleOut(Schema):
+class ClueBundleOut(Schema):
     id: int
     key: str
     entity_id: int
@@ -56,7 +56,7 @@ class BundleOut(Schema):
     last_signal_at: dt.datetime
 
 
-class BundleDetailOut(BundleOut):
+class BundleDetailOut(ClueBundleOut):
     clues: list[ClueOut]
 
 
@@ -124,7 +124,7 @@ def _bundle(b: ClueBundle) -> dict[str, Any]:
     }
 
 
-@router.get("", response=list[BundleOut])
+@router.get("", response=list[ClueBundleOut])
 def bundles(
     request: HttpRequest,
     source: str = "",

@@ -18,9 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crossreg.clues import selectors, services, workflow
 from crossreg.clues import targeting as targeting_calc
-from crossreg.clues.models import ClueBundle, Severity, Source
+from crossreg.clues.lists import BUNDLES
+from crossreg.clues.models import ClueBundle
 from crossreg.core.errors import DomainError
+from crossreg.core.labels import problem_text
 from crossreg.orgs.permissions import Principal
+from crossreg.orgs.services import data_export_record
 
 PROOF_SALT = "crossreg.clues.proof"
 PROOF_MAX_AGE = 60 * 60 * 24 * 30
@@ -28,7 +31,7 @@ PROOF_MAX_AGE = 60 * 60 * 24 * 30
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
     for p in exc.problems:
-        messages.error(request, f"{p.field}: {p.message}" if p.field else p.message)
+        messages.error(request, problem_text(p))
 
 
 def proof_token(bundle: ClueBundle) -> str:
@@ -39,22 +42,18 @@ def proof_token(bundle: ClueBundle) -> str:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     principal = Principal.of(request)
-    f = {k: request.GET.get(k, "") for k in ("source", "domain", "severity", "handling", "status")}
-    bundles = selectors.bundle_list(principal=principal, **f)[:200]
-    from crossreg.orgs.models import Domain
-
+    # filters, sort, pager and export: crossreg.core.lists (same filter names as before)
+    bundles = selectors.bundle_list(principal=principal)
+    if fmt := BUNDLES.wants_export(request):
+        return BUNDLES.export(request, bundles, fmt=fmt, record=data_export_record)
+    state = BUNDLES.page(request, bundles)
     return render(
         request,
         "clues/inbox.html",
         {
-            "bundles": bundles,
+            "bundles": state.rows,
+            "list": state,
             "queue": selectors.clue_queue(principal=principal)[:50],
-            "filters": f,
-            "sources": Source.choices,
-            "severities": Severity.choices,
-            "handlings": ClueBundle.Handling.choices,
-            "statuses": ClueBundle.Status.choices,
-            "domains": list(Domain.objects.values_list("code", "name")),
         },
     )
 

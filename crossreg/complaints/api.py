@@ -96,7 +96,7 @@ class IntakeOut(Schema):
     suggestions: list[dict[str, Any]]
 
 
-class TransitionIn(Schema):
+class ComplaintTransitionIn(Schema):
     transition: str
     reason: str = ""
     department: str | None = None
@@ -184,7 +184,7 @@ def submission_detail(request: HttpRequest, receipt_code: str) -> Any:
 
 
 @router.post("/{receipt_code}/transition", response=SubmissionOut)
-def submission_transition(request: HttpRequest, receipt_code: str, payload: TransitionIn) -> Any:
+def submission_transition(request: HttpRequest, receipt_code: str, payload: ComplaintTransitionIn) -> Any:
     from crossreg.orgs.models import Department
 
     principal = _principal(request)

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,10 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from crossreg.complaints import charts, public, selectors, services, workflow
 from crossreg.complaints.crypto import contact_decrypt
 from crossreg.complaints.forms import DeskForm, PublicForm
+from crossreg.complaints.lists import INBOX
 from crossreg.complaints.models import Kind, ReporterType, Reward, State, Submission
 from crossreg.core.errors import DomainError
+from crossreg.core.labels import problem_text
 from crossreg.core.masking import mask_name, mask_phone
 from crossreg.orgs.permissions import Capability, Principal
+from crossreg.orgs.services import data_export_record
 
 TRANSITION_LABELS = {
     "route": gettext_lazy("分办"),
@@ -55,7 +57,7 @@ TRANSITION_LABELS = {
 def _errors(request: HttpRequest, exc: DomainError) -> list[dict[str, Any]]:
     out = []
     for p in exc.problems:
-        messages.error(request, f"{p.field}: {p.message}" if p.field else p.message)
+        messages.error(request, problem_text(p))
         out.append(p.as_dict())
     return out
 
@@ -168,13 +170,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
         raise Http404
     department = request.GET.get("department", "").strip() or None
     overdue = request.GET.get("overdue") == "1"
-    qs = selectors.inbox(principal=principal, department_id=department, overdue=overdue)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # filters, sort, pager and export: crossreg.core.lists (department and overdue among the filters)
+    qs = selectors.inbox(principal=principal)
+    if fmt := INBOX.wants_export(request):
+        return INBOX.export(request, qs, fmt=fmt, record=data_export_record)
+    state = INBOX.page(request, qs)
     return render(
         request,
         "complaints/inbox.html",
         {
-            "page": page,
+            "page": state.rows,
+            "list": state,
             "today": timezone.localdate(),
             "overdue": overdue,
             "department": department or "",

@@ -7,7 +7,8 @@
   time, level, logger, message, request_id, and any ``extra=`` fields.
 * Metrics (prometheus_client): ``crossreg_http_requests_total{method,route,status}``,
   ``crossreg_http_request_seconds{route}``, ``crossreg_job_seconds{task,status}``,
-  ``crossreg_job_failures_total{task}``, ``crossreg_ledger_entries`` (read at scrape time). Under
+  ``crossreg_job_failures_total{task}``, ``crossreg_ledger_verify_failures_total``,
+  ``crossreg_ledger_entries`` (read at scrape time). Under
   gunicorn's several processes set ``PROMETHEUS_MULTIPROC_DIR`` (the systemd unit does) so that
   ``/metrics`` sums every process.
 """
@@ -44,6 +45,9 @@ JOB_SECONDS = Histogram(
     buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600),
 )
 JOB_FAILURES = Counter("crossreg_job_failures_total", "Background tasks that failed", ["task"])
+LEDGER_VERIFY_FAILURES = Counter(
+    "crossreg_ledger_verify_failures_total", "Scheduled ledger verifications that found a problem"
+)
 
 
 class RequestIdMiddleware:

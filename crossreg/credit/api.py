@@ -67,7 +67,7 @@ class EventIn(Schema):
     department_id: str | None = None
 
 
-class EventOut(Schema):
+class CreditEventOut(Schema):
     id: int
     entity_id: int
     kind: str
@@ -82,7 +82,7 @@ class DraftIn(Schema):
     note: str = ""
 
 
-class VersionOut(Schema):
+class CreditModelVersionOut(Schema):
     label: str
     status: str
     effective_from: dt.date | None
@@ -166,7 +166,7 @@ def explanation(request: HttpRequest, entity_id: int, as_of: dt.date | None = No
     }
 
 
-@router.post("/events", response={201: EventOut})
+@router.post("/events", response={201: CreditEventOut})
 def event_record(request: HttpRequest, payload: EventIn) -> tuple[int, Any]:
     user = request.auth  # type: ignore[attr-defined]
     if not isinstance(user, User):
@@ -188,7 +188,7 @@ def event_record(request: HttpRequest, payload: EventIn) -> tuple[int, Any]:
     return 201, ev
 
 
-@router.post("/models/{code}/versions", response={201: VersionOut})
+@router.post("/models/{code}/versions", response={201: CreditModelVersionOut})
 def version_draft(request: HttpRequest, code: str, payload: DraftIn) -> tuple[int, Any]:
     user = request.auth  # type: ignore[attr-defined]
     if not isinstance(user, User):
@@ -200,7 +200,7 @@ def version_draft(request: HttpRequest, code: str, payload: DraftIn) -> tuple[in
     return 201, _version(v)
 
 
-@router.get("/models/{code}/versions", response=list[VersionOut])
+@router.get("/models/{code}/versions", response=list[CreditModelVersionOut])
 def versions(request: HttpRequest, code: str) -> list[dict[str, Any]]:
     p = Principal.of(request)
     from crossreg.credit.models import ModelVersion

@@ -20,7 +20,7 @@ from crossreg.core.audit import audit_record
 from crossreg.core.calendar import add_workdays
 from crossreg.core.errors import Conflict, Forbidden, Invalid, NotFound
 from crossreg.core.events import domain_event_publish
-from crossreg.core.text import text_problem
+from crossreg.core.text import text_clean, text_problem
 from crossreg.credit import conf, engine, selectors, workflow
 from crossreg.credit.models import (
     AccessCode,
@@ -253,6 +253,7 @@ def model_version_draft(
 def _version_new(
     *, actor: User | str, model: EvaluationModel, spec: dict[str, Any], note: str
 ) -> ModelVersion:
+    note = text_clean(note, field="note", multiline=True)  # no markup (crossreg.core.text)
     number = (model.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     base = model.versions.filter(status=ModelVersion.Status.PUBLISHED).order_by("-number").first()
     v = ModelVersion.objects.create(

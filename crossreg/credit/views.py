@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crossreg.core.errors import DomainError
+from crossreg.core.labels import problem_text
 from crossreg.credit import explain, selectors, services, workflow
 from crossreg.credit.models import CreditEvent, Grade, ModelVersion, PushSubscription, RepairApplication
 from crossreg.entities.models import Entity
@@ -27,7 +28,7 @@ SESSION_KEY = "credit_entity"
 
 def _errors(request: HttpRequest, exc: DomainError) -> None:
     for p in exc.problems:
-        messages.error(request, f"{p.field}: {p.message}" if p.field else p.message)
+        messages.error(request, problem_text(p))
 
 
 def _detail_for(request: HttpRequest, entity_id: int) -> tuple[str, Principal]:

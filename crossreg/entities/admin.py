@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
+from crossreg.core.text import text_problem
 from crossreg.entities.models import Entity, Industry
 from crossreg.orgs.admin import AuditedAdmin
 
@@ -13,6 +17,24 @@ class IndustryAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
+class EntityAdminForm(forms.ModelForm[Entity]):
+    """Names, addresses and the legal representative are refused with markup (core.text), as in the
+    API and the list imports: the values flow on into exports and other systems."""
+
+    class Meta:
+        model = Entity
+        fields = ("name", "address", "legal_rep")  # the admin adds the rest of its fieldsets
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("name", "address", "legal_rep"):
+            label = str(getattr(Entity._meta.get_field(name), "verbose_name", name))
+            problem = text_problem(data.get(name) or "", field=label)
+            if problem is not None:
+                self.add_error(name, problem.message)
+        return data
+
+
 @admin.register(Entity)
 class EntityAdmin(AuditedAdmin):
     """Browsing and correcting in the admin; writes from the platform go through entities.services.
@@ -20,6 +42,7 @@ class EntityAdmin(AuditedAdmin):
     Every save is a ledger entry (``AuditedAdmin``). ``credit_class`` is read-only here: it sets
     the sampling strata an entity is drawn in, and comes from the credit app's grades."""
 
+    form = EntityAdminForm
     list_display = ("name", "uscc", "entity_type", "division", "industry", "status", "credit_class")
     list_filter = (
         "entity_type",

@@ -97,8 +97,14 @@ class EntityPage(Schema):
 
 
 class SearchResult(Schema):
-    score: float = Field(description="1.0 for a code or exact-name match; similarity 0–1 for fuzzy ones.")
-    match: Literal["uscc", "registration_no", "exact", "fuzzy"] = Field(description="How it matched.")
+    score: float = Field(
+        description="1.0 for a code or exact-name match; for a name that contains the query, the "
+        "query's share of the name; similarity 0–1 for fuzzy ones."
+    )
+    match: selectors.SearchMatch = Field(
+        description="How it matched: uscc, registration_no, exact (the whole name), contains (the name "
+        "contains the query; auto mode only) or fuzzy (a similar name)."
+    )
     entity: EntityOut
 
 
@@ -177,8 +183,9 @@ def _out(e: Entity) -> dict[str, Any]:
     }
 
 
-def _detail(e: Entity, *, user: Any) -> dict[str, Any]:
-    legal_rep = selectors.legal_rep_for(e, user=user)
+def _detail(e: Entity, *, user: Any, entered: bool = False) -> dict[str, Any]:
+    """``entered``: the caller has just entered these values (a create) and sees them as typed."""
+    legal_rep = e.legal_rep if entered else selectors.legal_rep_for(e, user=user)
     return {
         **_out(e),
         "name_parts": {
@@ -294,4 +301,4 @@ def create_entity(request: HttpRequest, payload: EntityIn) -> Status[dict[str, A
         .prefetch_related("key_domains")
         .get(pk=entity.pk)
     )
-    return Status(201, _detail(fresh, user=reader))
+    return Status(201, _detail(fresh, user=reader, entered=selectors.can_see_personal(reader)))

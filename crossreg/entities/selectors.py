@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, connections, transaction
@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 
 from crossreg.core.errors import NotFound
 from crossreg.core.masking import mask_name
+from crossreg.core.subjects import subject_readable
 from crossreg.entities.models import Entity
 from crossreg.entities.names import fuzzy_query_key, name_core, normalize_name, parse_name
 from crossreg.entities.uscc import uscc_normalize
@@ -30,6 +31,10 @@ from crossreg.orgs.permissions import Principal
 
 SearchMode = Literal["auto", "uscc", "exact", "fuzzy"]
 SEARCH_MODES: tuple[str, ...] = ("auto", "uscc", "exact", "fuzzy")
+SearchMatch = Literal["uscc", "registration_no", "exact", "contains", "fuzzy"]
+"""How a hit matched: a code, the registration number, the exact name, a name that contains the
+query (auto mode), or a similar name. The API's response schema uses this very type."""
+SEARCH_MATCHES: tuple[str, ...] = get_args(SearchMatch)
 FUZZY_MIN_SCORE = 0.3
 """Least similarity a fuzzy hit needs (pg_trgm's default ``similarity_threshold``)."""
 _SQLITE_CANDIDATES = 2000
@@ -43,7 +48,7 @@ class EntityNotFound(NotFound, ObjectDoesNotExist):
 class SearchHit:
     entity: Entity
     score: float
-    match: str  # "uscc", "registration_no", "exact" or "fuzzy"
+    match: SearchMatch
 
 
 def can_read(user: Any) -> bool:
@@ -60,9 +65,30 @@ def can_see_personal(user: Any) -> bool:
     return isinstance(user, User) and can_read(user)
 
 
+def supervises(user: Any, entity: Entity) -> bool:
+    """Does the caller's department supervise ``entity``, or does the caller see every department
+    (leaders, the big-data bureau, administrators)? Supervision is what the apps above the registry
+    know (a current record on the department's list, its tasks, cases…): they grant it through the
+    ledger subject ``entity`` (crossreg.core.subjects), so the same rule decides who reads the
+    entity's record and who sees its natural persons unmasked."""
+    if not can_see_personal(user):
+        return False
+    principal = Principal.of(user)
+    if principal.sees_all:
+        return True
+    return subject_readable(principal=principal, subject_type="entity", subject_id=str(entity.pk))
+
+
+def personal_masked(entity: Entity, *, user: Any) -> bool:
+    """Must the natural person behind ``entity`` (the operator of an individual business) be masked
+    for this caller? Yes for tokens and anyone outside the departments that supervise it."""
+    return entity.entity_type == Entity.Type.INDIVIDUAL and not supervises(user, entity)
+
+
 def legal_rep_for(entity: Entity, *, user: Any) -> str:
-    """The legal representative / operator as the caller may see it."""
-    if entity.entity_type == Entity.Type.INDIVIDUAL and not can_see_personal(user):
+    """The legal representative / operator as the caller may see it: an individual business's
+    operator is a natural person, masked (core.masking.mask_name) unless :func:`supervises`."""
+    if personal_masked(entity, user=user):
         return mask_name(entity.legal_rep)
     return entity.legal_rep
 
@@ -347,9 +373,11 @@ def entity_search(
 
 
 __all__ = [
+    "SEARCH_MATCHES",
     "SEARCH_MODES",
     "EntityNotFound",
     "SearchHit",
+    "SearchMatch",
     "can_read",
     "can_see_personal",
     "entity_get",
@@ -357,6 +385,8 @@ __all__ = [
     "entity_queryset",
     "entity_search",
     "legal_rep_for",
+    "personal_masked",
+    "supervises",
 ]
 
 

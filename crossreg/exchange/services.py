@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from crossreg.core import calendar
 from crossreg.core.audit import audit_record
 from crossreg.core.errors import Conflict, Forbidden, Invalid, ProblemList
+from crossreg.core.text import text_clean
 from crossreg.exchange import conf
 from crossreg.exchange.mappings import Mappings
 from crossreg.exchange.models import (
@@ -49,6 +50,7 @@ def mapping_import(
     """A new version of the ``kind`` mapping from ``rows`` (local_code, national_code, list_code,
     name). All or nothing; every bad row is named."""
     _require_admin(principal)
+    note = text_clean(note, field="note", multiline=True)  # no markup (crossreg.core.text)
     if kind not in MappingVersion.Kind.values:
         raise Invalid(_("未知的映射类型。"), field="kind")
     problems = ProblemList()
@@ -119,8 +121,17 @@ def inbound_rows(data: bytes, file_name: str) -> list[dict[str, str]]:
             raise Invalid(_("文件超过 %(n)s 行的上限。") % {"n": limit}, field="file")
         return [{str(k): "" if v is None else str(v) for k, v in r.items()} for r in records]
     if name.endswith(".xlsx"):
+        import zipfile
+
         from openpyxl import load_workbook
 
+        from crossreg.core.uploads import UploadLimits, zip_check
+
+        try:  # the zip directory first (crossreg.core.uploads): a zip bomb is refused before expanding
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                zip_check(archive, UploadLimits.from_settings())
+        except zipfile.BadZipFile as exc:
+            raise Invalid(_("无法读取 XLSX 文件。"), field="file") from exc
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:

@@ -8,8 +8,13 @@ class InspectionsConfig(AppConfig):
     verbose_name = "检查任务"
 
     def ready(self) -> None:
+        from crossreg.core.demo import DemoStep, demo_step_register
         from crossreg.core.subjects import SubjectType, subject_grant_register, subject_type_register
         from crossreg.inspections import selectors
+        from crossreg.inspections.demo_step import demo_step
+
+        # after sampling's step (300), which draws the officers onto the demo tasks
+        demo_step_register(DemoStep(name="inspection officers", order=350, run=demo_step))
 
         subject_type_register(
             SubjectType(

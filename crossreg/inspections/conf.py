@@ -61,3 +61,9 @@ def result_due(submitted_on: dt.date) -> dt.date:
         if working:
             left -= 1
     return day
+
+
+def due_soon_days() -> int:
+    """``INSPECTION_DUE_SOON_DAYS`` (5): a task whose window ends within this many days is flagged
+    as nearly due on the lists (a local working rule, not law)."""
+    return int(_c().get("INSPECTION_DUE_SOON_DAYS", 5))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -75,4 +76,69 @@ def task_overdue_public() -> QuerySet[InspectionTask]:
     """Submitted results past their publication deadline, still unpublished (flagged publicly)."""
     return InspectionTask.objects.filter(
         submitted_at__isnull=False, published_at__isnull=True, result_due__lt=timezone.localdate()
+    )
+
+
+# --- due flags on the working lists ------------------------------------------------------------
+
+OPEN_STATES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_CONFIRMATION)
+UNPUBLISHED_STATES = (TaskStatus.SUBMITTED, TaskStatus.FOLLOW_UP)
+
+
+def _overdue_q(today: Any) -> Q:
+    """The visit's window has ended with the task still open, or a submitted result has passed its
+    publication deadline unpublished."""
+    return Q(status__in=OPEN_STATES, window_end__lt=today) | Q(
+        status__in=UNPUBLISHED_STATES, result_due__lt=today
+    )
+
+
+def _soon_q(today: Any) -> Q:
+    from crossreg.inspections import conf
+
+    soon = today + dt.timedelta(days=conf.due_soon_days())
+    return Q(status__in=OPEN_STATES, window_end__gte=today, window_end__lte=soon) | Q(
+        status__in=UNPUBLISHED_STATES, result_due__gte=today, result_due__lte=soon
+    )
+
+
+def task_due_filter(qs: QuerySet[InspectionTask], due: str, today: Any = None) -> QuerySet[InspectionTask]:
+    """``due``: ``overdue`` or ``soon`` (see :func:`task_due_flag`)."""
+    today = today or timezone.localdate()
+    if due == "overdue":
+        return qs.filter(_overdue_q(today))
+    if due == "soon":
+        return qs.filter(_soon_q(today))
+    return qs
+
+
+def task_due_flag(task: InspectionTask, today: Any = None) -> str:
+    """``overdue`` / ``soon`` / ``""`` for a task, from its own fields (no query)."""
+    from crossreg.inspections import conf
+
+    today = today or timezone.localdate()
+    soon = today + dt.timedelta(days=conf.due_soon_days())
+    if task.status in OPEN_STATES:
+        end = task.window_end
+    elif task.status in UNPUBLISHED_STATES and task.result_due is not None:
+        end = task.result_due
+    else:
+        return ""
+    if end < today:
+        return "overdue"
+    return "soon" if end <= soon else ""
+
+
+def task_department_list(*, user: object) -> QuerySet[InspectionTask]:
+    """The working list of tasks: visible, with counts and the departments prefetched."""
+    return (
+        task_visible_list(user=user)
+        .annotate(
+            n_points=Count("points", distinct=True),
+            n_done=Count("points", filter=~Q(points__result=""), distinct=True),
+        )
+        .prefetch_related(
+            Prefetch("departments", queryset=TaskDepartment.objects.select_related("department")),
+            Prefetch("officers", queryset=TaskOfficer.objects.select_related("officer")),
+        )
     )

@@ -16,6 +16,8 @@ class JobsConfig(AppConfig):
         schedule_register(
             Scheduled("ledger.checkpoint", "crossreg.jobs.tasks.ledger_checkpoint_task", every=600)
         )
+        # The full verification re-reads every entry (about 25 s at 1,000,000): hourly.
+        schedule_register(Scheduled("ledger.verify", "crossreg.jobs.tasks.ledger_verify_task", every=3600))
 
         subject_type_register(
             SubjectType(

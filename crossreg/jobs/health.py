@@ -75,6 +75,13 @@ def readiness() -> dict[str, Any]:
         "ok": last_run is None or last_run.state == JobRun.State.SUCCEEDED,
         "last_run": None if last_run is None else last_run.state,
     }
+    last_verify = (
+        JobRun.objects.filter(kind="ledger.verify.scheduled").exclude(state__in=["queued", "running"]).first()
+    )
+    checks["ledger_verified"] = {
+        "ok": last_verify is None or last_verify.state == JobRun.State.SUCCEEDED,
+        "last_run": None if last_verify is None else last_verify.state,
+    }
     return {"ok": all(c["ok"] for c in checks.values()), "checks": checks}
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from crossreg.jobs.models import JobRun
-from crossreg.jobs.services import job_finish
+from crossreg.jobs.services import MAX_ERRORS_KEPT, job_fail, job_finish
 from crossreg.ledger import merkle, selectors, services, signing
 from crossreg.ledger.models import LedgerCheckpoint
 
@@ -97,3 +97,43 @@ def checkpoint_publish_scheduled(job: JobRun) -> dict[str, int]:
     checkpoint_write(latest)
     job_finish(job, counts={"size": latest.tree_size})
     return {"size": latest.tree_size}
+
+
+def ledger_verify_scheduled(job: JobRun) -> dict[str, int]:
+    """The full ``crossreg ledger verify --against`` the latest published checkpoint, on schedule:
+    every entry's bytes re-hashed, the tree rebuilt, every stored checkpoint's signature and root
+    checked, and the log must extend what was published. A failure — an edited entry, a shortened or
+    replaced log, a published checkpoint not signed by this log — fails the job with each problem as
+    an error, logs ``LEDGER ALERT`` at ERROR on ``crossreg.security`` (the alert the operators page
+    on), counts ``crossreg_ledger_verify_failures_total`` and turns ``/readyz`` red."""
+    from crossreg.core.observability import LEDGER_VERIFY_FAILURES
+    from crossreg.ledger.verification import checkpoint_load, ledger_verify
+
+    latest = published_dir() / "latest.json"
+    problems: list[str] = []
+    trusted = []
+    if latest.exists():
+        try:
+            trusted.append(checkpoint_load(str(latest)))
+        except (ValueError, KeyError) as exc:
+            problems.append(f"log: the published checkpoint {latest} cannot be trusted: {exc}")
+    report = ledger_verify(against=trusted)
+    problems += [str(p) for p in report.problems]
+    counts = {"entries": report.size, "checkpoints": report.checkpoints_checked, "problems": len(problems)}
+    if problems:
+        LEDGER_VERIFY_FAILURES.inc()
+        alert.error(
+            "LEDGER ALERT: verify failed: %s (%d problems)",
+            problems[0],
+            len(problems),
+            extra={"event": "ledger.verify.failed", "problems": len(problems)},
+        )
+        job.counts = {**job.counts, **counts}
+        job_fail(
+            job,
+            message=f"ledger verify failed: {problems[0]}"[:2000],
+            errors=[{"message": p} for p in problems[:MAX_ERRORS_KEPT]],
+        )
+        return counts
+    job_finish(job, counts=counts, message=f"OK: {report.size} entries")
+    return counts

@@ -31,3 +31,13 @@ def ledger_checkpoint_task(job: JobRun) -> dict[str, int]:
     from crossreg.jobs.publish import checkpoint_publish_scheduled
 
     return checkpoint_publish_scheduled(job)
+
+
+@task(queue_name="ledger")
+@job_body(kind="ledger.verify.scheduled", title="定时核验账本")
+def ledger_verify_task(job: JobRun) -> dict[str, int]:
+    """``ledger verify --against`` the latest published checkpoint; a failure fails the job, raises
+    the alert (ERROR on ``crossreg.security``) and turns /readyz red (crossreg.jobs.publish)."""
+    from crossreg.jobs.publish import ledger_verify_scheduled
+
+    return ledger_verify_scheduled(job)

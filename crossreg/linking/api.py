@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 
@@ -56,8 +56,11 @@ class BaseMemberOut(Schema):
     entity_id: int
     name: str
     uscc: str | None
-    departments: list[str]
-    department_count: int
+    departments: list[str] = Field(
+        description="Codes of the departments whose current list has the entity, as far as the caller "
+        "may be told: every one for leaders and the big-data bureau, else only the caller's own."
+    )
+    department_count: int = Field(description="How many departments' current lists have the entity.")
     base_since: dt.datetime | None
     source_only: bool
 
@@ -167,13 +170,16 @@ def entity_records(request: HttpRequest, entity_id: int) -> list[SourceRecordOut
 def base_members(
     request: HttpRequest, domain: str | None = None, department: str | None = None, q: str = ""
 ) -> list[BaseMemberOut]:
-    qs = selectors.base_member_list(user=_user(request), domain=domain, department=department, q=q)  # type: ignore[arg-type]
+    """Entities on two or more departments' lists. ``department`` lists what one department
+    supervises: only for that department's users, leaders and the big-data bureau (else 403)."""
+    user = _user(request)
+    qs = selectors.base_member_list(user=user, domain=domain, department=department, q=q)  # type: ignore[arg-type]
     return [
         BaseMemberOut(
             entity_id=s.entity_id,
             name=s.entity.name,
             uscc=s.entity.uscc,
-            departments=list(s.departments),
+            departments=selectors.departments_shown(user=user, codes=list(s.departments)),
             department_count=s.department_count,
             base_since=s.base_since,
             source_only=s.source_only,

@@ -14,7 +14,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from crossreg.core.errors import Forbidden
+from crossreg.core.masking import mask_name
 from crossreg.entities.models import Entity
+from crossreg.entities.selectors import personal_masked
 from crossreg.linking.models import (
     BaseMembershipEvent,
     EntityLinkState,
@@ -60,13 +63,53 @@ def source_record_list(
     return qs.none()
 
 
+def department_list_visible(*, user: Any, department: str) -> bool:
+    """Which entities a department supervises (its current list) is for that department's own users,
+    leaders and the big-data bureau (need-to-know: e.g. the public-security bureau's list is not the
+    market regulator's business)."""
+    if _sees_all(user):
+        return True
+    own = getattr(user, "department_id", None)
+    return bool(own) and own == department and user_can(user, Capability.VIEW_DEPARTMENT_DATA)
+
+
+def departments_shown(*, user: Any, codes: list[str]) -> list[str]:
+    """The departments of an entity's membership that ``user`` may be told of: all of them for
+    those who see every department, else only the user's own (the count stays complete)."""
+    if _sees_all(user):
+        return list(codes)
+    own = getattr(user, "department_id", None)
+    return [c for c in codes if own and c == own]
+
+
+def base_department_choices(*, user: Any) -> QuerySet[Department]:
+    """The supervising departments whose list ``user`` may filter the base by."""
+    qs = Department.objects.filter(role=Department.Role.SUPERVISING).order_by("code")
+    if _sees_all(user):
+        return qs
+    own = getattr(user, "department_id", None)
+    if own and user_can(user, Capability.VIEW_DEPARTMENT_DATA):
+        return qs.filter(pk=own)
+    return qs.none()
+
+
 def base_member_list(
     *, user: User, domain: str | None = None, department: str | None = None, q: str = ""
 ) -> QuerySet[EntityLinkState]:
     """Entities in the cross-department base; a key-domain library is the base filtered by a domain:
-    the entity's own key domains, or a current record on a list kept for that domain."""
+    the entity's own key domains, or a current record on a list kept for that domain.
+
+    Filtering by ``department`` lists what that department supervises: ``Forbidden`` unless
+    :func:`department_list_visible`."""
     if not user_can(user, Capability.VIEW_REGISTRY):
         return EntityLinkState.objects.none()
+    if department and not department_list_visible(user=user, department=department):
+        raise Forbidden(
+            "a department's list of supervised entities is for that department, leaders and the "
+            "big-data bureau",
+            field="department",
+            code="forbidden",
+        )
     qs = EntityLinkState.objects.filter(in_base=True).select_related("entity", "entity__division")
     if domain:
         in_list = SourceRecord.objects.filter(
@@ -194,19 +237,31 @@ def entity_360_context(*, user: User, entity: Entity) -> dict[str, Any]:
     parents = list(EntityRelation.objects.filter(child=entity).select_related("parent"))
     children = list(EntityRelation.objects.filter(parent=entity).select_related("child")[:50])
     all_departments = state.departments if state else sorted({r.department_id for r in current})
+    shown = departments_shown(user=user, codes=list(all_departments))
+    for ev in events:  # the history names only the departments the user may be told of (not saved)
+        ev.departments = departments_shown(user=user, codes=list(ev.departments or []))
+    golden = golden_record(entity=entity, records=current)
+    masked = personal_masked(entity, user=user)
+    if masked:  # the operator of an individual business is a natural person (core.masking)
+        for g in golden:
+            if g.name == "legal_rep":
+                g.value = mask_name(g.value)
+                for c in g.claims:
+                    c.value = mask_name(c.value)
     return {
         "entity": entity,
         "records": records,
         "current_records": current,
         "left_records": [r for r in records if r.state == SourceRecord.State.LEFT],
-        "golden": golden_record(entity=entity, records=current),
+        "golden": golden,
+        "personal_masked": masked,
         "state": state,
         "in_base": bool(state and state.in_base),
-        "departments": all_departments,
+        "departments": shown,
         "department_names": [
-            d.short_name or d.name for d in Department.objects.filter(pk__in=all_departments).order_by("code")
+            d.short_name or d.name for d in Department.objects.filter(pk__in=shown).order_by("code")
         ],
-        "hidden_departments": max(0, len(all_departments) - len({r.department_id for r in current})),
+        "hidden_departments": max(0, len(all_departments) - len(shown)),
         "events": events,
         "parents": parents,
         "children": children,

@@ -442,6 +442,16 @@ def _read_xlsx(content: bytes, mapping: Mapping[str, str] | None = None) -> Tabl
 
     from openpyxl import load_workbook
 
+    from crossreg.core.errors import Invalid
+    from crossreg.core.uploads import UploadLimits, zip_check
+
+    try:  # the zip directory first (crossreg.core.uploads): a zip bomb is refused before expanding
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            zip_check(archive, UploadLimits.from_settings())
+    except zipfile.BadZipFile as exc:
+        raise ReadError(f"not a readable XLSX workbook: {exc}", "malformed") from None
+    except Invalid as exc:
+        raise ReadError(str(exc), "too_large") from None
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

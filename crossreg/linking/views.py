@@ -28,6 +28,7 @@ from crossreg.linking.forms import DecisionForm, ImportForm
 from crossreg.linking.models import ReviewPair
 from crossreg.orgs.models import Department
 from crossreg.orgs.permissions import Capability, user_can
+from crossreg.orgs.services import data_access_record
 
 # What an import refused, in the UI's language; the service's own (English) detail follows.
 PROBLEM_LEADS = {
@@ -318,11 +319,26 @@ def base_members(request: HttpRequest) -> HttpResponse:
     domain = request.GET.get("domain") or None
     department = request.GET.get("department") or None
     q = request.GET.get("q", "").strip()
-    qs = selectors.base_member_list(user=request.user, domain=domain, department=department, q=q)  # type: ignore[arg-type]
+    try:
+        qs = selectors.base_member_list(user=request.user, domain=domain, department=department, q=q)  # type: ignore[arg-type]
+    except DomainError as exc:  # another department's list: need-to-know
+        raise PermissionDenied(str(exc)) from None
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    departments = list(Department.objects.filter(role=Department.Role.SUPERVISING).order_by("code"))
-    names = {d.code: d.short_name or d.name for d in departments}
-    rows = [(s, [names.get(code, code) for code in s.departments]) for s in page]
+    departments = list(selectors.base_department_choices(user=request.user))
+    names = {
+        d.code: d.short_name or d.name
+        for d in Department.objects.filter(role=Department.Role.SUPERVISING).order_by("code")
+    }
+    rows = [
+        (
+            s,
+            [
+                names.get(code, code)
+                for code in selectors.departments_shown(user=request.user, codes=s.departments)
+            ],
+        )
+        for s in page
+    ]
     return render(
         request,
         "linking/base.html",
@@ -373,12 +389,41 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("请选择审核结论"))
         return redirect(back)
+    if request.POST.get("keep"):  # the reviewer keeps the earlier decisions: nothing is written
+        messages.info(request, _("已保留之前的审核结论,本次结论未保存"))
+        return redirect(back)
+    reopen = [int(x) for x in request.POST.getlist("reopen") if x.isdigit()]
     try:
         services.review_pair_decide(
             actor=request.user,  # type: ignore[arg-type]
             pair=pair,
             decision=form.cleaned_data["decision"],
             note=form.cleaned_data["note"],
+            reopen=reopen,
+        )
+    except services.DecisionConflict as exc:
+        # Show the reviewer what the decision contradicts, and let them choose.
+        conflicts = (
+            ReviewPair.objects.filter(pk__in=[c.pk for c in exc.conflicts])
+            .select_related("record", "record__department", "other_record", "other_record__department")
+            .select_related("other_entity", "decided_by")
+            .order_by("decided_at", "pk")
+        )
+        return render(
+            request,
+            "linking/review_conflict.html",
+            {
+                "pair": ReviewPair.objects.select_related(
+                    "record", "record__department", "other_record", "other_record__department", "other_entity"
+                ).get(pk=pair.pk),
+                "decision": form.cleaned_data["decision"],
+                "decision_label": dict(ReviewPair.Status.choices)[form.cleaned_data["decision"]],
+                "note": form.cleaned_data["note"],
+                "conflicts": conflicts,
+                "page": page if page.isdigit() else "",
+                "retried": bool(reopen),
+            },
+            status=409,
         )
     except DomainError as exc:
         if exc.status == 403:
@@ -423,4 +468,15 @@ def entity_360(request: HttpRequest, pk: int) -> HttpResponse:
     """The 360 section alone (htmx, or for pages that include it lazily)."""
     entity = _visible_entity(request, pk)
     ctx = selectors.entity_360_context(user=request.user, entity=entity)  # type: ignore[arg-type]
-    return render(request, "linking/partials/entity_360.html", {"l360": ctx})
+    if not ctx["personal_masked"] and any(g.name == "legal_rep" and g.value for g in ctx["golden"]):
+        data_access_record(  # personal data shown unmasked: recorded (the read audit)
+            who=request,
+            subject_type="entity",
+            subject_ids=entity.pk,
+            what="linking.entity_360",
+            fields=["legal_rep"],
+        )
+    if request.headers.get("HX-Request"):
+        return render(request, "linking/partials/entity_360.html", {"l360": ctx})
+    # opened directly (a bookmark, a new tab): the section inside a whole, styled page
+    return render(request, "linking/entity_360_page.html", {"l360": ctx, "entity": entity})

@@ -46,3 +46,15 @@ def notice_mark_read(*, user: User, notice_id: int | None = None) -> int:
     if notice_id is not None:
         qs = qs.filter(pk=notice_id)
     return qs.update(read_at=timezone.now())
+
+
+def notice_close(*, link: str, verbs: Iterable[str]) -> int:
+    """Close (mark read for everyone) the unread notices of ``verbs`` pointing at ``link``: the
+    request they made is over (e.g. "请参加集中会审" once the item has left the joint review).
+    Returns how many were closed. Runs in the caller's transaction."""
+    verbs = list(verbs)
+    if not link or not verbs:
+        return 0
+    return Notification.objects.filter(link=link, verb__in=verbs, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -121,6 +121,50 @@ def _demo_plan(
     return None
 
 
+#: A joint plan of the demo: restaurants, checked for food safety and for fire safety in one visit.
+JOINT_ITEMS = (("scjg", "餐饮服务经营者监督检查"), ("xf", "人员密集场所消防安全检查"))
+
+
+def _demo_joint_plan(
+    *, actor: Any, period: str, start: dt.date, end: dt.date, seed: int, q: str
+) -> SamplingPlan | None:
+    """市场监管局's joint plan with 消防救援支队 over the catalog's two items for restaurants, drawn
+    from both departments' directories — when the catalog and both lists are there."""
+    versions = []
+    for dept, name in JOINT_ITEMS:
+        v = ItemVersion.objects.filter(
+            item__department_id=dept, name=name, status=ItemVersion.Status.PUBLISHED
+        ).first()
+        if (
+            v is None
+            or not SourceRecord.objects.filter(department_id=dept, state=SourceRecord.State.CURRENT).exists()
+        ):
+            return None
+        versions.append(v)
+    lead = Department.objects.get(pk=JOINT_ITEMS[0][0])
+    try:
+        return services.plan_create(
+            actor=actor,
+            department=lead,
+            name=f"{period[:4]}年第{q}季度餐饮服务单位食品安全与消防安全联合抽查",
+            item_versions=versions,
+            period=period,
+            period_start=start,
+            period_end=end,
+            seed_source=f"中国福利彩票双色球 {start.isoformat()} 开奖号码（演示：种子 {seed}）",
+            seed_due=start,
+            rules={
+                "B": {"ratio": "5", "minimum": 1},
+                "C": {"ratio": "21", "minimum": 1},
+                "D": {"ratio": "61", "minimum": 1},
+            },
+            source=SamplingPlan.Source.DEPARTMENT_LIST,
+            divisions=[DEMO_COUNTY],
+        )
+    except DomainError:
+        return None
+
+
 def _officer_user(officer: Any, password: str) -> User:
     if officer.user_id:
         return officer.user
@@ -157,6 +201,15 @@ def sampling_demo_load(
         services.plan_draw(
             actor=actor,
             plan=plan,
+            seed=f"demo-{seed} 03 07 12 19 25 31+09",
+            seed_reference=f"演示数据：种子由 crossreg seed --seed {seed} 生成，非真实开奖公告",
+        )
+    joint = _demo_joint_plan(actor=actor, period=period, start=start, end=end, seed=seed, q=quarter_name)
+    if joint is not None:
+        services.plan_publish(actor=actor, plan=joint)
+        services.plan_draw(
+            actor=actor,
+            plan=joint,
             seed=f"demo-{seed} 03 07 12 19 25 31+09",
             seed_reference=f"演示数据：种子由 crossreg seed --seed {seed} 生成，非真实开奖公告",
         )

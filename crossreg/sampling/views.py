@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crossreg.catalog.models import ItemVersion
-from crossreg.core.errors import DomainError
-from crossreg.entities.models import Entity
+from crossreg.core.errors import DomainError, Invalid
+from crossreg.entities.models import Entity, Industry
 from crossreg.orgs.models import Department, Division, Domain
 from crossreg.orgs.services import data_export_record
 from crossreg.sampling import burden, conf, selectors, services
+from crossreg.sampling.lists import PLANS, SELECTIONS
 from crossreg.sampling.models import DrawAttempt, PoolingRun, SamplingPlan
 
 
@@ -62,8 +63,18 @@ def _errors(request: HttpRequest, exc: DomainError) -> dict[str, list[str]]:
 @login_required
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    plans = selectors.plan_visible_list(user=request.user).order_by("-created_at")[:200]
-    return render(request, "sampling/plan_list.html", {"plans": plans, "periods": selectors.periods_list()})
+    plans = selectors.plan_visible_list(user=request.user)
+    if fmt := PLANS.wants_export(request):
+        return PLANS.export(request, plans, fmt=fmt, record=data_export_record)
+    state = PLANS.page(request, plans)
+    return render(
+        request,
+        "sampling/plan_list.html",
+        {"plans": state.rows, "list": state, "periods": selectors.periods_list()},
+    )
+
+
+PLAN_NAME_MAX = 100
 
 
 @login_required
@@ -81,7 +92,10 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         "versions": versions,
         "divisions": Division.objects.filter(level__in=["city", "county", "zone"]).order_by("code"),
         "entity_types": Entity.Type.choices,
+        "industries": Industry.objects.order_by("code"),
         "rules": [(c, rules[c]) for c in conf.CREDIT_CLASSES],
+        "chosen": {},
+        "name_max": PLAN_NAME_MAX,
         "form": {
             "period": period,
             "period_start": start,
@@ -97,8 +111,21 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST":
         f = request.POST
+        # What the user typed and chose is shown again after an error (items, areas, ratios…).
         ctx["form"] = f
+        ctx["chosen"] = {
+            k: f.getlist(k)
+            for k in ("item_versions", "divisions", "entity_types", "industries", "key_domains")
+        }
+        ctx["rules"] = [
+            (c, {**rules[c], "ratio": f.get(f"ratio_{c}", ""), "minimum": f.get(f"minimum_{c}", "")})
+            for c in conf.CREDIT_CLASSES
+        ]
         try:
+            if len(f.get("name", "").strip()) > PLAN_NAME_MAX:
+                raise Invalid(
+                    _("计划名称不能超过 %(n)s 个字") % {"n": PLAN_NAME_MAX}, field="name", code="too_long"
+                )
             plan = services.plan_create(
                 actor=user,
                 department=dept,
@@ -121,7 +148,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
                 },
                 divisions=[d for d in f.getlist("divisions") if d],
                 entity_types=[t for t in f.getlist("entity_types") if t],
-                industries=[x.strip() for x in f.get("industries", "").split(",") if x.strip()],
+                industries=[x.strip() for v in f.getlist("industries") for x in v.split(",") if x.strip()],
                 directed=bool(f.get("directed")),
                 directed_reason=f.get("directed_reason", ""),
                 triggered=bool(f.get("triggered")),
@@ -129,7 +156,8 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("日期格式应为 YYYY-MM-DD，时间格式应为 HH:MM"))
         except DomainError as exc:
-            ctx["errors"] = _errors(request, exc)
+            ctx["errors"] = errors = _errors(request, exc)
+            errors["rules"] = [m for k, ms in errors.items() if k.startswith("rules.") for m in ms]
         else:
             messages.success(request, _("已创建抽查计划 %(code)s") % {"code": plan.code})
             return redirect("sampling:plan_detail", code=plan.code)
@@ -147,6 +175,10 @@ def _plan_for(request: HttpRequest, code: str) -> SamplingPlan:
 @require_GET
 def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan_for(request, code)
+    selections = plan.selections.select_related("entity", "entity__division", "task_source__task")
+    if fmt := SELECTIONS.wants_export(request):
+        return SELECTIONS.export(request, selections, fmt=fmt, record=data_export_record)
+    state = SELECTIONS.page(request, selections)
     # Why the pool has its size: frozen at publication; for a draft, as it stands now.
     basis = plan.pool_basis or (
         selectors.pool_basis(plan, selectors.pool_rows_explained(plan))
@@ -160,7 +192,8 @@ def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
             "plan": plan,
             "versions": plan.item_versions.select_related("item"),
             "participants": plan.participants.all(),
-            "selections": plan.selections.select_related("entity", "entity__division")[:500],
+            "selections": state.rows,
+            "list": state,
             "attempts": DrawAttempt.objects.filter(plan=plan),
             "can_act": services.can_plan(request.user, plan.department),
             "can_audit": selectors.can_audit_draws(request.user),
@@ -334,6 +367,7 @@ def public_plan(request: HttpRequest, code: str) -> HttpResponse:
             "selections": sels,
             "versions": plan.item_versions.select_related("item"),
             "participants": plan.participants.all(),
+            "can_audit": selectors.can_audit_draws(request.user),
         },
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -68,7 +68,11 @@ def dashboard_panel(request: HttpRequest, host_id: str) -> str | None:
 @login_required
 @require_GET
 def dashboard_charts_panel(request: HttpRequest) -> HttpResponse:
-    """What htmx puts into the dashboard's panel: the trends by period and the links."""
+    """What htmx puts into the dashboard's panel: the trends by period and the links. Opened
+    directly (not by htmx), it is the whole charts page."""
+    if not request.headers.get("HX-Request"):
+        _principal(request)  # 404 without a scope, as the page itself
+        return redirect("dashboard_charts")
     context = _trend_context(request, "period")
     context["charts_json"] = json.dumps(context["charts"], ensure_ascii=False)
     return render(request, "web/charts/panel_trends.html", context)

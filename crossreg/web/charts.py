@@ -435,7 +435,14 @@ def map_data(*, principal: Principal) -> MapData:
                 lng=d["lng"],
                 county_name=d["name"],
             )
+    city = next((p for p in places.values() if p.level == Division.Level.CITY), None)
+    if city is not None:  # registered with the city itself (市本级): a row of its own, no outline
+        city.county_name = city.name
+        city.name = _("市本级（%(city)s）") % {"city": city.name}
+        counties[city.code] = city
     for p in places.values():
+        if p is city:
+            continue
         c = counties.get(p.county)
         if c is None:
             continue
@@ -445,7 +452,7 @@ def map_data(*, principal: Principal) -> MapData:
         c.tasks_open += p.tasks_open
         c.clues += p.clues
         c.clues_open += p.clues_open
-    out.counties = sorted(counties.values(), key=lambda c: c.code)
+    out.counties = sorted(counties.values(), key=lambda c: (c.level == Division.Level.CITY, c.code))
     out.townships = sorted(
         (p for p in places.values() if p.level not in county_levels and p.level != Division.Level.CITY),
         key=lambda p: p.code,

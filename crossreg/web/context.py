@@ -19,8 +19,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from crossreg.orgs.models import User
+from crossreg.orgs.permissions import Capability, Principal
 
 Audience = Callable[[Any], bool]
+_C = Capability
 
 
 def _public(user: Any) -> bool:
@@ -46,6 +48,34 @@ def _roles(*roles: str) -> Audience:
     return check
 
 
+def _caps(*caps: Capability) -> Audience:
+    """Holds any of ``caps`` (administrators hold them all)."""
+
+    def check(user: Any) -> bool:
+        if not user.is_authenticated:
+            return False
+        p = Principal.from_user(user)
+        return any(p.has(c) for c in caps)
+
+    return check
+
+
+def _sees_all(user: Any) -> bool:
+    return bool(user.is_authenticated and getattr(user, "sees_all_departments", False))
+
+
+def _any(*audiences: Audience) -> Audience:
+    def check(user: Any) -> bool:
+        return any(a(user) for a in audiences)
+
+    return check
+
+
+_R = User.Role
+#: the roles that work on a department's supervision: tasks, plans, lists
+_DEPARTMENT_WORK = _caps(_C.MANAGE_INSPECTIONS, _C.INSPECT, _C.VIEW_ALL)
+
+
 @dataclass(frozen=True)
 class NavItem:
     url_name: str
@@ -66,16 +96,27 @@ NAV: tuple[NavItem, ...] = (
         _anonymous,
         also_current=("complaints:track", "complaints:track_code"),
     ),
+    NavItem("todo", _("我的待办"), _signed_in),
     NavItem("dashboard", _("工作台"), _signed_in),
-    NavItem("entity_search", _("市场主体"), _signed_in, also_current=("entity_detail",)),
     NavItem(
-        "linking:base", _("跨部门对象库"), _signed_in, also_current=("linking:import", "linking:entity_360")
+        "inspections:task_list",
+        _("检查任务"),
+        _DEPARTMENT_WORK,
+        also_current=("inspections:task_detail",),
     ),
-    NavItem("linking:review", _("关联审核"), _roles(User.Role.BIGDATA, User.Role.ADMIN)),
+    NavItem(
+        "sampling:plan_list",
+        _("双随机抽查"),
+        _caps(_C.MANAGE_INSPECTIONS, _C.VIEW_ALL, _C.AUDIT_DRAWS),
+        also_current=("sampling:plan_detail", "sampling:plan_new", "sampling:period"),
+    ),
     NavItem(
         "catalog:work_index",
         _("事项办理"),
-        _signed_in,
+        _any(
+            _roles(_R.STAFF, _R.DEPT_ADMIN, _R.APPROVAL, _R.JUSTICE),
+            _caps(_C.CONVENE_REVIEW, _C.LEGALITY_REVIEW),
+        ),
         also_current=(
             "catalog:work_overdue",
             "catalog:work_import",
@@ -83,28 +124,48 @@ NAV: tuple[NavItem, ...] = (
             "catalog:work_item",
             "catalog:work_version",
             "catalog:work_diff",
+            "catalog:work_change_request",
+            "catalog:work_change_request_new",
         ),
     ),
-    NavItem("sampling:plan_list", _("双随机抽查"), _signed_in, also_current=("sampling:plan_detail",)),
-    NavItem("inspections:task_list", _("检查任务"), _signed_in, also_current=("inspections:task_detail",)),
+    NavItem("cases:legal_queue", _("法制审核"), _caps(_C.CASE_LEGAL_REVIEW)),
+    NavItem(
+        "cases:list",
+        _("行政执法案件"),
+        _caps(_C.HANDLE_CASES, _C.DECIDE_CASES, _C.VIEW_ALL),
+        also_current=("cases:detail", "cases:source", "cases:deadlines", "cases:simplified"),
+    ),
     NavItem(
         "complaints:inbox",
         _("投诉举报办理"),
-        _signed_in,
+        _caps(_C.HANDLE_COMPLAINTS, _C.VIEW_ALL),
         also_current=(
             "complaints:detail",
             "complaints:desk_new",
-            "complaints:rewards",
             "complaints:stats",
             "complaints:unrouted",
         ),
     ),
-    NavItem("ledger:index", _("执法全过程记录"), _signed_in),
+    NavItem("complaints:rewards", _("举报奖励"), _caps(_C.APPROVE_REWARDS)),
     NavItem(
-        "api:openapi-view",
-        _("接口文档"),
-        _roles(User.Role.BIGDATA, User.Role.ADMIN, User.Role.DEPT_ADMIN),
+        "clues:inbox", _("监测线索"), _caps(_C.HANDLE_CLUES, _C.VIEW_ALL), also_current=("clues:bundle",)
     ),
+    NavItem(
+        "credit:models",
+        _("信用监管"),
+        _any(_caps(_C.CREDIT_REVIEW), _sees_all),
+        also_current=("credit:model", "credit:repairs", "credit:repair", "credit:entity"),
+    ),
+    NavItem("entity_search", _("市场主体"), _caps(_C.VIEW_REGISTRY), also_current=("entity_detail",)),
+    NavItem(
+        "linking:base",
+        _("跨部门对象库"),
+        _any(_caps(_C.EDIT_ENTITY, _C.VIEW_ALL)),
+        also_current=("linking:import", "linking:entity_360"),
+    ),
+    NavItem("linking:review", _("关联审核"), _roles(_R.BIGDATA, _R.ADMIN)),
+    NavItem("ledger:index", _("执法全过程记录"), _signed_in, also_current=("ledger:subject",)),
+    NavItem("api:openapi-view", _("接口文档"), _roles(_R.BIGDATA, _R.ADMIN, _R.DEPT_ADMIN)),
     NavItem("admin:index", _("系统管理"), _staff),
     NavItem("login", _("登录"), _anonymous),
 )
@@ -146,4 +207,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         user = AnonymousUser()
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match is not None else None
-    return {"nav_items": nav_items_for(user, current)}
+    from crossreg.web.guide import guide_url_for
+
+    return {
+        "nav_items": nav_items_for(user, current),
+        "help_url": guide_url_for(user),
+        "header_q": request.GET.get("q", "")[:100] if current == "search" else "",
+    }

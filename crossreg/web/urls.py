@@ -5,7 +5,16 @@ from crossreg.web import chart_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, next_page="start"),
+        name="login",
+    ),
+    path("start/", views.start, name="start"),
+    path("todo/", views.todo, name="todo"),
+    path("search/", views.search, name="search"),
+    path("help/", views.help_index, name="help"),
+    path("help/<slug:name>/", views.help_guide, name="help_guide"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/charts/", chart_views.dashboard_charts, name="dashboard_charts"),

@@ -11,7 +11,7 @@ from typing import cast
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -25,6 +25,9 @@ from crossreg.orgs.models import User
 from crossreg.orgs.services import data_access_record
 from crossreg.web import selectors
 from crossreg.web.forms import EntitySearchForm
+from crossreg.web.guide import GUIDES, guide_render, guide_url_for
+from crossreg.web.search import search_all
+from crossreg.web.todo import landing_url, todo_sections
 
 SEARCH_LIMIT = 50
 
@@ -36,9 +39,56 @@ USCC_PART_LABELS = {
 }
 
 
+def _code_and_name(value: str) -> tuple[str, str]:
+    """``"320921 江苏省响水县"`` → ``("320921", "江苏省响水县")``; a value without a code → ``("", value)``."""
+    head, _sep, rest = str(value).partition(" ")
+    return (head, rest) if rest and head.isalnum() and head.isascii() else ("", str(value))
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
+
+
+@login_required
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    """Where a person lands after signing in: the place of their role's daily work."""
+    return redirect(landing_url(request.user))
+
+
+@login_required
+@require_GET
+def todo(request: HttpRequest) -> HttpResponse:
+    sections = todo_sections(user=request.user)
+    return render(
+        request,
+        "web/todo.html",
+        {"sections": sections, "total": sum(s.count for s in sections if s.key != "notices")},
+    )
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """The header search: entities, tasks, plans and catalog items the visitor may read."""
+    q = request.GET.get("q", "").strip()[:100]
+    groups = search_all(user=request.user, q=q) if q else []
+    return render(request, "web/search.html", {"q": q, "groups": groups})
+
+
+@require_GET
+def help_index(request: HttpRequest) -> HttpResponse:
+    return redirect(guide_url_for(request.user))
+
+
+@require_GET
+def help_guide(request: HttpRequest, name: str) -> HttpResponse:
+    """A role's user guide (docs/guide/), open to everyone: it describes, it shows no data."""
+    found = guide_render(name)
+    if found is None:
+        raise Http404("no such guide")
+    title, body = found
+    return render(request, "web/guide.html", {"title": title, "body": body, "name": name, "guides": GUIDES})
 
 
 @login_required
@@ -90,8 +140,10 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "entity": entity,
         "verdict": verdict,
         "legal_rep": entity_selectors.legal_rep_for(entity, user=request.user),
+        # (label, the code's digits, what they stand for): "登记机关所在区划 · 320921 · 江苏省响水县"
         "uscc_parts": [
-            (USCC_PART_LABELS.get(k, k), v) for k, v in (verdict.parts if verdict else {}).items()
+            (USCC_PART_LABELS.get(k, k), *_code_and_name(v))
+            for k, v in (verdict.parts if verdict else {}).items()
         ],
         "key_domains": list(entity.key_domains.all()),
         "ledger_visible": ledger_visible,

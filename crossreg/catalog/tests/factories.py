@@ -156,8 +156,11 @@ def compile_to(world: World, state: str, code: str = "JG-SCJG-0001") -> ItemVers
     return ItemVersion.objects.get(pk=v.pk)
 
 
-def adjust_to(world: World, state: str, code: str = "JG-SCJG-0001") -> ChangeRequest:
-    """A published item with a change request walked to ``state``."""
+def adjust_to(
+    world: World, state: str, code: str = "JG-SCJG-0001", *, owner_heard: bool = True
+) -> ChangeRequest:
+    """A published item with a change request walked to ``state``; in first review the item's own
+    department has given its opinion (``owner_heard``), as the city bureau's pass requires."""
     compile_to(world, "published", code)
     from crossreg.catalog.models import SupervisionItem
 
@@ -167,10 +170,20 @@ def adjust_to(world: World, state: str, code: str = "JG-SCJG-0001") -> ChangeReq
     )
     steps: dict[str, list[tuple[str, User]]] = {
         "draft": [],
-        "first_review": [("file", world.county_user)],
-        "legality_review": [("file", world.county_user), ("pass", world.approver)],
+        "first_review": [("file", world.county_user)]
+        + ([("owner_concur", world.drafter)] if owner_heard else []),
+        "legality_review": [
+            ("file", world.county_user),
+            ("owner_concur", world.drafter),
+            ("pass", world.approver),
+        ],
         "returned": [("file", world.county_user), ("return", world.approver)],
-        "published": [("file", world.county_user), ("pass", world.approver), ("pass", world.lawyer)],
+        "published": [
+            ("file", world.county_user),
+            ("owner_concur", world.drafter),
+            ("pass", world.approver),
+            ("pass", world.lawyer),
+        ],
     }
     for name, actor in steps[state]:
         cr = services.change_request_transition(

@@ -58,6 +58,8 @@ ADJUST_EXPECTED: dict[tuple[str, str], set[tuple[str, str]]] = {
     ("returned", "edit"): COUNTY,
     ("returned", "file"): COUNTY,
     ("returned", "cancel"): COUNTY,
+    ("first_review", "owner_concur"): DRAFTER,
+    ("first_review", "owner_object"): DRAFTER,
     ("first_review", "pass"): CITY_APPROVAL,
     ("first_review", "return"): CITY_APPROVAL,
     ("first_review", "reject"): CITY_APPROVAL,
@@ -71,6 +73,8 @@ ADJUST_TARGET = {
     ("returned", "edit"): "returned",
     ("returned", "file"): "first_review",
     ("returned", "cancel"): "cancelled",
+    ("first_review", "owner_concur"): "first_review",
+    ("first_review", "owner_object"): "first_review",
     ("first_review", "pass"): "legality_review",
     ("first_review", "return"): "returned",
     ("first_review", "reject"): "rejected",
@@ -156,7 +160,7 @@ def test_compile_transition_per_role_and_department(state: str, transition: str)
 @pytest.mark.parametrize(("state", "transition"), sorted(ADJUST_EXPECTED))
 def test_adjust_transition_per_role_and_department(state: str, transition: str) -> None:
     world = make_world()
-    cr = adjust_to(world, state)
+    cr = adjust_to(world, state, owner_heard=not transition.startswith("owner_"))
     v = cr.version
     rev = v.revision
 
@@ -206,6 +210,8 @@ BEST_ACTOR = {
     "file": ("approval", "county"),
     "cancel": ("approval", "county"),
     "reject": ("approval", "city_approval"),
+    "owner_concur": ("staff", "owner"),
+    "owner_object": ("staff", "owner"),
 }
 
 

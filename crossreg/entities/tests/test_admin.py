@@ -30,3 +30,30 @@ def test_entity_admin_cannot_edit_the_credit_class_and_records_saves(django_user
     request.user = root
     admin._audit(request, entity, "change", ["name"])
     assert Entry.objects.filter(action="admin.entity.change").count() == before + 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "<script>alert(1)</script>盐城市恒达建材有限公司"),
+        ("address", '盐城市亭湖区<img src=x onerror="alert(1)">人民路1号'),
+        ("legal_rep", "张<b>伟</b>明"),
+    ],
+)
+def test_entity_admin_refuses_markup_naming_the_field(django_user_model, field: str, value: str) -> None:
+    """Issue 17 item 9: markup is refused at entry, in the admin as in the API and list imports."""
+    from django.forms.models import model_to_dict
+
+    from crossreg.entities.admin import EntityAdminForm
+    from crossreg.entities.models import Entity
+
+    entity = demo_city()["hengda"]
+    data = {k: v for k, v in model_to_dict(entity).items() if v is not None}
+    data["key_domains"] = [d.pk for d in entity.key_domains.all()]
+    data[field] = value
+    form = EntityAdminForm(data=data, instance=entity)
+    assert not form.is_valid()
+    label = str(getattr(Entity._meta.get_field(field), "verbose_name", field))
+    assert label in form.errors[field][0] and "HTML" in form.errors[field][0]
+    ok = EntityAdminForm(data={**data, field: getattr(entity, field)}, instance=entity)
+    assert field not in ok.errors

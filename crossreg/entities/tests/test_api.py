@@ -75,12 +75,25 @@ def test_user_without_department_is_refused(shop: Entity) -> None:
     assert session(loner).get(URL).status_code == 403
 
 
-def test_personal_data_masked_for_tokens_only(shop: Entity, staff: User) -> None:
+def test_personal_data_masked_for_tokens_and_departments_that_do_not_supervise(
+    shop: Entity, staff: User
+) -> None:
+    """Issue 17 item 6: an individual business's operator is a natural person. A token, or a user
+    of a department that does not supervise the business, sees the name masked (core.masking); a
+    leader (who sees every department) sees it, and that read is recorded."""
+    from crossreg.orgs.models import DataAccess
+
     token = ApiTokenFactory.create(scopes=["entities:read"])
     by_token = Client().get(f"{URL}{shop.pk}", **bearer(token)).json()
     assert by_token["legal_rep"] == "张*丰" and by_token["legal_rep_masked"] is True
-    by_user = session(staff).get(f"{URL}{shop.pk}").json()
+    outsider = session(staff).get(f"{URL}{shop.pk}").json()
+    assert outsider["legal_rep"] == "张*丰" and outsider["legal_rep_masked"] is True
+    assert not DataAccess.objects.exists()
+    leader = UserFactory.create(role=User.Role.LEADER, department=staff.department)
+    by_user = session(leader).get(f"{URL}{shop.pk}").json()
     assert by_user["legal_rep"] == "张三丰" and by_user["legal_rep_masked"] is False
+    read = DataAccess.objects.get()
+    assert (read.user_id, read.subject_id, read.fields) == (leader.pk, str(shop.pk), ["legal_rep"])
     assert by_user["name_parts"] == {
         "region": "亭湖区",
         "trade_name": "张三",

@@ -261,8 +261,8 @@ def test_timeline_page_costs_the_same_queries_however_long_the_record(
     html = client.get(f"/ledger/subject/{subject_type}/{subject_id}/").content.decode()
     assert len(re.findall(r'data-seq="\d+"', html)) >= 40
     assert long == short
-    # session, user, the two OTP device lookups (django-otp), the access check (the registry's rule and the grants of the object base and of
+    # session, user, the two OTP device lookups (django-otp), the actors' names (one query), the access check (the registry's rule and the grants of the object base and of
     # inspections: at most one query each; none for the city level), entries, checkpoint, leaf
     # hashes, nodes, the subject's display name, and the page shell's department name (none
     # without a department)
-    assert short == (9 if person == "leader" else 12)
+    assert short == (10 if person == "leader" else 13)

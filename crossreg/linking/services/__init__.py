@@ -50,7 +50,12 @@ from crossreg.linking.services.model import (
     link_model_install_default,
     link_model_train,
 )
-from crossreg.linking.services.review import entity_split, review_pair_decide
+from crossreg.linking.services.review import (
+    DecisionConflict,
+    entity_split,
+    review_conflicts,
+    review_pair_decide,
+)
 
 __all__ = [
     "DETAIL_COLUMNS",
@@ -61,6 +66,7 @@ __all__ = [
     "REGISTRY_CACHE_MIN",
     "REGISTRY_CACHE_VERSION",
     "Actor",
+    "DecisionConflict",
     "ImportPreview",
     "ImportResult",
     "RelinkResult",
@@ -77,6 +83,7 @@ __all__ = [
     "linking_relink",
     "record_nodes",
     "registry_nodes",
+    "review_conflicts",
     "review_pair_decide",
     "source_list_import",
     "source_list_preview",

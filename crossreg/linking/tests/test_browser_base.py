@@ -231,10 +231,20 @@ def test_base_list_filters_by_key_domain_and_department(page: Page, live_city: d
     _import(city, "scjg", csv_bytes(SCJG_HEADER, [scjg_row(e[1], "SJ1"), scjg_row(e[2], "SJ2")]))
     _import(city, "sthj", csv_bytes(STHJ_HEADER, [sthj_row(e[1], "WR1"), sthj_row(e[4], "WR4")]))
     _import(city, "yjgl", csv_bytes(STHJ_HEADER, [sthj_row(e[2], "YJ2"), sthj_row(e[4], "YJ4")]))
+    # Need-to-know (issue 17 item 6): a department's user is told of its own department only, and
+    # may filter by its own list only.
     _login(page, "staff")
     page.goto(reverse("linking:base"))
     table = page.get_by_test_id("base-table")
     expect(page.get_by_test_id("base-count")).to_contain_text("共 3 个主体")
+    expect(table.get_by_role("row", name=re.compile(e[1].name))).to_contain_text("2:市场监管局等")
+    expect(table.get_by_role("row", name=re.compile(e[4].name))).to_contain_text("2:—")
+    options = page.get_by_label("部门", exact=True).locator("option").all_inner_texts()
+    assert options == ["全部部门", "市场监管局"]
+    page.context.clear_cookies()
+    # The big-data bureau sees every department's list.
+    _login(page, "reviewer")
+    page.goto(reverse("linking:base"))
     # Departments are named, not coded.
     expect(table.get_by_role("row", name=re.compile(e[1].name))).to_contain_text("2:市场监管局、生态环境局")
 

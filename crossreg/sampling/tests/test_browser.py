@@ -90,6 +90,12 @@ def _plan_and_draw(page: Page, city: dict[str, Any], dept: str, division: str) -
     for cls, ratio in (("A", "0"), ("B", "100"), ("C", "100"), ("D", "100")):
         page.get_by_label(f"{cls} 类比例（%）").fill(ratio)
     page.get_by_label("随机种子来源（摇号前公示的未来公开数值）").fill("中国福利彩票双色球当日开奖号码")
+    # The test city has no department lists: the whole registry, as a recorded choice. The seed's
+    # day is past, so the seed may be entered now.
+    page.get_by_label("对象来源", exact=True).select_option("registry")
+    page.get_by_label("选择对象来源的理由").fill("测试城市未导入部门名录，按登记库抽取")
+    page.get_by_label("种子产生日期").fill("2025-07-01")
+    page.get_by_label("种子产生时间").fill("")
     page.get_by_role("button", name="创建计划").click()
     expect(page.get_by_test_id("plan-status")).to_have_text("草稿")
     code = page.locator(".page-head .mono").first.inner_text().strip()
@@ -98,6 +104,7 @@ def _plan_and_draw(page: Page, city: dict[str, Any], dept: str, division: str) -
     expect(page.get_by_test_id("plan-status")).to_contain_text("已公示")
     expect(page.get_by_test_id("pool-root")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     page.get_by_label("随机种子（按公示来源录入）").fill(SEED)
+    page.get_by_label("种子核对出处（开奖公告网址或期号）").fill("双色球第2025076期开奖公告")
     page.get_by_role("button", name="摇号").click()
     expect(page.get_by_text(re.compile(r"摇号完成，抽中 \d+ 户"))).to_be_visible()
     expect(page.get_by_test_id("plan-status")).to_have_text("已摇号")

@@ -177,7 +177,10 @@ def test_only_the_auditing_roles_download_the_full_assignment(city, client) -> N
     api = f"/api/v1/sampling/plans/{plan.code}/auditor-bundle"
     assert _login(city["staff"]["smr"]).get(api).status_code == 403
     assert _login(auditor).get(api).json()["commitment_root"] == plan.pool_root
-    # and the auditor sees the download link on the plan page
+    # the auditor finds the download on the public plan page; no one else is offered it
+    public_page = f"/sampling/public/plans/{plan.code}/"
+    assert 'data-testid="auditor-bundle"' in _login(auditor).get(public_page).content.decode()
+    assert 'data-testid="auditor-bundle"' not in client.get(public_page).content.decode()
     html = _login(city["staff"]["smr"]).get(f"/sampling/plans/{plan.code}/").content.decode()
     assert 'data-testid="auditor-bundle"' not in html
 

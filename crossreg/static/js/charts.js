@@ -109,7 +109,8 @@
 
   function mapOption(data, geoName, layer) {
     var label = data.labels[layer];
-    var counties = data.counties.map(function (c) { return { name: c.name, value: c[layer] }; });
+    var counties = data.counties.filter(function (c) { return c.level !== "city"; })
+      .map(function (c) { return { name: c.name, value: c[layer] }; });
     var max = Math.max.apply(null, [1].concat(counties.map(function (c) { return c.value; })));
     var towns = data.townships.filter(function (t) { return t.lng != null && t.lat != null && t[layer] > 0; });
     var tmax = Math.max.apply(null, [1].concat(towns.map(function (t) { return t[layer]; })));

@@ -53,7 +53,9 @@ def _login(page: Page, username: str = "smr_staff") -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    # department staff land on their to-do list (issue 18); these tests start from the dashboard
+    expect(page).to_have_url(re.compile(r"/todo/$"))
+    page.goto(reverse("dashboard"))
 
 
 @pytest.fixture
@@ -200,7 +202,8 @@ def test_cjk_font_renders_and_dashboard_screenshot(seeded_page: Page) -> None:
     page.get_by_label("用户名").fill("scjg_staff")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page).to_have_url(re.compile(r"/todo/$"))
+    page.goto(reverse("dashboard"))
     title = page.locator(".brand-name")
     expect(title).to_have_text("盐城市跨部门综合监管平台")
     fonts = _platform_fonts(page, ".brand-name")
@@ -247,8 +250,8 @@ def test_language_switch_to_english_and_back(page: Page, city: dict[str, Any]) -
     expect(nav.get_by_role("link", name="Market entities")).to_be_visible()
     expect(page.locator(".brand-name")).to_have_text("Yancheng Cross-Department Supervision Platform")
     nav.get_by_role("link", name="Market entities").click()
-    expect(page.get_by_role("button", name="Search")).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("button", name="Search")).to_be_visible()
     page.get_by_test_id("lang-switch").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
-    expect(page.get_by_role("button", name="检索")).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("button", name="检索")).to_be_visible()
     assert settings.LANGUAGE_CODE == "zh-hans"

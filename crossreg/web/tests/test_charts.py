@@ -269,6 +269,16 @@ def test_map_by_county_and_township(city: dict[str, Any], towns: dict[str, Any])
     assert sum(c.entities for c in m.counties) == Entity.objects.count()
 
 
+def test_map_city_level_registrations_are_a_row_of_their_own(city: dict[str, Any]) -> None:
+    entity_make(name="盐城市城投建设发展有限公司", division=city["divisions"]["320900"])
+    m = charts.map_data(principal=_p(city["leader"]))
+    last = m.counties[-1]
+    assert (last.code, last.name, last.entities) == ("320900", "市本级（盐城市）", 1)
+    assert sum(c.entities for c in m.counties) == Entity.objects.count()
+    html = _client(city["leader"]).get(reverse("dashboard_map")).content.decode()
+    assert "市本级（盐城市）" in html and "?division=320900" not in html
+
+
 def test_map_tasks_and_clues_are_scoped(city: dict[str, Any], towns: dict[str, Any]) -> None:
     m = charts.map_data(principal=_p(city["mem_staff"]))
     t = {p.code: p for p in m.townships}
@@ -340,7 +350,7 @@ def test_panel_fragment_has_data_table_and_links(
 ) -> None:
     c = _client(city["leader"])
     with django_assert_max_num_queries(7):  # session, user, two OTP devices, three trend queries
-        r = c.get(reverse("dashboard_charts_panel"))
+        r = c.get(reverse("dashboard_charts_panel"), HTTP_HX_REQUEST="true")
     html = r.content.decode()
     data = json.loads(unescape(_found(r'<div id="trend-charts" hidden data-json="(.*?)">', html)))
     assert [d["id"] for d in data] == ["visits", "rates", "findings"]
@@ -348,6 +358,11 @@ def test_panel_fragment_has_data_table_and_links(
     assert "2025Q2" in table and "33.3%" in table and "50.0%" in table
     assert f'href="{reverse("sampling:period", args=["2025Q4"])}"' in html  # the burden dashboard
     assert f'href="{reverse("dashboard_map")}"' in html
+
+
+def test_panel_opened_directly_is_the_charts_page(city: dict[str, Any]) -> None:
+    r = _client(city["leader"]).get(reverse("dashboard_charts_panel"))
+    assert r.status_code == 302 and r["Location"] == reverse("dashboard_charts")
 
 
 @pytest.mark.parametrize("name", ["dashboard_charts", "dashboard_charts_panel", "dashboard_map"])
@@ -387,7 +402,7 @@ def test_burden_dashboard_has_its_charts(city: dict[str, Any]) -> None:
 def test_charts_speak_english_when_chosen(city: dict[str, Any], towns: dict[str, Any]) -> None:
     c = _client(city["leader"])
     c.post(reverse("set_language"), {"language": "en", "next": reverse("dashboard")})
-    html = c.get(reverse("dashboard_charts_panel")).content.decode()
+    html = c.get(reverse("dashboard_charts_panel"), HTTP_HX_REQUEST="true").content.decode()
     data = json.loads(unescape(_found(r'<div id="trend-charts" hidden data-json="(.*?)">', html)))
     assert [s["name"] for s in data[0]["series"]] == ["Visits", "of which joint", "Visits saved"]
     assert "Show the data table" in html and "Joint-inspection rate" in html

@@ -33,6 +33,7 @@ def test_certificates_due_soon_are_counted_for_the_warning(client) -> None:
     city = demo_city(entities_per_county=1)
     today = dt.date(2026, 12, 4)
     officer = Officer.objects.filter(status=Officer.Status.ACTIVE, valid_until__gte=today).first()
+    assert officer is not None
     Officer.objects.filter(pk=officer.pk).update(valid_until=today + dt.timedelta(days=30))
     fig = dashboard_figures(user=city["root"], today=today)
     assert fig.officers_expiring == 1

@@ -102,7 +102,9 @@ def test_login_page_and_login_flow(client: Client, city: dict) -> None:
     r = client.post(reverse("login"), {"username": "smr_staff", "password": "wrong"})
     assert r.status_code == 200 and "errorlist" in r.content.decode()
     r = client.post(reverse("login"), {"username": "smr_staff", "password": PASSWORD})
-    assert r.status_code == 302 and r["Location"] == reverse("dashboard")
+    # signed in: to the start, which sends department staff on to their to-do list (issue 18)
+    assert r.status_code == 302 and r["Location"] == reverse("start")
+    assert client.get(reverse("start"))["Location"] == reverse("todo")
 
 
 def test_logout_is_a_post(staff_client: Client) -> None:
