@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -17,6 +18,15 @@ from crossreg.sampling.conf import quarter
 from crossreg.sampling.models import SamplingPlan
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+# RFC 8032 test 1 seed: demo_setup signs a checkpoint at its end, and tests run with DEBUG off (no
+# development key is made then).
+TEST_KEY_HEX = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+
+
+@pytest.fixture(autouse=True)
+def _signing_key(settings: Any) -> None:
+    settings.CROSSREG = {**settings.CROSSREG, "LEDGER_SIGNING_KEY": TEST_KEY_HEX, "LEDGER_TSA_URL": ""}
 
 
 def test_demo_setup_needs_a_city() -> None:

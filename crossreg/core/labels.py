@@ -334,6 +334,9 @@ class Names:
             return self.user(rest)
         if kind == "token" and rest:
             return gettext("接口令牌 %(prefix)s") % {"prefix": rest}
+        if kind == "system" and rest.startswith("pool:"):
+            # a pooled task, created by the platform on behalf of whoever consolidated the period
+            return gettext("汇总比对（%(who)s）") % {"who": self.actor(rest[len("pool:") :])}
         if label in _SYSTEM_ACTORS:
             return str(_SYSTEM_ACTORS[label])
         if kind == "system" or label == "system":

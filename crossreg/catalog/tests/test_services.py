@@ -183,7 +183,7 @@ def test_change_request_publishes_new_version_with_history() -> None:
     assert versions == [(1, "superseded"), (2, "published")]
     assert item.published_id == cr.version_id
     events = list(VersionEvent.objects.filter(change_request=cr).values_list("transition", flat=True))
-    assert events == ["create", "file", "pass", "pass"]
+    assert events == ["create", "file", "owner_concur", "pass", "pass"]  # the owning department heard first
 
 
 def test_only_county_approval_can_file_change_requests() -> None:

@@ -71,7 +71,7 @@ def test_supervising_department_reads_the_verified_timeline_and_its_bundle(
     expect(page).to_have_url(re.compile(rf"/ledger/subject/entity/{hengda.pk}/$"))
     expect(page.get_by_test_id("verify-result")).to_contain_text("核验通过")
     timeline = page.get_by_test_id("timeline")
-    expect(timeline.locator("li").first).to_contain_text("entity.create")
+    expect(timeline.locator("li").first).to_contain_text("登记市场主体")  # entity.create, by its name
     expect(timeline.locator("li").first).to_contain_text("已核验")
     expect(timeline).to_contain_text(hengda.name)
 
@@ -130,7 +130,7 @@ def test_city_level_user_finds_a_subject_from_the_ledger_front_page(page: Page, 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="执法全过程记录").click()
     expect(page.get_by_test_id("ledger-size")).not_to_have_text("0")
     # The latest entries of the whole log, each linking to its subject's timeline.
-    expect(page.get_by_role("link", name=re.compile(r"^entity:\d+$")).first).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^市场主体 \d+$")).first).to_be_visible()
     form = page.get_by_test_id("ledger-search")
     form.get_by_label("对象类型").fill("entity")
     form.get_by_label("对象编号").fill(str(hengda.pk))

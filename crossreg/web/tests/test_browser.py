@@ -53,8 +53,9 @@ def _login(page: Page, username: str = "smr_staff") -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    # department staff land on their to-do list (issue 18); these tests start from the dashboard
-    expect(page).to_have_url(re.compile(r"/todo/$"))
+    # each role lands on its work (issue 18): staff on their to-do list, officers on their tasks;
+    # these tests start from the dashboard
+    expect(page).to_have_url(re.compile(r"/(todo|inspections)/$"))
     page.goto(reverse("dashboard"))
 
 

@@ -70,6 +70,12 @@ def test_the_walk_detects_raw_codes_and_untranslated_strings() -> None:
 
 def test_every_page_of_the_demo_in_both_languages(tmp_path: Path, settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # demo_setup signs a checkpoint; tests run with DEBUG off, so no development key is made
+    settings.CROSSREG = {
+        **settings.CROSSREG,
+        "LEDGER_SIGNING_KEY": "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        "LEDGER_TSA_URL": "",
+    }
     lists = tmp_path / "lists"
     call_command("seed", seed=2021, entities=400, lists_dir=lists, stdout=StringIO())
     call_command("demo_setup", seed=2021, lists_dir=lists, stdout=StringIO())
