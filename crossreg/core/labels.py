@@ -293,9 +293,9 @@ class Names:
 
     def prime(self, labels: Iterable[str]) -> None:
         """Look up every ``user:…`` actor among ``labels`` in one query (a page's whole timeline)."""
-        wanted = {lab.partition(":")[2] for lab in labels if lab and lab.startswith("user:")} - set(
-            self.users
-        )
+        # pooled tasks' actors name their user inside: system:pool:user:<name>
+        plain = [lab.removeprefix("system:pool:") for lab in labels if lab]
+        wanted = {lab.partition(":")[2] for lab in plain if lab.startswith("user:")} - set(self.users)
         if not wanted:
             return
         rows = (
